@@ -1,0 +1,3 @@
+from hours.cli import main
+
+main()

@@ -1,0 +1,51 @@
+"""The errors `hours` expects, each with the exit status the README documents."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Exit(enum.IntEnum):
+    """Exit statuses, as tabled in the README."""
+
+    OK = 0
+    CLOSED = 1  # `hours status` only, as `test` does
+    USAGE = 2
+    CONFIG = 3
+    PROVIDER = 4
+    LOCKED = 5
+    INTERRUPTED = 130
+
+
+class HoursError(Exception):
+    """An expected failure: one line for the user, saying what to do, and an exit status."""
+
+    exit_status: Exit = Exit.USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(HoursError):
+    """Bad arguments on the command line."""
+
+    exit_status = Exit.USAGE
+
+
+class ConfigError(HoursError):
+    """The config file is missing, unreadable, invalid, or cannot be written."""
+
+    exit_status = Exit.CONFIG
+
+
+class ProviderError(HoursError):
+    """A mail server or Twilio failed or refused; other channels still run."""
+
+    exit_status = Exit.PROVIDER
+
+
+class LockedError(HoursError):
+    """Another `hours autoreply sync` holds the lock."""
+
+    exit_status = Exit.LOCKED
