@@ -1,0 +1,1 @@
+"""Commands loaded lazily by `hours.cli`, one module each, so `hours status` stays lean."""

@@ -1,0 +1,109 @@
+"""`hours init`: turn answers (from flags or prompts) into a first config file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from hours.config import guess_timezone, validate_timezone
+from hours.errors import ConfigError, UsageError
+from hours.parsing import parse_amount, parse_days, parse_range
+from hours.schedule import DAYS, overlapping
+
+
+def interactive_answers(given: dict[str, Any]) -> dict[str, Any]:
+    """Ask, at a terminal, for every answer not given as a flag; defaults are sensible."""
+    out = dict(given)
+
+    def ask(key: str, text: str, default: str, check: Any) -> None:
+        if out.get(key) is not None:
+            return
+        while True:
+            value = click.prompt(text, default=default, show_default=bool(default))
+            try:
+                if value.strip():
+                    check(value.strip())
+            except (ValueError, UsageError, ConfigError) as e:
+                click.echo(f"  {getattr(e, 'message', e)}", err=True)
+                continue
+            out[key] = value.strip() or None
+            return
+
+    ask("name", "Business name (shown in auto-replies)", "", str)
+    ask("timezone", "Time zone", guess_timezone(), validate_timezone)
+    ask("days", "Days you work", "mon-fri", parse_days)
+    if out.get("hours") is None:
+        ask("hours_text", "Hours (several ranges with spaces, e.g. 9-12 13-17)", "9-17", _check_hours)
+        out["hours"] = (out.pop("hours_text") or "9-17").split()
+    ask("earnings", "What you earn, e.g. 1200/week (empty to skip)", "", parse_amount)
+    if out.get("earnings"):
+        ask("currency", "Currency", "USD", str)
+    ask("country", "Close on public holidays of (country code, empty to skip)", "", _check_country)
+    if out.get("country"):
+        ask("subdivision", "State or province code (empty for none)", "",
+            lambda s: _check_country(out["country"], s))
+    return out
+
+
+def _check_hours(text: str) -> None:
+    _ranges(text.split())
+
+
+def _check_country(country: str, subdivision: str | None = None) -> None:
+    from hours import public_holidays
+
+    public_holidays.validate(country.upper(), subdivision.upper() if subdivision else None)
+
+
+def _ranges(texts: list[str]) -> list[str]:
+    ranges = [parse_range(t, loose=True) for t in texts]
+    clash = overlapping(ranges)
+    if clash:
+        raise ValueError(f"{clash[0]} and {clash[1]} overlap")
+    return [str(r) for r in sorted(ranges)]
+
+
+def build_config_text(a: dict[str, Any]) -> str:
+    """Return the text of a config from the answers, or raise UsageError naming the bad one."""
+    import tomlkit
+
+    try:
+        timezone = validate_timezone(a.get("timezone") or guess_timezone())
+        days = parse_days(a.get("days") or "mon-fri")
+        ranges = _ranges(a.get("hours") or ["9-17"])
+        earnings = parse_amount(a["earnings"]) if a.get("earnings") else None
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if a.get("country"):
+        try:
+            _check_country(a["country"], a.get("subdivision"))
+        except ConfigError as e:
+            raise UsageError(e.message.removeprefix("[holidays] ")) from None
+
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("hours: when you are available. config.example.toml shows every key."))
+    if a.get("name"):
+        doc["name"] = a["name"]
+    doc["timezone"] = timezone
+    week = tomlkit.table()
+    week.comment('a day left out, or "closed", is closed; "22:00-02:00" runs overnight')
+    for day in DAYS:
+        if day in days:
+            week[day] = ranges[0] if len(ranges) == 1 else ranges
+        else:
+            week[day] = "closed"
+    doc["week"] = week
+    if a.get("country"):
+        hol = tomlkit.table()
+        hol["country"] = a["country"].upper()
+        if a.get("subdivision"):
+            hol["subdivision"] = a["subdivision"].upper()
+        doc["holidays"] = hol
+    if earnings is not None:
+        table = tomlkit.table()
+        key = {"week": "weekly", "month": "monthly", "year": "yearly"}[earnings[1]]
+        table[key] = int(earnings[0]) if earnings[0].is_integer() else earnings[0]
+        table["currency"] = (a.get("currency") or "USD").upper()
+        doc["earnings"] = table
+    return tomlkit.dumps(doc)

@@ -1,0 +1,442 @@
+"""Load the config file into validated, frozen values, and edit it with the user's layout kept.
+
+Every error names the file and the `[section] key`, says what was wrong and what is allowed.
+Unknown keys are warnings, so a config written for a newer version still loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hours.errors import ConfigError
+from hours.files import write_atomic
+from hours.parsing import PERIODS, parse_range
+from hours.schedule import DAYS, Closure, Opening, Range, Spec, overlapping
+
+if TYPE_CHECKING:  # tomlkit loads lazily, only when a command edits the file
+    import tomlkit
+
+DEFAULT_WEEK = {day: "09:00-17:00" for day in DAYS[:5]}
+
+# The schema: every known key of every table. A value of None is a leaf; a dict a sub-table;
+# a list of one dict an array of tables.
+_CHANNEL_COMMON = {"message": None, "min_interval": None, "max_age": None, "vip": None}
+_SERVER = {"host": None, "port": None, "security": None}
+SCHEMA: dict[str, Any] = {
+    "name": None,
+    "timezone": None,
+    "week": {day: None for day in DAYS},
+    "holidays": {"country": None, "subdivision": None, "keep_open": None},
+    "closed": [
+        {"from": None, "to": None, "date": None, "hours": None, "rrule": None, "start": None,
+         "reason": None}
+    ],
+    "open": [{"date": None, "hours": None, "reason": None}],
+    "earnings": {
+        "weekly": None, "monthly": None, "yearly": None, "currency": None,
+        "compare": [{"label": None, "hourly": None}],
+    },
+    "autoreply": _CHANNEL_COMMON | {
+        "emergency": {"keyword": None, "forward_to": None, "message": None},
+        "email": _CHANNEL_COMMON | {
+            "mode": None, "address": None, "aliases": None, "username": None,
+            "password_env": None, "password_command": None, "subject": None,
+            "imap": _SERVER, "smtp": _SERVER, "sieve": _SERVER,
+        },
+        "phone": _CHANNEL_COMMON | {
+            "provider": None, "number": None, "whatsapp": None,
+            "account_sid_env": None, "account_sid_command": None,
+            "auth_token_env": None, "auth_token_command": None,
+            "mode": None, "sms_message": None, "voice_message": None, "whatsapp_message": None,
+            "missed_call_text": None, "api_base": None,
+            "sms_twiml_url": None, "voice_twiml_url": None,
+        },
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Holidays:
+    """Which public holidays close the business."""
+
+    country: str
+    subdivision: str | None = None
+    keep_open: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CompareRate:
+    """An hourly rate to set the real wage beside."""
+
+    label: str
+    hourly: float
+
+
+@dataclass(frozen=True, slots=True)
+class Earnings:
+    """What the practitioner earns, and in what currency."""
+
+    amount: float
+    period: str  # week, month or year
+    currency: str = "USD"
+    compare: tuple[CompareRate, ...] = ()
+
+    @property
+    def weekly(self) -> float:
+        """Return the earnings per week (a month is 52/12 weeks)."""
+        return self.amount * PERIODS[self.period]
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole validated config."""
+
+    path: Path
+    spec: Spec
+    name: str = ""
+    holidays: Holidays | None = None
+    earnings: Earnings | None = None
+    autoreply: Mapping[str, Any] = field(default_factory=dict)
+    is_default: bool = False
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def timezone(self) -> str:
+        """Return the IANA name of the config's time zone."""
+        return self.spec.timezone
+
+
+def guess_timezone() -> str:
+    """Return the machine's IANA time zone name, or UTC when it cannot be told."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        link = os.readlink("/etc/localtime")
+        candidates.append(link.partition("zoneinfo/")[2])
+    except OSError:
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    except OSError:
+        pass
+    for name in candidates:
+        if name and _zone_exists(name):
+            return name
+    return "UTC"
+
+
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def default(path: Path, timezone: str | None = None) -> Config:
+    """Return the built-in default: Monday to Friday 09:00-17:00 in the machine's zone."""
+    tz = timezone or guess_timezone()
+    week = tuple((Range(540, 1020),) if day in DEFAULT_WEEK else () for day in DAYS)
+    return Config(path=path, spec=Spec(timezone=tz, week=week), is_default=True)
+
+
+def default_text(timezone: str) -> str:
+    """Return the text of a new config file holding the built-in default."""
+    week = "\n".join(f'{day} = "{DEFAULT_WEEK.get(day, "closed")}"' for day in DAYS)
+    return (
+        "# hours: when you are available. See config.example.toml for every key.\n"
+        f'timezone = "{timezone}"\n\n'
+        "[week]                              # a day left out, or \"closed\", is closed\n"
+        f"{week}\n"
+    )
+
+
+def load(path: Path) -> Config:
+    """Read and validate the config file at `path`."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a directory, not a config file; pass a file with --config") from None
+    except PermissionError:
+        raise ConfigError(f"cannot read {path}: permission denied; check its owner and mode") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> Config:
+    """Validate config text; `path` names the file in messages."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}; fix that line") from None
+    return _Validator(path).config(raw)
+
+
+def load_or_default(path: Path) -> Config:
+    """Load `path`, or return the built-in default if there is no file there."""
+    if not path.exists() and not path.is_symlink():
+        return default(path)
+    return load(path)
+
+
+class _Validator:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.warnings: list[str] = []
+
+    def fail(self, where: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {where}: {message}")
+
+    def config(self, raw: dict[str, Any]) -> Config:
+        self.unknown(raw, SCHEMA, "")
+        tz = raw.get("timezone")
+        if tz is None:
+            raise self.fail("timezone", 'missing; add a line like timezone = "Europe/London"')
+        if not isinstance(tz, str) or not _zone_exists(tz):
+            raise self.fail(
+                "timezone",
+                f"{tz!r} is not a known time zone; use an IANA name like Europe/London "
+                "or America/New_York",
+            )
+        name = raw.get("name", "")
+        if not isinstance(name, str):
+            raise self.fail("name", "must be text, in quotes")
+        spec = Spec(
+            timezone=tz,
+            week=self.week(self.table(raw, "week")),
+            closed=tuple(self.closure(i, c) for i, c in enumerate(self.array(raw, "closed"), 1)),
+            open=self.openings(self.array(raw, "open")),
+        )
+        return Config(
+            path=self.path,
+            spec=spec,
+            name=name,
+            holidays=self.holidays(raw.get("holidays")),
+            earnings=self.earnings(raw.get("earnings")),
+            autoreply=self.table(raw, "autoreply"),
+            warnings=tuple(self.warnings),
+        )
+
+    def unknown(self, raw: Mapping[str, Any], schema: Mapping[str, Any], where: str) -> None:
+        for key, value in raw.items():
+            here = f"[{where}] {key}" if where else key
+            if key not in schema:
+                if where == "week":
+                    raise self.fail(
+                        "[week]", f"{key!r} is not a day; use mon, tue, wed, thu, fri, sat, sun"
+                    )
+                self.warnings.append(f"{self.path}: {here}: unknown key, ignored")
+                continue
+            sub = schema[key]
+            name = f"{where}.{key}" if where else key
+            if isinstance(sub, dict) and isinstance(value, dict):
+                self.unknown(value, sub, name)
+            elif isinstance(sub, list) and isinstance(value, list):
+                for item in value:
+                    if isinstance(item, dict):
+                        self.unknown(item, sub[0], name)
+
+    def table(self, raw: Mapping[str, Any], key: str) -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(f"[{key}]", "must be a table")
+        return value
+
+    def array(self, raw: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(f"[[{key}]]", f"must be an array of tables, written [[{key}]]")
+        return value
+
+    def ranges(self, where: str, value: Any, *, allow_closed: bool) -> tuple[Range, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(where, 'must be a range like "09:00-17:00" or a list of ranges')
+        if allow_closed and [v.strip().lower() for v in value] in (["closed"], []):
+            return ()
+        out = []
+        for v in value:
+            try:
+                out.append(parse_range(v))
+            except ValueError as e:
+                raise self.fail(where, str(e)) from None
+        clash = overlapping(out)
+        if clash:
+            raise self.fail(where, f"{clash[0]} and {clash[1]} overlap; make them separate or join them")
+        return tuple(sorted(out))
+
+    def week(self, raw: Mapping[str, Any]) -> tuple[tuple[Range, ...], ...]:
+        return tuple(self.ranges(f"[week] {day}", raw.get(day, "closed"), allow_closed=True) for day in DAYS)
+
+    def date(self, where: str, value: Any) -> dt.date:
+        if isinstance(value, dt.datetime):
+            raise self.fail(where, f"{value} is a date-time; use a date like 2026-12-24")
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.fail(where, f"{value!r} is not a date; use YYYY-MM-DD, like 2026-12-24")
+
+    def reason(self, where: str, entry: Mapping[str, Any], fallback: str) -> str:
+        value = entry.get("reason", fallback)
+        if not isinstance(value, str):
+            raise self.fail(f"{where} reason", "must be text, in quotes")
+        return value.strip() or fallback
+
+    def closure(self, n: int, entry: Mapping[str, Any]) -> Closure:
+        where = f"[[closed]] #{n}"
+        ranges = self.ranges(f"{where} hours", entry["hours"], allow_closed=False) if "hours" in entry else ()
+        reason = self.reason(where, entry, "closed")
+        if "rrule" in entry:
+            rule = entry["rrule"]
+            start = self.date(f"{where} start", entry.get("start", entry.get("from")))
+            if not isinstance(rule, str):
+                raise self.fail(f"{where} rrule", "must be text like \"FREQ=WEEKLY;BYDAY=FR\"")
+            check_rrule(rule, start, lambda msg: self.fail(f"{where} rrule", msg))
+            return Closure(reason, start, None, ranges, rule.strip().removeprefix("RRULE:"))
+        if "date" in entry and "from" in entry:
+            raise self.fail(where, "give either date or from/to, not both")
+        if "date" in entry:
+            return Closure(reason, self.date(f"{where} date", entry["date"]), None, ranges)
+        if "from" not in entry:
+            raise self.fail(where, "needs date = YYYY-MM-DD, from = ... to = ..., or rrule = ...")
+        first = self.date(f"{where} from", entry["from"])
+        last = self.date(f"{where} to", entry.get("to", entry["from"]))
+        if last < first:
+            raise self.fail(f"{where} to", f"{last} is before from ({first}); swap them")
+        return Closure(reason, first, last, ranges)
+
+    def openings(self, entries: list[dict[str, Any]]) -> tuple[Opening, ...]:
+        by_date: dict[dt.date, Opening] = {}
+        for n, entry in enumerate(entries, 1):
+            where = f"[[open]] #{n}"
+            if "date" not in entry or "hours" not in entry:
+                raise self.fail(where, 'needs date = YYYY-MM-DD and hours = "HH:MM-HH:MM"')
+            day = self.date(f"{where} date", entry["date"])
+            ranges = self.ranges(f"{where} hours", entry["hours"], allow_closed=False)
+            reason = entry.get("reason")
+            if reason is not None and not isinstance(reason, str):
+                raise self.fail(f"{where} reason", "must be text, in quotes")
+            if day in by_date:  # several entries for one date add up
+                earlier = by_date[day]
+                ranges = self.ranges(
+                    f"{where} hours", [str(r) for r in earlier.ranges + ranges], allow_closed=False
+                )
+                reason = earlier.reason or reason
+            by_date[day] = Opening(day, ranges, reason)
+        return tuple(sorted(by_date.values(), key=lambda o: o.date))
+
+    def holidays(self, raw: Any) -> Holidays | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise self.fail("[holidays]", "must be a table")
+        country = raw.get("country")
+        if country is None:
+            return None
+        if not isinstance(country, str) or not country.strip():
+            raise self.fail("[holidays] country", 'must be a country code like "GB" or "US"')
+        sub = raw.get("subdivision")
+        if sub is not None and not isinstance(sub, str):
+            raise self.fail("[holidays] subdivision", 'must be a code like "ENG" or "ON"')
+        keep = raw.get("keep_open", [])
+        if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+            raise self.fail("[holidays] keep_open", 'must be a list of holiday names like ["Civic Holiday"]')
+        return Holidays(country.strip().upper(), sub.strip().upper() if sub else None, tuple(keep))
+
+    def earnings(self, raw: Any) -> Earnings | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise self.fail("[earnings]", "must be a table")
+        given = [(k, raw[k]) for k in ("weekly", "monthly", "yearly") if k in raw]
+        if len(given) > 1:
+            raise self.fail("[earnings]", "give one of weekly, monthly or yearly, not several")
+        currency = raw.get("currency", "USD")
+        if not isinstance(currency, str) or len(currency.strip()) != 3:
+            raise self.fail("[earnings] currency", 'must be a three-letter code like "USD" or "EUR"')
+        compare = []
+        for n, c in enumerate(self.array(raw, "compare"), 1):
+            label, hourly = c.get("label"), c.get("hourly")
+            if not isinstance(label, str) or not label.strip():
+                raise self.fail(f"[[earnings.compare]] #{n} label", "must be text, in quotes")
+            if not _positive(hourly):
+                raise self.fail(f"[[earnings.compare]] #{n} hourly", "must be a positive number")
+            compare.append(CompareRate(label.strip(), float(hourly)))
+        if not given:
+            return None
+        key, amount = given[0]
+        if not _positive(amount):
+            raise self.fail(f"[earnings] {key}", f"{amount!r}: earnings must be a positive number")
+        period = {"weekly": "week", "monthly": "month", "yearly": "year"}[key]
+        return Earnings(float(amount), period, currency.strip().upper(), tuple(compare))
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < float("inf")
+
+
+def check_rrule(rule: str, start: dt.date, fail: Callable[[str], Exception]) -> None:
+    """Raise fail(message) unless `rule` is an RFC 5545 RRULE that dateutil can expand."""
+    from dateutil.rrule import rrulestr
+
+    text = rule.strip().removeprefix("RRULE:")
+    try:
+        rrulestr(text, dtstart=dt.datetime.combine(start, dt.time()))
+    except (ValueError, TypeError) as e:
+        raise fail(f"{rule!r} is not an RRULE ({e}); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR") from None
+
+
+def validate_timezone(name: str) -> str:
+    """Return `name` if it is a known IANA time zone, else raise ValueError saying so."""
+    if not _zone_exists(name):
+        raise ValueError(f"{name!r} is not a known time zone; use an IANA name like Europe/London")
+    return name
+
+
+def edit(path: Path, change: Callable[[tomlkit.TOMLDocument], None], *, timezone: str | None = None) -> Config:
+    """Apply `change` to the config document, validate the result, and only then write it.
+
+    The user's comments and layout are kept (tomlkit). With no file yet, the change starts
+    from the built-in default in `timezone` (or the machine's zone).
+    """
+    import tomlkit
+
+    if path.exists() or path.is_symlink():
+        load(path)  # refuse to edit a file that does not load: the error names what to fix
+        text = path.read_text()
+    else:
+        text = default_text(timezone or guess_timezone())
+    doc = tomlkit.parse(text)
+    change(doc)
+    new_text = tomlkit.dumps(doc)
+    config = parse(new_text, path)
+    save_text(path, new_text)
+    return config
+
+
+def save_text(path: Path, text: str) -> None:
+    """Write the config text atomically with mode 0600, or raise ConfigError saying why not."""
+    try:
+        write_atomic(path, text, mode=0o600)
+    except PermissionError:
+        raise ConfigError(
+            f"cannot write {path}: permission denied; check that you own {path.parent}"
+        ) from None
+    except OSError as e:
+        raise ConfigError(f"cannot write {path}: {e.strerror}") from None

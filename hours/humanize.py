@@ -1,0 +1,43 @@
+"""Say instants and durations the way a person would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def duration(delta: dt.timedelta) -> str:
+    """Say a duration with its two largest units: "2 days 14 hours", "45 minutes"."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [_plural(n, u) for n, u in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    if days:  # minutes do not matter days ahead
+        parts = [p for p in parts if "minute" not in p] or parts
+    return " ".join(parts[:2])
+
+
+def day(target: dt.datetime, now: dt.datetime) -> str:
+    """Say a date relative to now: "today", "tomorrow", "Monday 28 December" (with the year if other)."""
+    d, n = target.date(), now.astimezone(target.tzinfo).date()
+    if d == n:
+        return "today"
+    if d == n + dt.timedelta(days=1):
+        return "tomorrow"
+    text = f"{target:%A} {d.day} {target:%B}"
+    return text if d.year == n.year else f"{text} {d.year}"
+
+
+def when(target: dt.datetime, now: dt.datetime) -> str:
+    """Say when: "today at 17:00", "Monday 28 December at 09:00"."""
+    return f"{day(target, now)} at {target:%H:%M}"
+
+
+def hours(value: float) -> str:
+    """Say a number of hours compactly: 8, 7.5, 0.25."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")

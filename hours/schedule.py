@@ -1,0 +1,458 @@
+"""The open set of a weekly schedule with its exceptions, and fast queries on it.
+
+Pure: this module imports no other module of the project. Callers pass instants in; nothing
+here reads the clock.
+
+The open time is the weekly template's intervals (each belonging to the date it starts on, an
+`Opening` replacing the template on its date), minus every closure (`Closure`s and public
+holidays), each a span of local wall-clock time. Wall-clock times resolve as zoneinfo does
+with fold=0. Internally everything is integer UTC epoch seconds: a sorted list of disjoint open
+intervals with prefix sums of their lengths, built for a window of dates and widened on demand,
+so every query is a binary search.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+OUTSIDE_HOURS = "outside hours"
+
+# How far a query looks for the next change before concluding there is none.
+_HORIZON = dt.timedelta(days=366 * 5)
+# The window of dates built at the first query, and the least a widening adds.
+_FIRST_WINDOW = (dt.timedelta(days=8), dt.timedelta(days=62))
+_MIN_GROWTH = dt.timedelta(days=180)
+
+HolidaySource = Callable[[int], Sequence[tuple[dt.date, str]]]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Range:
+    """A span of wall-clock minutes in a day; an end at or before the start runs past midnight."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < MINUTES_PER_DAY:
+            raise ValueError(f"start {self.start} is not a minute of the day")
+        if not 0 <= self.end <= MINUTES_PER_DAY:
+            raise ValueError(f"end {self.end} is not a minute of the day")
+        if self.start == self.end:
+            raise ValueError("a range must not be empty")
+
+    @property
+    def overnight(self) -> bool:
+        """Whether the range runs past midnight into the next day."""
+        return self.end <= self.start
+
+    @property
+    def minutes(self) -> int:
+        """Return the wall-clock length in minutes."""
+        return self.end - self.start if not self.overnight else self.end + MINUTES_PER_DAY - self.start
+
+    def span(self) -> tuple[int, int]:
+        """Return (start, end) in minutes from the start of its date; end may pass 1440."""
+        return self.start, self.start + self.minutes
+
+    def __str__(self) -> str:
+        return f"{format_minutes(self.start)}-{format_minutes(self.end)}"
+
+
+WHOLE_DAY = Range(0, MINUTES_PER_DAY)
+
+
+def format_minutes(minutes: int) -> str:
+    """Format minutes after midnight as HH:MM (1440 as 24:00)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def overlapping(ranges: Iterable[Range]) -> tuple[Range, Range] | None:
+    """Return the first two ranges of one day that overlap, or None."""
+    spans = sorted((r.span(), r) for r in ranges)
+    for (a_span, a), (b_span, b) in zip(spans, spans[1:], strict=False):
+        if b_span[0] < a_span[1]:
+            return a, b
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """A closed span: a date or inclusive range of dates, or an RRULE's dates; whole days or ranges."""
+
+    reason: str
+    first: dt.date
+    last: dt.date | None = None  # inclusive; None means the single date `first`
+    ranges: tuple[Range, ...] = ()  # empty: the whole day
+    rrule: str | None = None  # RFC 5545 RRULE; `first` is its start
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """One-off hours replacing the template for one date."""
+
+    date: dt.date
+    ranges: tuple[Range, ...]
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """Everything the schedule is made of, as validated values."""
+
+    timezone: str
+    week: tuple[tuple[Range, ...], ...]  # seven entries, Monday first
+    closed: tuple[Closure, ...] = ()
+    open: tuple[Opening, ...] = ()
+
+    def template_minutes(self) -> int:
+        """Return the template week's wall-clock open minutes (what a plain week holds)."""
+        return sum(r.minutes for day in self.week for r in day)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change of state: at `at` it becomes open or closed, and why."""
+
+    at: dt.datetime
+    open: bool
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Whether it is open at an instant, since when, until when, and why."""
+
+    at: dt.datetime
+    open: bool
+    since: dt.datetime | None
+    until: dt.datetime | None
+    next_open: dt.datetime | None
+    reason: str | None  # why it is closed; None when open
+
+
+@dataclass(slots=True)
+class _Built:
+    lo: int  # results are exact for boundaries strictly inside (lo, hi)
+    hi: int
+    first_date: dt.date
+    last_date: dt.date
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    cum: list[int] = field(default_factory=list)  # open seconds before interval i
+    closures: list[tuple[int, int, str, int]] = field(default_factory=list)  # start, end, reason, rank
+    openings: dict[int, str] = field(default_factory=dict)  # start of an opened interval -> reason
+
+
+class Schedule:
+    """The open set of a `Spec`, with holidays, queried in microseconds."""
+
+    def __init__(self, spec: Spec, holidays: HolidaySource | None = None) -> None:
+        self.spec = spec
+        self.zone = ZoneInfo(spec.timezone)
+        self._holidays = holidays
+        self._holiday_years: dict[int, Sequence[tuple[dt.date, str]]] = {}
+        self._openings = {o.date: o for o in spec.open}
+        self._rrules: dict[int, object] = {}
+        self._built: _Built | None = None
+
+    # -- queries -------------------------------------------------------------------------
+
+    def is_open(self, at: dt.datetime) -> bool:
+        """Return whether it is open at the instant `at` (an aware datetime)."""
+        t = _epoch(at)
+        b = self._cover(t, t)
+        i = bisect.bisect_right(b.starts, t) - 1
+        return i >= 0 and t < b.ends[i]
+
+    def next_change(self, at: dt.datetime) -> Change | None:
+        """Return the first change of state after `at`, or None if nothing changes for years."""
+        found = self._next_boundary(_epoch(at))
+        return None if found is None else self._change(*found)
+
+    def changes(self, at: dt.datetime, count: int) -> list[Change]:
+        """Return the next `count` changes after `at`."""
+        out: list[Change] = []
+        t = _epoch(at)
+        while len(out) < count:
+            found = self._next_boundary(t)
+            if found is None:
+                break
+            out.append(self._change(*found))
+            t = found[0]
+        return out
+
+    def next_open(self, at: dt.datetime) -> dt.datetime | None:
+        """Return when it next opens after `at` (or `at` itself if open then: its interval's start is past)."""
+        t = _epoch(at)
+        horizon = t + int(_HORIZON.total_seconds())
+        b = self._cover(t, t)
+        while True:
+            i = bisect.bisect_right(b.starts, t)
+            if i < len(b.starts) and b.starts[i] < b.hi:
+                return self._dt(b.starts[i])
+            if b.hi > horizon:
+                return None
+            b = self._cover(t, b.hi + 1)
+
+    def state(self, at: dt.datetime) -> State:
+        """Return the state at `at`: open or closed, since, until, next opening, and why."""
+        t = _epoch(at)
+        b = self._cover(t, t)
+        i = bisect.bisect_right(b.starts, t) - 1
+        is_open = i >= 0 and t < b.ends[i]
+        since = self._previous_boundary(t)
+        nxt = self._next_boundary(t)
+        until = None if nxt is None else self._dt(nxt[0])
+        if is_open:
+            return State(at, True, since, until, until and self.next_open(until), None)
+        return State(at, False, since, until, until, self._closed_reason(t))
+
+    def open_intervals(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Return the open intervals clipped to [start, end), as aware datetimes in the zone."""
+        a, z = _epoch(start), _epoch(end)
+        if z <= a:
+            return []
+        b = self._cover(a, z)
+        i = max(bisect.bisect_right(b.starts, a) - 1, 0)
+        out = []
+        while i < len(b.starts) and b.starts[i] < z:
+            s, e = max(b.starts[i], a), min(b.ends[i], z)
+            if s < e:
+                out.append((self._dt(s), self._dt(e)))
+            i += 1
+        return out
+
+    def open_seconds(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Return the elapsed open seconds in [start, end) (negative if end is before start)."""
+        a, z = _epoch(start), _epoch(end)
+        b = self._cover(min(a, z), max(a, z))
+        return _open_before(b, z) - _open_before(b, a)
+
+    def open_hours(self, start: dt.datetime, end: dt.datetime) -> float:
+        """Return the elapsed open hours in [start, end)."""
+        return self.open_seconds(start, end) / 3600
+
+    def closed_reason(self, at: dt.datetime) -> str:
+        """Return why it is closed at `at`: a closure's reason, a holiday, or "outside hours"."""
+        return self._closed_reason(_epoch(at))
+
+    def closures(self, start: dt.date, end: dt.date) -> list[tuple[dt.datetime, dt.datetime, str]]:
+        """Return closures and holidays touching the dates [start, end), with their reasons."""
+        a, z = self._local(start, 0), self._local(end, 0)
+        b = self._cover(a, z)
+        return [
+            (self._dt(s), self._dt(e), reason)
+            for s, e, reason, _ in b.closures
+            if s < z and e > a
+        ]
+
+    def holidays(self, year: int) -> Sequence[tuple[dt.date, str]]:
+        """Return the public holidays of `year` that close (kept-open ones left out)."""
+        if self._holidays is None:
+            return ()
+        if year not in self._holiday_years:
+            self._holiday_years[year] = self._holidays(year)
+        return self._holiday_years[year]
+
+    def localize(self, day: dt.date, minutes: int = 0) -> dt.datetime:
+        """Return the instant of a wall-clock time on a date, resolved with fold=0."""
+        return self._dt(self._local(day, minutes))
+
+    # -- building ------------------------------------------------------------------------
+
+    def _cover(self, a: int, z: int) -> _Built:
+        """Return built intervals whose exact window holds [a, z], widening it if needed."""
+        b = self._built
+        if b is not None and b.lo < a and z < b.hi:
+            return b
+        day_a = dt.datetime.fromtimestamp(a, self.zone).date()
+        day_z = dt.datetime.fromtimestamp(z, self.zone).date()
+        if b is None:
+            first, last = day_a - _FIRST_WINDOW[0], day_z + _FIRST_WINDOW[1]
+        else:
+            grow = max(b.last_date - b.first_date, _MIN_GROWTH)
+            first = min(b.first_date, day_a - (grow if day_a <= b.first_date + dt.timedelta(2) else dt.timedelta(8)))
+            last = max(b.last_date, day_z + (grow if day_z >= b.last_date - dt.timedelta(2) else dt.timedelta(8)))
+        self._built = self._build(first, last)
+        return self._built
+
+    def _build(self, first: dt.date, last: dt.date) -> _Built:
+        """Build the open set exact for the instants between `first` and `last` 00:00."""
+        one = dt.timedelta(days=1)
+        b = _Built(self._local(first, 0), self._local(last, 0), first, last)
+        raw: list[tuple[int, int]] = []
+        day = first - one
+        while day <= last + one:
+            opening = self._openings.get(day)
+            ranges = opening.ranges if opening else self.spec.week[day.weekday()]
+            for r in ranges:
+                lo, hi = r.span()
+                s, e = self._local(day, lo), self._local(day, hi)
+                if s < e:
+                    raw.append((s, e))
+                    if opening is not None and opening.reason:
+                        b.openings[s] = opening.reason
+            day += one
+        b.closures = self._closure_spans(first - 2 * one, last + 2 * one)
+        closed = _union((s, e) for s, e, _, _ in b.closures)
+        total = 0
+        for s, e in _subtract(_union(raw), closed):
+            b.starts.append(s)
+            b.ends.append(e)
+            b.cum.append(total)
+            total += e - s
+        return b
+
+    def _closure_spans(self, first: dt.date, last: dt.date) -> list[tuple[int, int, str, int]]:
+        """Return (start, end, reason, rank) of every closure on the dates [first, last]."""
+        spans: list[tuple[int, int, str, int]] = []
+
+        def add(day: dt.date, ranges: tuple[Range, ...], reason: str, rank: int) -> None:
+            for r in ranges or (WHOLE_DAY,):
+                lo, hi = r.span()
+                s, e = self._local(day, lo), self._local(day, hi)
+                if s < e:
+                    spans.append((s, e, reason, rank))
+
+        for c in self.spec.closed:
+            if c.rrule is not None:
+                for day in self._rrule_dates(c, first, last):
+                    add(day, c.ranges, c.reason, 0)
+            elif c.last is not None and not c.ranges:
+                a, z = max(c.first, first), min(c.last, last)
+                if a <= z:
+                    spans.append((self._local(a, 0), self._local(z + dt.timedelta(1), 0), c.reason, 0))
+            else:
+                day = c.first
+                while day <= (c.last or c.first):
+                    if first <= day <= last:
+                        add(day, c.ranges, c.reason, 0)
+                    day += dt.timedelta(1)
+        for year in range(first.year, last.year + 1):
+            for day, name in self.holidays(year):
+                if first <= day <= last:
+                    add(day, (), name, 1)
+        spans.sort()
+        return spans
+
+    def _rrule_dates(self, c: Closure, first: dt.date, last: dt.date) -> list[dt.date]:
+        from dateutil.rrule import rrule, rrulestr  # only schedules that recur pay for it
+
+        rule = self._rrules.get(id(c))
+        if rule is None:
+            start = dt.datetime.combine(c.first, dt.time())
+            rule = rrulestr(c.rrule or "", dtstart=start)
+            self._rrules[id(c)] = rule
+        assert isinstance(rule, rrule)
+        lo = dt.datetime.combine(first, dt.time())
+        hi = dt.datetime.combine(last, dt.time())
+        return [d.date() for d in rule.between(lo, hi, inc=True)]
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _local(self, day: dt.date, minutes: int) -> int:
+        """Return the epoch second of a wall-clock time (minutes may pass 1440) with fold=0."""
+        extra, minutes = divmod(minutes, MINUTES_PER_DAY)
+        if extra:
+            day += dt.timedelta(days=extra)
+        wall = dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=self.zone)
+        return int(wall.timestamp())
+
+    def _dt(self, t: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(t, self.zone)
+
+    def _next_boundary(self, t: int) -> tuple[int, bool] | None:
+        """Return (instant, opens) of the first boundary strictly after t."""
+        horizon = t + int(_HORIZON.total_seconds())
+        b = self._cover(t, t)
+        while True:
+            i = bisect.bisect_right(b.starts, t) - 1
+            if i >= 0 and t < b.ends[i]:
+                if b.ends[i] < b.hi:
+                    return b.ends[i], False
+            elif i + 1 < len(b.starts) and b.starts[i + 1] < b.hi:
+                return b.starts[i + 1], True
+            if b.hi > horizon:
+                return None
+            b = self._cover(t, b.hi + 1)
+
+    def _previous_boundary(self, t: int) -> dt.datetime | None:
+        """Return the last boundary at or before t, looking back as far as the horizon."""
+        horizon = t - int(_HORIZON.total_seconds())
+        b = self._cover(t, t)
+        while True:
+            i = bisect.bisect_right(b.starts, t) - 1
+            if i >= 0:
+                candidate = b.starts[i] if t < b.ends[i] else b.ends[i]
+                if candidate > b.lo:
+                    return self._dt(candidate)
+            if b.lo < horizon:
+                return None
+            b = self._cover(b.lo - 1, t)
+
+    def _change(self, t: int, opens: bool) -> Change:
+        if opens:
+            b = self._built
+            return Change(self._dt(t), True, b.openings.get(t) if b else None)
+        return Change(self._dt(t), False, self._closed_reason(t))
+
+    def _closed_reason(self, t: int) -> str:
+        b = self._cover(t, t)
+        best: tuple[int, str] | None = None
+        for s, e, reason, rank in b.closures:
+            if s > t:
+                break
+            if t < e and (best is None or rank < best[0]):
+                best = (rank, reason)
+        return best[1] if best else OUTSIDE_HOURS
+
+
+def _epoch(at: dt.datetime) -> int:
+    if at.tzinfo is None:
+        raise ValueError("an instant must be an aware datetime")
+    return int(at.timestamp() // 1)
+
+
+def _open_before(b: _Built, t: int) -> int:
+    i = bisect.bisect_right(b.starts, t) - 1
+    if i < 0:
+        return 0
+    return b.cum[i] + min(t, b.ends[i]) - b.starts[i]
+
+
+def _union(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge spans that overlap or touch into a sorted disjoint list."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _subtract(spans: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return sorted disjoint `spans` minus sorted disjoint `holes`."""
+    out: list[tuple[int, int]] = []
+    j = 0
+    for s, e in spans:
+        while j < len(holes) and holes[j][1] <= s:
+            j += 1
+        k = j
+        while s < e:
+            if k >= len(holes) or holes[k][0] >= e:
+                out.append((s, e))
+                break
+            if holes[k][0] > s:
+                out.append((s, holes[k][0]))
+            s = max(s, holes[k][1])
+            k += 1
+    return out
