@@ -103,7 +103,9 @@ def status_line(st: Any, now: dt.datetime) -> str:
     if st.open:
         if st.until is None:
             return "Open — with no closing in sight"
-        return f"Open — closes {humanize.when(st.until, now)}, in {humanize.duration(st.until - now)}"
+        return (
+            f"Open — closes {humanize.when(st.until, now)}, in {humanize.duration(st.until - now)}"
+        )
     head = f"Closed ({st.reason})"
     if st.next_open is None:
         return f"{head} — no opening in the next five years"
@@ -129,14 +131,16 @@ def next_(app: App, count: int, at: dt.datetime | None, as_json: bool) -> None:
     now = app.now(at)
     changes = app.schedule.changes(now, count)
     if as_json:
-        print_json({"changes": [{"at": iso(c.at), "open": c.open, "reason": c.reason} for c in changes]})
+        print_json(
+            {"changes": [{"at": iso(c.at), "open": c.open, "reason": c.reason} for c in changes]}
+        )
         return
     if not changes:
         app.echo("No change in the next five years.")
     for c in changes:
-        verb = app.style("opens ", fg="green") if c.open else app.style("closes", fg="red")
+        verb = app.style("opens", fg="green") if c.open else app.style("closes", fg="red")
         why = f" ({c.reason})" if c.reason else ""
-        app.echo(f"{c.at:%a %d %b %Y %H:%M}  {verb}{why}  in {humanize.duration(c.at - now)}")
+        app.echo(f"{c.at:%a %d %b %Y %H:%M}  {verb}{why}, in {humanize.duration(c.at - now)}")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -200,12 +204,12 @@ def week_lines(cfg: configmod.Config) -> list[str]:
     lines = []
     for i, day in enumerate(DAYS):
         ranges = cfg.spec.week[i]
-        hours = sum(r.minutes for r in ranges) / 60
+        day_hours = sum(r.minutes for r in ranges) / 60
         text = ", ".join(str(r) for r in ranges) or "closed"
-        total = f"{humanize.hours(hours)} h" if ranges else ""
+        total = f"{humanize.hours(day_hours)} h" if ranges else ""
         lines.append(f"  {day.capitalize()}  {text:<36} {total}".rstrip())
-    total = cfg.spec.template_minutes() / 60
-    lines.append(f"  {humanize.hours(total)} hours a week of 168 ({humanize.hours(168 - total)} yours)")
+    week = cfg.spec.template_minutes() / 60
+    lines.append(f"  {humanize.hours(week)} hours a week of 168 ({humanize.hours(168 - week)} yours)")
     return lines
 
 
@@ -227,10 +231,13 @@ def show_lines(cfg: configmod.Config, schedule: Schedule) -> list[str]:
     lines = [f"{cfg.name or 'Your hours'} — {cfg.timezone} ({source})", "", "Week:"]
     lines += week_lines(cfg)
     lines += ["", "Closed:"]
-    lines += [f"  {n}. {closure_text(c)}" for n, c in enumerate(cfg.spec.closed, 1)] or ["  nothing"]
+    lines += [f"  {n}. {closure_text(c)}" for n, c in enumerate(cfg.spec.closed, 1)] or [
+        "  nothing"
+    ]
     lines += ["", "Extra openings:"]
     lines += [
-        f"  {o.date}: {', '.join(str(r) for r in o.ranges)}" + (f" ({o.reason})" if o.reason else "")
+        f"  {o.date}: {', '.join(str(r) for r in o.ranges)}"
+        + (f" ({o.reason})" if o.reason else "")
         for o in cfg.spec.open
     ] or ["  none"]
     lines += ["", "Public holidays:"]
@@ -366,13 +373,17 @@ def set_(
     for line in week_lines(cfg):
         app.echo(line)
     if amount is not None and cfg.earnings:
-        app.echo(f"  Earnings: {cfg.earnings.amount:g} {cfg.earnings.currency} a {cfg.earnings.period}")
+        app.echo(
+            f"  Earnings: {cfg.earnings.amount:g} {cfg.earnings.currency} a {cfg.earnings.period}"
+        )
 
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("first", type=DateParam(), required=False)
 @click.argument("last", type=DateParam(), required=False)
-@click.option("--hours", "hours_", multiple=True, metavar="RANGE", help="Only these hours (repeatable).")
+@click.option(
+    "--hours", "hours_", multiple=True, metavar="RANGE", help="Only these hours (repeatable)."
+)
 @click.option("--every", metavar="RRULE", help="Recurring, from FIRST: an RFC 5545 RRULE.")
 @click.option("--reason", default="Day off", show_default=True, help="Shown in status and replies.")
 @click.option("--list", "list_", is_flag=True, help="List the closures, numbered.")
@@ -491,10 +502,14 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
 @cli.command(context_settings=CONTEXT)
 @click.argument("country", required=False)
 @click.option("--subdivision", "-s", help="A state, province or nation code, e.g. ENG, ON, CA.")
-@click.option("--keep-open", multiple=True, metavar="NAME", help="A holiday you work anyway (repeatable).")
+@click.option(
+    "--keep-open", multiple=True, metavar="NAME", help="A holiday you work anyway (repeatable)."
+)
 @click.option("--none", "none_", is_flag=True, help="Stop closing on public holidays.")
 @click.option("--list", "list_", is_flag=True, help="List the holidays of a year.")
-@click.option("--year", type=click.IntRange(1900, 2200), help="The year for --list (default: this year).")
+@click.option(
+    "--year", type=click.IntRange(1900, 2200), help="The year for --list (default: this year)."
+)
 @at_option
 @pass_app
 def holidays(
@@ -562,11 +577,12 @@ def holidays(
 def _list_holidays(app: App, year: int) -> None:
     h = app.config.holidays
     if h is None:
-        app.echo("No public holidays set. Close on them with `hours holidays GB` (your country code).")
+        app.echo(
+            "No public holidays set. Close on them with `hours holidays GB` (your country code)."
+        )
         return
-    from hours.public_holidays import HolidayCalendar
-
     from hours.files import state_dir
+    from hours.public_holidays import HolidayCalendar
 
     calendar = HolidayCalendar(h.country, h.subdivision, h.keep_open, state_dir())
     closing = dict(calendar(year))
@@ -581,7 +597,9 @@ def _list_holidays(app: App, year: int) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.option("--timezone", "-t", help="Your IANA time zone (default: this machine's).")
 @click.option("--days", help="Days you work, e.g. mon-fri (default), or mon,tue,thu.")
-@click.option("--hours", "hours_", multiple=True, metavar="RANGE", help="Your hours, e.g. 9-17 (repeatable).")
+@click.option(
+    "--hours", "hours_", multiple=True, metavar="RANGE", help="Your hours, e.g. 9-17 (repeatable)."
+)
 @click.option("--earnings", help="What you earn, e.g. 1200/week.")
 @click.option("--currency", help="Three-letter currency code, e.g. USD.")
 @click.option("--holidays", "country", help="Close on this country's public holidays, e.g. GB.")
@@ -613,7 +631,9 @@ def init(
 
     path = app.config_path
     if (path.exists() or path.is_symlink()) and not force:
-        raise usage(f"{path} already exists; pass --force to overwrite it, or edit it with `hours set`")
+        raise usage(
+            f"{path} already exists; pass --force to overwrite it, or edit it with `hours set`"
+        )
     answers = {
         "timezone": timezone,
         "days": days,

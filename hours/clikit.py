@@ -132,12 +132,14 @@ def build_schedule(cfg: configmod.Config) -> Schedule:
 pass_app = click.make_pass_decorator(App)
 
 
-class DateTimeParam(click.ParamType):
+class DateTimeParam(click.ParamType):  # type: ignore[type-arg]
     """An ISO 8601 date-time; without an offset it is read in the config's zone."""
 
     name = "DATETIME"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.datetime:
         if isinstance(value, dt.datetime):
             return value
         text = str(value).strip()
@@ -154,12 +156,14 @@ class DateTimeParam(click.ParamType):
             )
 
 
-class DateParam(click.ParamType):
+class DateParam(click.ParamType):  # type: ignore[type-arg]
     """An ISO 8601 date."""
 
     name = "DATE"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:

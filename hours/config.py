@@ -6,6 +6,7 @@ Unknown keys are warnings, so a config written for a newer version still loads.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tomllib
@@ -23,7 +24,7 @@ from hours.schedule import DAYS, Closure, Opening, Range, Spec, overlapping
 if TYPE_CHECKING:  # tomlkit loads lazily, only when a command edits the file
     import tomlkit
 
-DEFAULT_WEEK = {day: "09:00-17:00" for day in DAYS[:5]}
+DEFAULT_WEEK = dict.fromkeys(DAYS[:5], "09:00-17:00")
 
 # The schema: every known key of every table. A value of None is a leaf; a dict a sub-table;
 # a list of one dict an array of tables.
@@ -32,31 +33,60 @@ _SERVER = {"host": None, "port": None, "security": None}
 SCHEMA: dict[str, Any] = {
     "name": None,
     "timezone": None,
-    "week": {day: None for day in DAYS},
+    "week": dict.fromkeys(DAYS),
     "holidays": {"country": None, "subdivision": None, "keep_open": None},
     "closed": [
-        {"from": None, "to": None, "date": None, "hours": None, "rrule": None, "start": None,
-         "reason": None}
+        {
+            "from": None,
+            "to": None,
+            "date": None,
+            "hours": None,
+            "rrule": None,
+            "start": None,
+            "reason": None,
+        }
     ],
     "open": [{"date": None, "hours": None, "reason": None}],
     "earnings": {
-        "weekly": None, "monthly": None, "yearly": None, "currency": None,
+        "weekly": None,
+        "monthly": None,
+        "yearly": None,
+        "currency": None,
         "compare": [{"label": None, "hourly": None}],
     },
-    "autoreply": _CHANNEL_COMMON | {
+    "autoreply": _CHANNEL_COMMON
+    | {
         "emergency": {"keyword": None, "forward_to": None, "message": None},
-        "email": _CHANNEL_COMMON | {
-            "mode": None, "address": None, "aliases": None, "username": None,
-            "password_env": None, "password_command": None, "subject": None,
-            "imap": _SERVER, "smtp": _SERVER, "sieve": _SERVER,
+        "email": _CHANNEL_COMMON
+        | {
+            "mode": None,
+            "address": None,
+            "aliases": None,
+            "username": None,
+            "password_env": None,
+            "password_command": None,
+            "subject": None,
+            "imap": _SERVER,
+            "smtp": _SERVER,
+            "sieve": _SERVER,
         },
-        "phone": _CHANNEL_COMMON | {
-            "provider": None, "number": None, "whatsapp": None,
-            "account_sid_env": None, "account_sid_command": None,
-            "auth_token_env": None, "auth_token_command": None,
-            "mode": None, "sms_message": None, "voice_message": None, "whatsapp_message": None,
-            "missed_call_text": None, "api_base": None,
-            "sms_twiml_url": None, "voice_twiml_url": None,
+        "phone": _CHANNEL_COMMON
+        | {
+            "provider": None,
+            "number": None,
+            "whatsapp": None,
+            "account_sid_env": None,
+            "account_sid_command": None,
+            "auth_token_env": None,
+            "auth_token_command": None,
+            "mode": None,
+            "sms_message": None,
+            "voice_message": None,
+            "whatsapp_message": None,
+            "missed_call_text": None,
+            "api_base": None,
+            "sms_twiml_url": None,
+            "voice_twiml_url": None,
         },
     },
 }
@@ -121,10 +151,8 @@ def guess_timezone() -> str:
         candidates.append(link.partition("zoneinfo/")[2])
     except OSError:
         pass
-    try:
+    with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text().strip())
-    except OSError:
-        pass
     for name in candidates:
         if name and _zone_exists(name):
             return name
@@ -152,7 +180,7 @@ def default_text(timezone: str) -> str:
     return (
         "# hours: when you are available. See config.example.toml for every key.\n"
         f'timezone = "{timezone}"\n\n'
-        "[week]                              # a day left out, or \"closed\", is closed\n"
+        '[week]                              # a day left out, or "closed", is closed\n'
         f"{week}\n"
     )
 
@@ -162,9 +190,13 @@ def load(path: Path) -> Config:
     try:
         data = path.read_bytes()
     except IsADirectoryError:
-        raise ConfigError(f"{path} is a directory, not a config file; pass a file with --config") from None
+        raise ConfigError(
+            f"{path} is a directory, not a config file; pass a file with --config"
+        ) from None
     except PermissionError:
-        raise ConfigError(f"cannot read {path}: permission denied; check its owner and mode") from None
+        raise ConfigError(
+            f"cannot read {path}: permission denied; check its owner and mode"
+        ) from None
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror}") from None
     try:
@@ -274,11 +306,15 @@ class _Validator:
                 raise self.fail(where, str(e)) from None
         clash = overlapping(out)
         if clash:
-            raise self.fail(where, f"{clash[0]} and {clash[1]} overlap; make them separate or join them")
+            raise self.fail(
+                where, f"{clash[0]} and {clash[1]} overlap; make them separate or join them"
+            )
         return tuple(sorted(out))
 
     def week(self, raw: Mapping[str, Any]) -> tuple[tuple[Range, ...], ...]:
-        return tuple(self.ranges(f"[week] {day}", raw.get(day, "closed"), allow_closed=True) for day in DAYS)
+        return tuple(
+            self.ranges(f"[week] {day}", raw.get(day, "closed"), allow_closed=True) for day in DAYS
+        )
 
     def date(self, where: str, value: Any) -> dt.date:
         if isinstance(value, dt.datetime):
@@ -300,13 +336,17 @@ class _Validator:
 
     def closure(self, n: int, entry: Mapping[str, Any]) -> Closure:
         where = f"[[closed]] #{n}"
-        ranges = self.ranges(f"{where} hours", entry["hours"], allow_closed=False) if "hours" in entry else ()
+        ranges = (
+            self.ranges(f"{where} hours", entry["hours"], allow_closed=False)
+            if "hours" in entry
+            else ()
+        )
         reason = self.reason(where, entry, "closed")
         if "rrule" in entry:
             rule = entry["rrule"]
             start = self.date(f"{where} start", entry.get("start", entry.get("from")))
             if not isinstance(rule, str):
-                raise self.fail(f"{where} rrule", "must be text like \"FREQ=WEEKLY;BYDAY=FR\"")
+                raise self.fail(f"{where} rrule", 'must be text like "FREQ=WEEKLY;BYDAY=FR"')
             check_rrule(rule, start, lambda msg: self.fail(f"{where} rrule", msg))
             return Closure(reason, start, None, ranges, rule.strip().removeprefix("RRULE:"))
         if "date" in entry and "from" in entry:
@@ -356,7 +396,9 @@ class _Validator:
             raise self.fail("[holidays] subdivision", 'must be a code like "ENG" or "ON"')
         keep = raw.get("keep_open", [])
         if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
-            raise self.fail("[holidays] keep_open", 'must be a list of holiday names like ["Civic Holiday"]')
+            raise self.fail(
+                "[holidays] keep_open", 'must be a list of holiday names like ["Civic Holiday"]'
+            )
         return Holidays(country.strip().upper(), sub.strip().upper() if sub else None, tuple(keep))
 
     def earnings(self, raw: Any) -> Earnings | None:
@@ -369,7 +411,9 @@ class _Validator:
             raise self.fail("[earnings]", "give one of weekly, monthly or yearly, not several")
         currency = raw.get("currency", "USD")
         if not isinstance(currency, str) or len(currency.strip()) != 3:
-            raise self.fail("[earnings] currency", 'must be a three-letter code like "USD" or "EUR"')
+            raise self.fail(
+                "[earnings] currency", 'must be a three-letter code like "USD" or "EUR"'
+            )
         compare = []
         for n, c in enumerate(self.array(raw, "compare"), 1):
             label, hourly = c.get("label"), c.get("hourly")
@@ -377,7 +421,7 @@ class _Validator:
                 raise self.fail(f"[[earnings.compare]] #{n} label", "must be text, in quotes")
             if not _positive(hourly):
                 raise self.fail(f"[[earnings.compare]] #{n} hourly", "must be a positive number")
-            compare.append(CompareRate(label.strip(), float(hourly)))
+            compare.append(CompareRate(label.strip(), float(hourly)))  # type: ignore[arg-type]
         if not given:
             return None
         key, amount = given[0]
@@ -388,7 +432,9 @@ class _Validator:
 
 
 def _positive(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < float("inf")
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < float("inf")
+    )
 
 
 def check_rrule(rule: str, start: dt.date, fail: Callable[[str], Exception]) -> None:
@@ -399,7 +445,9 @@ def check_rrule(rule: str, start: dt.date, fail: Callable[[str], Exception]) -> 
     try:
         rrulestr(text, dtstart=dt.datetime.combine(start, dt.time()))
     except (ValueError, TypeError) as e:
-        raise fail(f"{rule!r} is not an RRULE ({e}); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR") from None
+        raise fail(
+            f"{rule!r} is not an RRULE ({e}); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"
+        ) from None
 
 
 def validate_timezone(name: str) -> str:
@@ -409,7 +457,9 @@ def validate_timezone(name: str) -> str:
     return name
 
 
-def edit(path: Path, change: Callable[[tomlkit.TOMLDocument], None], *, timezone: str | None = None) -> Config:
+def edit(
+    path: Path, change: Callable[[tomlkit.TOMLDocument], None], *, timezone: str | None = None
+) -> Config:
     """Apply `change` to the config document, validate the result, and only then write it.
 
     The user's comments and layout are kept (tomlkit). With no file yet, the change starts

@@ -124,7 +124,9 @@ def parse_duration(text: str) -> dt.timedelta:
     """Parse `12h`, `30m`, `1d12h`, `90s` into a timedelta."""
     compact = text.replace(" ", "").lower()
     if not compact or _DURATION.sub("", compact):
-        raise ValueError(f"{text!r} is not a duration; use a number and a unit, like 30m, 12h or 1d")
+        raise ValueError(
+            f"{text!r} is not a duration; use a number and a unit, like 30m, 12h or 1d"
+        )
     return dt.timedelta(
         seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in _DURATION.findall(compact))
     )

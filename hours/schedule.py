@@ -55,7 +55,9 @@ class Range:
     @property
     def minutes(self) -> int:
         """Return the wall-clock length in minutes."""
-        return self.end - self.start if not self.overnight else self.end + MINUTES_PER_DAY - self.start
+        return (
+            self.end - self.start if not self.overnight else self.end + MINUTES_PER_DAY - self.start
+        )
 
     def span(self) -> tuple[int, int]:
         """Return (start, end) in minutes from the start of its date; end may pass 1440."""
@@ -146,7 +148,9 @@ class _Built:
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     cum: list[int] = field(default_factory=list)  # open seconds before interval i
-    closures: list[tuple[int, int, str, int]] = field(default_factory=list)  # start, end, reason, rank
+    closures: list[tuple[int, int, str, int]] = field(
+        default_factory=list
+    )  # start, end, reason, rank
     openings: dict[int, str] = field(default_factory=dict)  # start of an opened interval -> reason
 
 
@@ -214,7 +218,9 @@ class Schedule:
             return State(at, True, since, until, until and self.next_open(until), None)
         return State(at, False, since, until, until, self._closed_reason(t))
 
-    def open_intervals(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    def open_intervals(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> list[tuple[dt.datetime, dt.datetime]]:
         """Return the open intervals clipped to [start, end), as aware datetimes in the zone."""
         a, z = _epoch(start), _epoch(end)
         if z <= a:
@@ -248,9 +254,7 @@ class Schedule:
         a, z = self._local(start, 0), self._local(end, 0)
         b = self._cover(a, z)
         return [
-            (self._dt(s), self._dt(e), reason)
-            for s, e, reason, _ in b.closures
-            if s < z and e > a
+            (self._dt(s), self._dt(e), reason) for s, e, reason, _ in b.closures if s < z and e > a
         ]
 
     def holidays(self, year: int) -> Sequence[tuple[dt.date, str]]:
@@ -278,8 +282,14 @@ class Schedule:
             first, last = day_a - _FIRST_WINDOW[0], day_z + _FIRST_WINDOW[1]
         else:
             grow = max(b.last_date - b.first_date, _MIN_GROWTH)
-            first = min(b.first_date, day_a - (grow if day_a <= b.first_date + dt.timedelta(2) else dt.timedelta(8)))
-            last = max(b.last_date, day_z + (grow if day_z >= b.last_date - dt.timedelta(2) else dt.timedelta(8)))
+            first = min(
+                b.first_date,
+                day_a - (grow if day_a <= b.first_date + dt.timedelta(2) else dt.timedelta(8)),
+            )
+            last = max(
+                b.last_date,
+                day_z + (grow if day_z >= b.last_date - dt.timedelta(2) else dt.timedelta(8)),
+            )
         self._built = self._build(first, last)
         return self._built
 
@@ -328,7 +338,9 @@ class Schedule:
             elif c.last is not None and not c.ranges:
                 a, z = max(c.first, first), min(c.last, last)
                 if a <= z:
-                    spans.append((self._local(a, 0), self._local(z + dt.timedelta(1), 0), c.reason, 0))
+                    spans.append(
+                        (self._local(a, 0), self._local(z + dt.timedelta(1), 0), c.reason, 0)
+                    )
             else:
                 day = c.first
                 while day <= (c.last or c.first):
@@ -362,7 +374,9 @@ class Schedule:
         extra, minutes = divmod(minutes, MINUTES_PER_DAY)
         if extra:
             day += dt.timedelta(days=extra)
-        wall = dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=self.zone)
+        wall = dt.datetime(
+            day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=self.zone
+        )
         return int(wall.timestamp())
 
     def _dt(self, t: int) -> dt.datetime:

@@ -34,15 +34,24 @@ def interactive_answers(given: dict[str, Any]) -> dict[str, Any]:
     ask("timezone", "Time zone", guess_timezone(), validate_timezone)
     ask("days", "Days you work", "mon-fri", parse_days)
     if out.get("hours") is None:
-        ask("hours_text", "Hours (several ranges with spaces, e.g. 9-12 13-17)", "9-17", _check_hours)
+        ask(
+            "hours_text",
+            "Hours (several ranges with spaces, e.g. 9-12 13-17)",
+            "9-17",
+            _check_hours,
+        )
         out["hours"] = (out.pop("hours_text") or "9-17").split()
     ask("earnings", "What you earn, e.g. 1200/week (empty to skip)", "", parse_amount)
     if out.get("earnings"):
         ask("currency", "Currency", "USD", str)
     ask("country", "Close on public holidays of (country code, empty to skip)", "", _check_country)
     if out.get("country"):
-        ask("subdivision", "State or province code (empty for none)", "",
-            lambda s: _check_country(out["country"], s))
+        ask(
+            "subdivision",
+            "State or province code (empty for none)",
+            "",
+            lambda s: _check_country(out["country"], s),
+        )
     return out
 
 
