@@ -7,6 +7,7 @@ package, and the package is imported only when the cache misses.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -132,7 +133,6 @@ class HolidayCalendar:
                     str(y): [[d.isoformat(), n] for d, n in days] for y, days in self._years.items()
                 },
             }
-            try:
+            # The state directory may be read-only; the cache is only an optimisation.
+            with contextlib.suppress(OSError):
                 write_atomic(self.cache_file, json.dumps(payload), mode=0o600)
-            except OSError:
-                pass  # the state directory may be read-only; the cache is an optimisation
