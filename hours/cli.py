@@ -594,6 +594,11 @@ def _list_holidays(app: App, year: int) -> None:
 # -- init --------------------------------------------------------------------------------
 
 
+def at_terminal() -> bool:
+    """Tell whether a person can answer prompts."""
+    return sys.stdin.isatty()
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--timezone", "-t", help="Your IANA time zone (default: this machine's).")
 @click.option("--days", help="Days you work, e.g. mon-fri (default), or mon,tue,thu.")
@@ -644,7 +649,7 @@ def init(
         "subdivision": subdivision,
         "name": name,
     }
-    if sys.stdin.isatty():
+    if at_terminal():
         answers = interactive_answers(answers)
     text = build_config_text(answers)
     cfg = configmod.parse(text, path)

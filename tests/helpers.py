@@ -1,0 +1,29 @@
+"""Small helpers for CLI tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from hours.cli import cli
+
+
+def run(*args: str, input: str | None = None, catch: bool = True) -> Result:
+    """Run `hours ARGS` through the real entry point (with its error boundary)."""
+    runner = CliRunner()
+    return runner.invoke(cli, list(args), input=input, catch_exceptions=catch)
+
+
+def config_file() -> Path:
+    """Return the test's config path (set by the autouse fixture)."""
+    return Path(os.environ["HOURS_CONFIG"])
+
+
+def write_config(text: str) -> Path:
+    """Write a config file for the test and return its path."""
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
