@@ -209,7 +209,9 @@ def week_lines(cfg: configmod.Config) -> list[str]:
         total = f"{humanize.hours(day_hours)} h" if ranges else ""
         lines.append(f"  {day.capitalize()}  {text:<36} {total}".rstrip())
     week = cfg.spec.template_minutes() / 60
-    lines.append(f"  {humanize.hours(week)} hours a week of 168 ({humanize.hours(168 - week)} yours)")
+    lines.append(
+        f"  {humanize.hours(week)} hours a week of 168 ({humanize.hours(168 - week)} yours)"
+    )
     return lines
 
 
@@ -510,6 +512,7 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
 @click.option(
     "--year", type=click.IntRange(1900, 2200), help="The year for --list (default: this year)."
 )
+@click.option("--countries", is_flag=True, help="List the country codes and their subdivisions.")
 @at_option
 @pass_app
 def holidays(
@@ -520,6 +523,7 @@ def holidays(
     none_: bool,
     list_: bool,
     year: int | None,
+    countries: bool,
     at: dt.datetime | None,
 ) -> None:
     """Close on a country's public holidays, stop doing so, or list them.
@@ -530,9 +534,14 @@ def holidays(
       hours holidays CA -s ON --keep-open "Civic Holiday"
       hours holidays --list --year 2027
       hours holidays --none
+      hours holidays --countries
     """
     from hours import public_holidays
 
+    if countries:
+        for code, subdivisions in sorted(public_holidays.countries().items()):
+            app.echo(f"{code}  {' '.join(subdivisions)}".rstrip())
+        return
     if list_:
         _list_holidays(app, year or app.now(at).year)
         return

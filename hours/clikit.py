@@ -56,8 +56,8 @@ class HoursGroup(click.Group):
         except HoursError as e:
             _fail(e.message, e.exit_status)
         except click.UsageError as e:
-            where = f" See '{e.ctx.command_path} --help'." if e.ctx else ""
-            _fail(f"{e.format_message()}{where}", Exit.USAGE)
+            where = f". See '{e.ctx.command_path} --help'." if e.ctx else ""
+            _fail(f"{e.format_message().rstrip('.')}{where}", Exit.USAGE)
         except click.ClickException as e:
             _fail(e.format_message(), e.exit_code)
         except (click.Abort, KeyboardInterrupt):

@@ -13,7 +13,7 @@ from hours.cli import cli
 def run(*args: str, input: str | None = None, catch: bool = True) -> Result:
     """Run `hours ARGS` through the real entry point (with its error boundary)."""
     runner = CliRunner()
-    return runner.invoke(cli, list(args), input=input, catch_exceptions=catch)
+    return runner.invoke(cli, list(args), input=input, catch_exceptions=catch, prog_name="hours")
 
 
 def config_file() -> Path:

@@ -143,8 +143,7 @@ def test_init_writes_0600_and_refuses_to_overwrite() -> None:
     again = run("init", "--timezone", "Asia/Tokyo")
     assert again.exit_code == 2
     assert again.stderr == (
-        f"Error: {path} already exists; pass --force to overwrite it, "
-        "or edit it with `hours set`\n"
+        f"Error: {path} already exists; pass --force to overwrite it, or edit it with `hours set`\n"
     )
     assert path.read_text() == before
     assert run("init", "--timezone", "Asia/Tokyo", "--force").exit_code == 0
@@ -174,7 +173,9 @@ def test_init_at_a_terminal_asks_again_after_a_bad_answer(monkeypatch: pytest.Mo
 
 
 def test_set_keeps_comments_and_prints_the_week() -> None:
-    write_config('# my hours\ntimezone = "Europe/London"  # home\n\n[week]\nmon = "09:00-17:00"  # Mondays\n')
+    write_config(
+        '# my hours\ntimezone = "Europe/London"  # home\n\n[week]\nmon = "09:00-17:00"  # Mondays\n'
+    )
     result = run("set", "tue", "9-12", "13-17")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0:3] == [
@@ -208,7 +209,9 @@ def test_set_overnight_and_closed_and_shorthands() -> None:
 
 
 def test_set_creates_the_config_from_the_default() -> None:
-    result = run("set", "--timezone", "Asia/Kolkata", "--earnings", "5200/month", "--currency", "inr")
+    result = run(
+        "set", "--timezone", "Asia/Kolkata", "--earnings", "5200/month", "--currency", "inr"
+    )
     assert result.exit_code == 0, result.output
     assert result.stderr == f"Created {config_file()}\n"
     text = config_file().read_text()
@@ -218,8 +221,13 @@ def test_set_creates_the_config_from_the_default() -> None:
 def test_off_list_and_remove() -> None:
     write_config(LONDON)
     assert run("off", "2026-11-25", "--hours", "15-24", "--reason", "Early close").exit_code == 0
-    result = run("off", "2026-01-09", "--every", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "--reason", "Fridays")
-    assert result.stdout == "Added closure 2: FREQ=WEEKLY;INTERVAL=2;BYDAY=FR from 2026-01-09, all day: Fridays\n"
+    result = run(
+        "off", "2026-01-09", "--every", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "--reason", "Fridays"
+    )
+    assert (
+        result.stdout
+        == "Added closure 2: FREQ=WEEKLY;INTERVAL=2;BYDAY=FR from 2026-01-09, all day: Fridays\n"
+    )
     listed = run("off", "--list")
     assert listed.stdout == (
         "1. 2026-11-25, 15:00-24:00: Early close\n"
@@ -252,7 +260,9 @@ def test_open_replaces_the_template_for_that_date() -> None:
 
 def test_holidays_list_none_and_keep_open() -> None:
     write_config(LONDON)
-    result = run("holidays", "GB", "-s", "ENG", "--keep-open", "Easter Monday", "--at", "2026-01-01T00:00")
+    result = run(
+        "holidays", "GB", "-s", "ENG", "--keep-open", "Easter Monday", "--at", "2026-01-01T00:00"
+    )
     assert result.exit_code == 0, result.output
     assert "  Mon 06 Apr 2026  Easter Monday  (open: keep_open)\n" in result.stdout
     assert "  Fri 25 Dec 2026  Christmas Day\n" in result.stdout

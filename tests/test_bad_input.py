@@ -1,0 +1,291 @@
+"""Bad input gets one clear `Error:` line, the documented exit status, and changes nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import config_file, run, write_config
+
+GOOD = """\
+# keep me
+timezone = "Europe/London"
+
+[week]
+mon = "09:00-17:00"
+"""
+
+# (id, config text or None for no file, argv, exit status, the error line after "Error: ")
+CASES = [
+    (
+        "time 25:00 on the command line",
+        GOOD,
+        ["set", "mon", "25:00-26:00"],
+        2,
+        "'25:00' is not a time: use 00:00 to 23:59",
+    ),
+    (
+        "minute 60 on the command line",
+        GOOD,
+        ["set", "mon", "9:60-17"],
+        2,
+        "'9:60' is not a time: minutes run from 00 to 59",
+    ),
+    (
+        "empty range",
+        GOOD,
+        ["set", "mon", "9-9"],
+        2,
+        "'9-9' is empty: the end must differ from the start (an end before the start runs past "
+        "midnight, like 22:00-02:00)",
+    ),
+    (
+        "overlapping intervals",
+        GOOD,
+        ["set", "tue", "9-12", "11-14"],
+        2,
+        "09:00-12:00 and 11:00-14:00 overlap; give separate ranges or join them",
+    ),
+    (
+        "unknown weekday",
+        GOOD,
+        ["set", "funday", "9-17"],
+        2,
+        "'funday' is not a day; use mon, tue, wed, thu, fri, sat, sun, a range like mon-fri, a list "
+        "like mon,wed,fri, or weekdays, weekend, daily",
+    ),
+    (
+        "unknown time zone",
+        GOOD,
+        ["set", "--timezone", "Mars/Olympus"],
+        2,
+        "'Mars/Olympus' is not a known time zone; use an IANA name like Europe/London",
+    ),
+    (
+        "to before from",
+        GOOD,
+        ["off", "2026-12-26", "2026-12-24"],
+        2,
+        "TO (2026-12-24) is before FROM (2026-12-26); swap them",
+    ),
+    (
+        "bad rrule",
+        GOOD,
+        ["off", "2026-01-09", "--every", "FREQ=SOMETIMES"],
+        3,
+        "{path}: [[closed]] #1 rrule: 'FREQ=SOMETIMES' is not an RRULE (invalid 'FREQ': "
+        "SOMETIMES); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
+    ),
+    (
+        "unknown country",
+        GOOD,
+        ["holidays", "XX"],
+        2,
+        "country: 'XX' is not a supported country code; use an ISO 3166-1 alpha-2 code like GB, US "
+        "or CA (`hours holidays --countries`)",
+    ),
+    (
+        "unknown subdivision",
+        GOOD,
+        ["holidays", "GB", "--subdivision", "XYZ"],
+        2,
+        "subdivision: 'XYZ' is not a subdivision of GB; use one of: ENG, NIR, SCT, WLS",
+    ),
+    (
+        "--at not a date-time",
+        GOOD,
+        ["status", "--at", "next tuesday"],
+        2,
+        "Invalid value for '--at': 'next tuesday' is not a date-time; use ISO 8601 like "
+        "2026-12-25T10:00 or 2026-12-25T10:00+01:00. See 'hours status --help'.",
+    ),
+    (
+        "--at a bare date",
+        GOOD,
+        ["status", "--at", "2026-12-25"],
+        2,
+        "Invalid value for '--at': '2026-12-25' is not a date-time; use ISO 8601 like "
+        "2026-12-25T10:00 or 2026-12-25T10:00+01:00. See 'hours status --help'.",
+    ),
+    (
+        "config: time 25:00",
+        'timezone = "UTC"\n[week]\nmon = "25:00-26:00"\n',
+        ["status"],
+        3,
+        "{path}: [week] mon: '25:00' is not a time: use 00:00 to 23:59",
+    ),
+    (
+        "config: minute 60",
+        'timezone = "UTC"\n[week]\nmon = "09:60-17:00"\n',
+        ["status"],
+        3,
+        "{path}: [week] mon: '09:60' is not a time: minutes run from 00 to 59",
+    ),
+    (
+        "config: empty range",
+        'timezone = "UTC"\n[week]\nmon = "09:00-09:00"\n',
+        ["status"],
+        3,
+        "{path}: [week] mon: '09:00-09:00' is empty: the end must differ from the start (an end "
+        "before the start runs past midnight, like 22:00-02:00)",
+    ),
+    (
+        "config: overlap",
+        'timezone = "UTC"\n[week]\nmon = ["09:00-12:00", "11:00-13:00"]\n',
+        ["status"],
+        3,
+        "{path}: [week] mon: 09:00-12:00 and 11:00-13:00 overlap; make them separate or join them",
+    ),
+    (
+        "config: overnight overlap",
+        'timezone = "UTC"\n[week]\nmon = ["22:00-06:00", "23:00-23:30"]\n',
+        ["status"],
+        3,
+        "{path}: [week] mon: 22:00-06:00 and 23:00-23:30 overlap; make them separate or join them",
+    ),
+    (
+        "config: unknown weekday",
+        'timezone = "UTC"\n[week]\nmonday = "09:00-17:00"\n',
+        ["status"],
+        3,
+        "{path}: [week]: 'monday' is not a day; use mon, tue, wed, thu, fri, sat, sun",
+    ),
+    (
+        "config: unknown zone",
+        'timezone = "Europe/Atlantis"\n',
+        ["status"],
+        3,
+        "{path}: timezone: 'Europe/Atlantis' is not a known time zone; use an IANA name like "
+        "Europe/London or America/New_York",
+    ),
+    (
+        "config: no zone",
+        "[week]\n",
+        ["status"],
+        3,
+        '{path}: timezone: missing; add a line like timezone = "Europe/London"',
+    ),
+    (
+        "config: to before from",
+        'timezone = "UTC"\n[[closed]]\nfrom = 2026-12-26\nto = 2026-12-24\n',
+        ["status"],
+        3,
+        "{path}: [[closed]] #1 to: 2026-12-24 is before from (2026-12-26); swap them",
+    ),
+    (
+        "config: bad rrule",
+        'timezone = "UTC"\n[[closed]]\nrrule = "FREQ=WEEKLY;BYDAY=XX"\nstart = 2026-01-01\n',
+        ["status"],
+        3,
+        "{path}: [[closed]] #1 rrule: 'FREQ=WEEKLY;BYDAY=XX' is not an RRULE (invalid "
+        "'BYDAY': XX); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
+    ),
+    (
+        "config: unknown country",
+        'timezone = "UTC"\n[holidays]\ncountry = "ZZ"\n',
+        ["status"],
+        3,
+        "[holidays] country: 'ZZ' is not a supported country code; use an ISO 3166-1 alpha-2 code "
+        "like GB, US or CA (`hours holidays --countries`)",
+    ),
+    (
+        "config: not TOML",
+        'timezone = "UTC"\n[week\nmon = "09:00-17:00"\n',
+        ["status"],
+        3,
+        "{path}: not valid TOML: Expected ']' at the end of a table declaration (at line 2, column "
+        "6); fix that line",
+    ),
+    (
+        "config: a date that is not one",
+        'timezone = "UTC"\n[[closed]]\ndate = "soon"\n',
+        ["status"],
+        3,
+        "{path}: [[closed]] #1 date: 'soon' is not a date; use YYYY-MM-DD, like 2026-12-24",
+    ),
+    (
+        "config: negative earnings",
+        'timezone = "UTC"\n[earnings]\nweekly = -5\n',
+        ["status"],
+        3,
+        "{path}: [earnings] weekly: -5: earnings must be a positive number",
+    ),
+]
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Return every file under `directory` with its bytes."""
+    if not directory.exists():
+        return {}
+    return {str(p): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("config", "argv", "status", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input(config: str | None, argv: list[str], status: int, message: str) -> None:
+    path = write_config(config) if config is not None else config_file()
+    before = snapshot(path.parent)
+    result = run(*argv)
+    assert result.exit_code == status
+    assert result.stderr == f"Error: {message.format(path=path)}\n"
+    assert result.stdout == ""
+    assert snapshot(path.parent) == before
+
+
+def test_bad_input_through_the_console_script_has_no_traceback() -> None:
+    path = write_config('timezone = "UTC"\n[week]\nmon = "25:00-26:00"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "hours", "status"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 3
+    assert proc.stderr == f"Error: {path}: [week] mon: '25:00' is not a time: use 00:00 to 23:59\n"
+
+
+def test_config_that_is_a_directory() -> None:
+    config_file().mkdir(parents=True)
+    result = run("status")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"Error: {config_file()} is a directory, not a config file; pass a file with --config\n"
+    )
+
+
+def as_unprivileged(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Run `hours ARGV` with file permissions enforced, even for root (DAC capabilities dropped)."""
+    command = [sys.executable, "-m", "hours", *argv]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("setpriv (util-linux) is needed to test permissions as root")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    return subprocess.run(command, capture_output=True, text=True, check=False, env=os.environ)
+
+
+def test_config_that_cannot_be_read() -> None:
+    path = write_config(GOOD)
+    path.chmod(0)
+    proc = as_unprivileged("status")
+    assert proc.returncode == 3
+    assert (
+        proc.stderr == f"Error: cannot read {path}: permission denied; check its owner and mode\n"
+    )
+
+
+def test_read_only_config_directory_when_writing() -> None:
+    path = write_config(GOOD)
+    path.parent.chmod(0o500)
+    try:
+        proc = as_unprivileged("set", "mon", "10-18")
+    finally:
+        path.parent.chmod(0o700)
+    assert proc.returncode == 3
+    assert proc.stderr == (
+        f"Error: cannot write {path}: permission denied; check that you own {path.parent}\n"
+    )
+    assert path.read_text() == GOOD
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]
