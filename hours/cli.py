@@ -540,6 +540,8 @@ def holidays(
 
     if countries:
         for code, subdivisions in sorted(public_holidays.countries().items()):
+            if len(code) != 2:  # the package also knows three-letter aliases
+                continue
             app.echo(f"{code}  {' '.join(subdivisions)}".rstrip())
         return
     if list_:
