@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -78,7 +79,7 @@ def format_minutes(minutes: int) -> str:
 def overlapping(ranges: Iterable[Range]) -> tuple[Range, Range] | None:
     """Return the first two ranges of one day that overlap, or None."""
     spans = sorted((r.span(), r) for r in ranges)
-    for (a_span, a), (b_span, b) in zip(spans, spans[1:], strict=False):
+    for (a_span, a), (b_span, b) in itertools.pairwise(spans):
         if b_span[0] < a_span[1]:
             return a, b
     return None
