@@ -11,11 +11,12 @@ import datetime as dt
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hours import autoreply_settings
 from hours.errors import ConfigError
 from hours.files import write_atomic
 from hours.parsing import PERIODS, parse_range
@@ -133,7 +134,7 @@ class Config:
     name: str = ""
     holidays: Holidays | None = None
     earnings: Earnings | None = None
-    autoreply: Mapping[str, Any] = field(default_factory=dict)
+    autoreply: autoreply_settings.Autoreply | None = None
     is_default: bool = False
     warnings: tuple[str, ...] = ()
 
@@ -256,7 +257,7 @@ class _Validator:
             name=name,
             holidays=self.holidays(raw.get("holidays")),
             earnings=self.earnings(raw.get("earnings")),
-            autoreply=self.table(raw, "autoreply"),
+            autoreply=autoreply_settings.parse(self.table(raw, "autoreply"), self.fail),
             warnings=tuple(self.warnings),
         )
 

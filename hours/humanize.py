@@ -41,3 +41,25 @@ def when(target: dt.datetime, now: dt.datetime) -> str:
 def hours(value: float) -> str:
     """Say a number of hours compactly: 8, 7.5, 0.25."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def clock(target: dt.datetime) -> str:
+    """Say a time of day as people write it in messages: "9:00 AM"."""
+    hour = target.hour % 12 or 12
+    return f"{hour}:{target.minute:02d} {'AM' if target.hour < 12 else 'PM'}"
+
+
+def next_open(target: dt.datetime | None, now: dt.datetime) -> str:
+    """Say when you are back, for a message: "tomorrow at 9:00 AM", "Monday at 9:00 AM"."""
+    if target is None:
+        return "as soon as I can"
+    days = (target.date() - now.astimezone(target.tzinfo).date()).days
+    if days == 0:
+        name = "today"
+    elif days == 1:
+        name = "tomorrow"
+    elif days < 7:
+        name = f"{target:%A}"
+    else:
+        name = f"{target:%A} {target.day} {target:%B}"
+    return f"{name} at {clock(target)}"

@@ -1,0 +1,349 @@
+"""The auto-reply engine: who gets which reply, the templates, and the sync loop.
+
+Channels (email over IMAP or Sieve, phone over Twilio) fetch and send; everything they share is
+decided here: a message that arrived while closed, not older than `max_age`, is answered once per
+sender per closed period and never more often than `min_interval`; VIPs, the user's own
+addresses, and what RFC 3834 or the carriers say not to answer never are. Every skip is counted
+by its reason. A reply is journalled before it is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import functools
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from hours import humanize
+from hours.autoreply_settings import Autoreply, Emergency, Policy
+from hours.errors import ProviderError
+from hours.journal import Journal
+from hours.schedule import Schedule
+
+OPT_KEYWORDS = frozenset(
+    [
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "REVOKE",
+        "OPTOUT",
+        "START",
+        "YES",
+        "UNSTOP",
+        "HELP",
+        "INFO",
+    ]
+)
+_ROBOT_LOCALPART = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|noreply-.*|.*-noreply|"
+    r"bounces?|bounce-.*|listserv|majordomo|owner-.*|.*-request|.*-owner)$"
+)
+# Phone channels share one per-sender limit: a client who calls and then texts hears back once.
+RATE_GROUPS = {"email": ("email",), "sms": ("sms", "whatsapp", "voice")}
+RATE_GROUPS |= {"whatsapp": RATE_GROUPS["sms"], "voice": RATE_GROUPS["sms"]}
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A message or missed call that may deserve a reply."""
+
+    channel: str  # email | sms | whatsapp | voice
+    item: str  # stable id: "uidvalidity:uid", a Twilio SID
+    sender: str  # an address (lower-case) or an E.164 number
+    arrived: dt.datetime
+    text: str = ""  # what the keyword is looked for in (SMS body; email subject)
+    headers: Mapping[str, str] | None = None  # email only, lower-cased names
+    recipients: tuple[str, ...] = ()  # email only: To and Cc addresses
+    sender_name: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with an Incoming: reply, emergency, or skip (with the reason)."""
+
+    action: str  # reply | emergency | skip
+    reason: str | None = None
+    period: dt.datetime | None = None  # the start of the closed period it arrived in
+
+
+@dataclass(slots=True)
+class ChannelResult:
+    """What one channel's sync did (the `channels` rows of `sync --json`)."""
+
+    channel: str
+    mode: str
+    action: str = "none"
+    replied: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """Return the SPEC's JSON shape."""
+        return {
+            "channel": self.channel,
+            "mode": self.mode,
+            "action": self.action,
+            "replied": self.replied,
+            "skipped": dict(sorted(self.skipped.items())),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """The result of one `hours autoreply sync`."""
+
+    open: bool
+    at: dt.datetime
+    channels: tuple[ChannelResult, ...]
+
+    @property
+    def failed(self) -> bool:
+        """Tell whether any channel failed."""
+        return any(c.error for c in self.channels)
+
+
+@dataclass(slots=True)
+class SyncRun:
+    """What a channel needs to sync: the moment, the schedule, the settings, the journal."""
+
+    now: dt.datetime
+    schedule: Schedule
+    settings: Autoreply
+    business: str
+    journal: Journal
+    dry_run: bool = False
+    _dry_replied: set[tuple[str, str]] = field(default_factory=set)
+
+
+class Channel(Protocol):
+    """A provider behind the engine: email (imap, sieve) or phone (poll, swap)."""
+
+    name: str  # email | phone
+    mode: str
+
+    def sync(self, run: SyncRun) -> ChannelResult:
+        """Bring the provider to what the schedule asks now; raise ProviderError on failure."""
+        ...
+
+
+# -- who gets a reply ----------------------------------------------------------------------
+
+
+def _matches(address: str, patterns: Iterable[str]) -> bool:
+    a = normalize_sender(address)
+    return any(fnmatch.fnmatchcase(a, normalize_sender(p)) for p in patterns)
+
+
+def normalize_sender(sender: str) -> str:
+    """Return a sender as compared: lower-case, without a `whatsapp:` prefix."""
+    return sender.strip().lower().removeprefix("whatsapp:")
+
+
+def email_exclusion(msg: Incoming, own: Iterable[str]) -> str | None:
+    """Return why RFC 3834 says not to answer this email, or None."""
+    h = msg.headers or {}
+    auto = h.get("auto-submitted", "").strip().lower()
+    if auto and auto.split(";")[0].strip() != "no":
+        return "auto_submitted"
+    if h.get("precedence", "").strip().lower() in ("bulk", "list", "junk"):
+        return "bulk"
+    if any(name.startswith("list-") for name in h):
+        return "mailing_list"
+    if "return-path" in h and h["return-path"].strip() in ("<>", ""):
+        return "no_return_path"
+    local = msg.sender.partition("@")[0].lower()
+    if not msg.sender or _ROBOT_LOCALPART.match(local):
+        return "robot_sender"
+    if not any(_matches(r, own) for r in msg.recipients):
+        return "not_addressed_to_me"
+    return None
+
+
+def sms_exclusion(msg: Incoming) -> str | None:
+    """Return why a text must not be answered: short codes, alphanumeric senders, keywords."""
+    number = normalize_sender(msg.sender)
+    digits = number.lstrip("+")
+    if not digits.isdigit():
+        return "alphanumeric_sender"
+    if len(digits) <= 6:
+        return "short_code"
+    if msg.channel != "voice" and msg.text.strip().upper().rstrip(".!") in OPT_KEYWORDS:
+        return "keyword"
+    return None
+
+
+def has_keyword(text: str, keyword: str) -> bool:
+    """Tell whether `keyword` is in `text` as a whole word, ignoring case."""
+    return re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def decide(
+    msg: Incoming,
+    run: SyncRun,
+    policy: Policy,
+    own: Iterable[str],
+) -> Decision:
+    """Decide whether `msg` gets the usual reply, the emergency reply, or nothing (and why)."""
+    schedule, now = run.schedule, run.now
+    own = tuple(own)
+    if schedule.is_open(msg.arrived):
+        return Decision("skip", "arrived_open")
+    if now - msg.arrived > policy.max_age:
+        return Decision("skip", "too_old")
+    if schedule.is_open(now):
+        return Decision("skip", "open_now")  # you are back: answer it yourself
+    if _matches(msg.sender, own):
+        return Decision("skip", "own_address")
+    if _matches(msg.sender, policy.vip):
+        return Decision("skip", "vip")
+    excluded = email_exclusion(msg, own) if msg.channel == "email" else sms_exclusion(msg)
+    if excluded:
+        return Decision("skip", excluded)
+    period = schedule.state(msg.arrived).since or msg.arrived
+    emergency = run.settings.emergency
+    if emergency and has_keyword(f"{msg.subject} {msg.text}", emergency.keyword):
+        return Decision("emergency", None, period)
+    group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
+    if run.dry_run and (group[0], sender) in run._dry_replied:
+        return Decision("skip", "already_replied")
+    if run.journal.replied_in_period(group, sender, period, "reply"):
+        return Decision("skip", "already_replied")
+    last = run.journal.last_reply(group, sender)
+    if last is not None and now - last[1] < policy.min_interval:
+        return Decision("skip", "min_interval")
+    return Decision("reply", None, period)
+
+
+# -- what the reply says -------------------------------------------------------------------
+
+
+def fields(
+    schedule: Schedule,
+    now: dt.datetime,
+    business: str,
+    emergency: Emergency | None,
+    msg: Incoming | None = None,
+) -> dict[str, str]:
+    """Return the template fields at `now`: when you are back, why you are closed, and so on."""
+    state = schedule.state(now)
+    back = state.next_open if not state.open else now
+    return {
+        "business": business or "I",
+        "next_open": humanize.next_open(back, now),
+        "next_open_date": "" if back is None else f"{back:%A} {back.day} {back:%B}",
+        "next_open_relative": "soon" if back is None else f"in {humanize.duration(back - now)}",
+        "reason": state.reason or "closed",
+        "emergency_keyword": emergency.keyword if emergency else "",
+        "sender_name": (msg.sender_name if msg else "") or "there",
+        "subject": (msg.subject if msg else "") or "your message",
+    }
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill a template validated at load time."""
+    return template.format_map(dict(values))
+
+
+# -- answering -----------------------------------------------------------------------------
+
+
+class OptedOut(Exception):
+    """The recipient has opted out of texts from this number; skip them, do not fail."""
+
+
+Send = Callable[[Incoming, str, str], None]  # (msg, kind "reply"|"emergency", text)
+Forward = Callable[[Incoming], None]
+
+
+def answer(
+    run: SyncRun,
+    result: ChannelResult,
+    items: Iterable[Incoming],
+    policy: Policy,
+    own: Iterable[str],
+    text_for: Callable[[Incoming, str], str],
+    send: Send,
+    forward: Forward | None,
+) -> None:
+    """Decide each item, journal each reply before sending it, and count what happened.
+
+    A ProviderError from `send` undoes that reply's journal entry (so the next sync tries it
+    again) and propagates: the channel is reported failed.
+    """
+    journal, now = run.journal, run.now
+    for msg in items:
+        if journal.decided(msg.channel, msg.item) is not None:
+            continue  # answered or skipped by an earlier sync
+        d = decide(msg, run, policy, own)
+        if d.action == "skip":
+            assert d.reason is not None
+            result.skipped[d.reason] += 1
+            if not run.dry_run:
+                journal.decide(msg.channel, msg.item, f"skipped:{d.reason}", now)
+            continue
+        assert d.period is not None
+        sender = normalize_sender(msg.sender)
+        if run.dry_run:
+            run._dry_replied.add((RATE_GROUPS[msg.channel][0], sender))
+            result.replied += 1
+            continue
+        if d.action == "emergency" and forward is not None:
+            _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
+        kind = d.action
+        if kind == "emergency" and journal.replied_in_period(
+            RATE_GROUPS[msg.channel], sender, d.period, "emergency"
+        ):
+            journal.decide(msg.channel, msg.item, "forwarded", now)
+            result.skipped["emergency_already_answered"] += 1
+            continue
+        text = text_for(msg, kind)
+        try:
+            _journalled(run, msg, kind, d.period, functools.partial(send, msg, kind, text))
+        except OptedOut:
+            result.skipped["opted_out"] += 1
+            journal.decide(msg.channel, msg.item, "skipped:opted_out", now)
+            continue
+        journal.decide(msg.channel, msg.item, kind, now)
+        result.replied += 1
+
+
+def _journalled(
+    run: SyncRun, msg: Incoming, kind: str, period: dt.datetime, action: Callable[[], None]
+) -> None:
+    journal = run.journal
+    rid = journal.begin_reply(
+        msg.channel, kind, normalize_sender(msg.sender), msg.item, period, run.now
+    )
+    try:
+        action()
+    except BaseException as e:
+        if isinstance(e, ProviderError | OptedOut):
+            journal.reply_failed(rid)
+        raise  # anything else (a crash, ^C) leaves it journalled: never sent twice
+    journal.reply_sent(rid, run.now)
+
+
+# -- the sync loop -------------------------------------------------------------------------
+
+
+def sync(channels: Iterable[Channel], run: SyncRun) -> SyncReport:
+    """Sync every channel; one that fails is reported, and the others still run."""
+    results = []
+    for channel in channels:
+        try:
+            result = channel.sync(run)
+        except ProviderError as e:
+            result = ChannelResult(channel.name, channel.mode, "failed", error=e.message)
+        if not run.dry_run:
+            run.journal.record_sync(channel.name, run.now, result.action, result.error)
+        results.append(result)
+    return SyncReport(run.schedule.is_open(run.now), run.now, tuple(results))
