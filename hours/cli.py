@@ -31,7 +31,9 @@ from hours.parsing import parse_amount, parse_days, parse_range
 from hours.schedule import DAYS, Closure, Range, Schedule
 
 # name -> "module:command", imported only when that command runs (or for `hours --help`).
-LAZY: dict[str, str] = {}
+LAZY: dict[str, str] = {
+    "cron": "hours.commands.cron:cron",
+}
 
 
 @click.group(cls=HoursGroup, lazy=LAZY, context_settings=CONTEXT)

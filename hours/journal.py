@@ -161,7 +161,7 @@ class Journal:
             "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
             (utc_iso(start), utc_iso(end)),
         ).fetchall()
-        return {channel: n for channel, n in rows}
+        return {str(channel): int(n) for channel, n in rows}
 
     # -- items seen ----------------------------------------------------------------------
 
