@@ -290,30 +290,43 @@ def answer(
             if not run.dry_run:
                 journal.decide(msg.channel, msg.item, f"skipped:{d.reason}", now)
             continue
-        assert d.period is not None
-        sender = normalize_sender(msg.sender)
         if run.dry_run:
-            run._dry_replied.add((RATE_GROUPS[msg.channel][0], sender))
+            run._dry_replied.add((RATE_GROUPS[msg.channel][0], normalize_sender(msg.sender)))
             result.replied += 1
             continue
-        if d.action == "emergency" and forward is not None:
-            _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
-        kind = d.action
-        if kind == "emergency" and journal.replied_in_period(
-            RATE_GROUPS[msg.channel], sender, d.period, "emergency"
-        ):
-            journal.decide(msg.channel, msg.item, "forwarded", now)
-            result.skipped["emergency_already_answered"] += 1
-            continue
-        text = text_for(msg, kind)
+        # Decided before anything is sent: after a crash this item is never looked at again.
+        journal.decide(msg.channel, msg.item, d.action, now)
         try:
-            _journalled(run, msg, kind, d.period, functools.partial(send, msg, kind, text))
-        except OptedOut:
+            _reply(run, result, msg, d, text_for, send, forward)
+        except (ProviderError, OptedOut) as e:
+            journal.undecide(msg.channel, msg.item)
+            if isinstance(e, ProviderError):
+                raise
             result.skipped["opted_out"] += 1
             journal.decide(msg.channel, msg.item, "skipped:opted_out", now)
-            continue
-        journal.decide(msg.channel, msg.item, kind, now)
-        result.replied += 1
+
+
+def _reply(
+    run: SyncRun,
+    result: ChannelResult,
+    msg: Incoming,
+    d: Decision,
+    text_for: Callable[[Incoming, str], str],
+    send: Send,
+    forward: Forward | None,
+) -> None:
+    assert d.period is not None
+    if d.action == "emergency" and forward is not None:
+        _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
+    group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
+    if d.action == "emergency" and run.journal.replied_in_period(
+        group, sender, d.period, "emergency"
+    ):
+        result.skipped["emergency_already_answered"] += 1
+        return
+    text = text_for(msg, d.action)
+    _journalled(run, msg, d.action, d.period, functools.partial(send, msg, d.action, text))
+    result.replied += 1
 
 
 def _journalled(

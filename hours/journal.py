@@ -179,6 +179,10 @@ class Journal:
             (channel, item, decision, utc_iso(now)),
         )
 
+    def undecide(self, channel: str, item: str) -> None:
+        """Forget the decision about an item, so the next sync decides it again."""
+        self.db.execute("DELETE FROM seen WHERE channel = ? AND item = ?", (channel, item))
+
     # -- cursors and channels ------------------------------------------------------------
 
     def cursor(self, name: str) -> Any:
