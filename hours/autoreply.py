@@ -124,6 +124,16 @@ class SyncRun:
     _dry_replied: set[tuple[str, str]] = field(default_factory=set)
 
 
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of `hours doctor`: what was checked, whether it is fine, and what to do."""
+
+    label: str
+    ok: bool
+    detail: str = ""
+    warning: bool = False  # not fatal: the channel works, but the user should know
+
+
 class Channel(Protocol):
     """A provider behind the engine: email (imap, sieve) or phone (poll, swap)."""
 
@@ -132,6 +142,18 @@ class Channel(Protocol):
 
     def sync(self, run: SyncRun) -> ChannelResult:
         """Bring the provider to what the schedule asks now; raise ProviderError on failure."""
+        ...
+
+    def install(self, run: SyncRun) -> str:
+        """Check credentials and record what the provider has now; say what was done."""
+        ...
+
+    def uninstall(self, run: SyncRun) -> str:
+        """Put back exactly what `install` recorded; say what was done."""
+        ...
+
+    def checks(self, run: SyncRun) -> list[Check]:
+        """Check reachability, login and settings that would silently defeat the auto-reply."""
         ...
 
 

@@ -32,7 +32,9 @@ from hours.schedule import DAYS, Closure, Range, Schedule
 
 # name -> "module:command", imported only when that command runs (or for `hours --help`).
 LAZY: dict[str, str] = {
+    "autoreply": "hours.commands.autoreply:autoreply",
     "cron": "hours.commands.cron:cron",
+    "doctor": "hours.commands.doctor:doctor",
 }
 
 

@@ -1,0 +1,229 @@
+"""`hours autoreply`: preview, sync (the cron entry point), install, uninstall, status."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+
+import click
+
+from hours import autoreply as engine
+from hours import humanize
+from hours.autoreply_channels import build
+from hours.autoreply_settings import Autoreply
+from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
+from hours.errors import ConfigError, Exit
+from hours.files import state_dir
+from hours.journal import Journal, sync_lock
+
+CHANNEL_OPTION = click.option(
+    "--channel", type=click.Choice(["email", "phone"]), help="Only this channel (default: all)."
+)
+
+
+@click.group(context_settings=CONTEXT)
+def autoreply() -> None:
+    """After-hours auto-replies by email and phone, switched by the schedule.
+
+    \b
+    Examples:
+      hours autoreply preview --channel email
+      hours autoreply install --channel email
+      hours autoreply sync            (what cron runs; see `hours cron install`)
+      hours autoreply status
+    """
+
+
+def settings_of(app: App) -> Autoreply:
+    """Return the auto-reply settings, or say how to add them."""
+    settings = app.config.autoreply
+    if settings is None or (settings.email is None and settings.phone is None):
+        raise ConfigError(
+            f"{app.config_path}: no [autoreply.email] or [autoreply.phone]; "
+            "add one (config.example.toml shows every key)"
+        )
+    return settings
+
+
+@contextlib.contextmanager
+def engine_run(
+    app: App, at: dt.datetime | None, *, dry_run: bool = False
+) -> Iterator[engine.SyncRun]:
+    """Open the journal and make the SyncRun for this moment."""
+    settings = settings_of(app)
+    journal = Journal(state_dir())
+    try:
+        yield engine.SyncRun(
+            app.now(at), app.schedule, settings, app.config.name, journal, dry_run=dry_run
+        )
+    finally:
+        journal.close()
+
+
+@autoreply.command(context_settings=CONTEXT)
+@at_option
+@click.option("--dry-run", is_flag=True, help="Decide, but send and change nothing.")
+@json_option
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors (for cron).")
+@pass_app
+def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: bool) -> None:
+    """Bring every channel to what the schedule asks now, and answer what needs answering.
+
+    Safe to run every minute: a second run while one is going exits 5 at once; nothing is
+    written to a provider whose state already matches; a failing channel is reported (exit 4)
+    and the others still run.
+
+    \b
+    Examples:
+      hours autoreply sync
+      hours autoreply sync --dry-run --json
+      hours autoreply sync --at 2026-11-23T19:00
+    """
+    settings_of(app)  # a config error is reported before the lock is taken
+    with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run) as run:
+        channels = build(run.settings, app.config_path.parent)
+        report = engine.sync(channels, run)
+    if as_json:
+        print_json(
+            {
+                "open": report.open,
+                "at": iso(report.at),
+                "dry_run": dry_run,
+                "channels": [c.as_json() for c in report.channels],
+            }
+        )
+    elif not quiet:
+        state = "open" if report.open else "closed"
+        app.echo(
+            f"{'Would sync' if dry_run else 'Synced'} at {report.at:%Y-%m-%d %H:%M} ({state}):"
+        )
+        for c in report.channels:
+            app.echo(f"  {result_line(c)}")
+    for c in report.channels:
+        if c.error:
+            click.echo(f"Error: {c.channel}: {c.error}", err=True)
+    if report.failed:
+        raise SystemExit(Exit.PROVIDER)
+
+
+def result_line(c: engine.ChannelResult) -> str:
+    """Say what one channel's sync did."""
+    if c.error:
+        return f"{c.channel} ({c.mode}): failed"
+    skipped = sum(c.skipped.values())
+    why = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in sorted(c.skipped.items()))
+    parts = [
+        f"{c.action}",
+        f"replied {c.replied}",
+        f"skipped {skipped}" + (f" ({why})" if why else ""),
+    ]
+    return f"{c.channel} ({c.mode}): " + "; ".join(parts)
+
+
+@autoreply.command(context_settings=CONTEXT)
+@CHANNEL_OPTION
+@pass_app
+def install(app: App, channel: str | None) -> None:
+    """Check credentials, record what the provider has now, and set up.
+
+    \b
+    Examples:
+      hours autoreply install --channel email
+      hours autoreply install --channel phone
+    """
+    with sync_lock(state_dir()), engine_run(app, None) as run:
+        for ch in build(run.settings, app.config_path.parent, channel):
+            app.echo(f"{ch.name} ({ch.mode}): {ch.install(run)}")
+    app.echo("Next: `hours cron install` so replies follow your hours.")
+
+
+@autoreply.command(context_settings=CONTEXT)
+@CHANNEL_OPTION
+@pass_app
+def uninstall(app: App, channel: str | None) -> None:
+    """Put back exactly what the provider had before `install`.
+
+    \b
+    Examples:
+      hours autoreply uninstall
+      hours autoreply uninstall --channel phone
+    """
+    with sync_lock(state_dir()), engine_run(app, None) as run:
+        for ch in build(run.settings, app.config_path.parent, channel):
+            app.echo(f"{ch.name} ({ch.mode}): {ch.uninstall(run)}")
+
+
+@autoreply.command(context_settings=CONTEXT)
+@at_option
+@json_option
+@pass_app
+def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
+    """Show each channel: its mode, last sync, last error, and replies this week.
+
+    \b
+    Examples:
+      hours autoreply status
+      hours autoreply status --json
+    """
+    with engine_run(app, at) as run:
+        now = run.now
+        monday = now.date() - dt.timedelta(days=now.weekday())
+        week_start = run.schedule.localize(monday)
+        counts = run.journal.replies_between(week_start, now)
+        rows = []
+        for ch in build(run.settings, app.config_path.parent):
+            row = run.journal.channel(ch.name)
+            rows.append(
+                {
+                    "channel": ch.name,
+                    "mode": ch.mode,
+                    "installed": row.prior is not None,
+                    "last_sync": row.last_sync,
+                    "last_action": row.last_action,
+                    "last_error": row.last_error,
+                }
+            )
+    if as_json:
+        print_json({"at": iso(now), "channels": rows, "replies_this_week": counts})
+        return
+    for r in rows:
+        last = r["last_sync"]
+        when = "never synced" if last is None else f"last sync {_ago(str(last), now)}"
+        error = f" — last error: {r['last_error']}" if r["last_error"] else ""
+        installed = "installed" if r["installed"] else "not installed"
+        app.echo(
+            f"{r['channel']} ({r['mode']}, {installed}): {when}, {r['last_action'] or '-'}{error}"
+        )
+    total = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "none"
+    app.echo(f"Replies this week: {total}")
+
+
+def _ago(iso_utc: str, now: dt.datetime) -> str:
+    then = dt.datetime.fromisoformat(iso_utc)
+    return f"{humanize.duration(now - then)} ago"
+
+
+@autoreply.command(context_settings=CONTEXT)
+@click.option(
+    "--channel",
+    type=click.Choice(["email", "sms", "voice", "whatsapp"]),
+    default="email",
+    show_default=True,
+)
+@at_option
+@pass_app
+def preview(app: App, channel: str, at: dt.datetime | None) -> None:
+    """Show exactly what would be sent after hours, filled in for that moment.
+
+    \b
+    Examples:
+      hours autoreply preview
+      hours autoreply preview --channel sms --at 2026-11-27T19:00
+      hours autoreply preview --channel voice
+    """
+    from hours.autoreply_preview import render_preview
+
+    settings = settings_of(app)
+    for line in render_preview(settings, app.schedule, app.config.name, channel, app.now(at)):
+        app.echo(line)
