@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hours.parsing import parse_duration
 
@@ -56,8 +55,7 @@ DEFAULT_EMERGENCY_MESSAGE = (
 DEFAULT_SUBJECT = "Re: {subject}"
 
 
-@dataclass(frozen=True, slots=True)
-class Secret:
+class Secret(NamedTuple):
     """Where a secret comes from: an environment variable, a command, or secrets.toml."""
 
     label: str  # "[autoreply.email] password", for messages
@@ -66,8 +64,7 @@ class Secret:
     file_key: tuple[str, str] = ("", "")  # [table] key in secrets.toml
 
 
-@dataclass(frozen=True, slots=True)
-class Server:
+class Server(NamedTuple):
     """A mail server: host, port, and how the connection is secured."""
 
     host: str
@@ -75,8 +72,7 @@ class Server:
     security: str  # ssl | starttls | none (loopback only)
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """Who gets a reply and how often, for one channel."""
 
     message: str
@@ -85,8 +81,7 @@ class Policy:
     vip: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Emergency:
+class Emergency(NamedTuple):
     """The way through: a keyword, where to forward, and what the sender hears."""
 
     keyword: str
@@ -94,8 +89,7 @@ class Emergency:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class EmailSettings:
+class EmailSettings(NamedTuple):
     """The email channel."""
 
     mode: str  # imap | sieve
@@ -115,8 +109,7 @@ class EmailSettings:
         return tuple(a.lower() for a in (self.address, *self.aliases))
 
 
-@dataclass(frozen=True, slots=True)
-class PhoneSettings:
+class PhoneSettings(NamedTuple):
     """The phone channel (Twilio)."""
 
     provider: str
@@ -135,8 +128,7 @@ class PhoneSettings:
     policy: Policy
 
 
-@dataclass(frozen=True, slots=True)
-class Autoreply:
+class Autoreply(NamedTuple):
     """Everything the auto-reply engine needs from the config."""
 
     emergency: Emergency | None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -188,6 +187,8 @@ def json_option(f: F) -> F:
 
 def print_json(data: Any) -> None:
     """Print `data` as one JSON document on stdout."""
+    import json
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 

@@ -11,19 +11,19 @@ import datetime as dt
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hours import autoreply_settings
 from hours.errors import ConfigError
 from hours.files import write_atomic
 from hours.parsing import PERIODS, parse_range
 from hours.schedule import DAYS, Closure, Opening, Range, Spec, overlapping
 
-if TYPE_CHECKING:  # tomlkit loads lazily, only when a command edits the file
+if TYPE_CHECKING:  # each loads only when used: an edit, or a config with [autoreply]
     import tomlkit
+
+    from hours.autoreply_settings import Autoreply
 
 DEFAULT_WEEK = dict.fromkeys(DAYS[:5], "09:00-17:00")
 
@@ -93,8 +93,7 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Holidays:
+class Holidays(NamedTuple):
     """Which public holidays close the business."""
 
     country: str
@@ -102,16 +101,14 @@ class Holidays:
     keep_open: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class CompareRate:
+class CompareRate(NamedTuple):
     """An hourly rate to set the real wage beside."""
 
     label: str
     hourly: float
 
 
-@dataclass(frozen=True, slots=True)
-class Earnings:
+class Earnings(NamedTuple):
     """What the practitioner earns, and in what currency."""
 
     amount: float
@@ -125,8 +122,7 @@ class Earnings:
         return self.amount * PERIODS[self.period]
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     """The whole validated config."""
 
     path: Path
@@ -134,7 +130,7 @@ class Config:
     name: str = ""
     holidays: Holidays | None = None
     earnings: Earnings | None = None
-    autoreply: autoreply_settings.Autoreply | None = None
+    autoreply: Autoreply | None = None
     is_default: bool = False
     warnings: tuple[str, ...] = ()
 
@@ -257,9 +253,16 @@ class _Validator:
             name=name,
             holidays=self.holidays(raw.get("holidays")),
             earnings=self.earnings(raw.get("earnings")),
-            autoreply=autoreply_settings.parse(self.table(raw, "autoreply"), self.fail),
+            autoreply=self.autoreply(self.table(raw, "autoreply")),
             warnings=tuple(self.warnings),
         )
+
+    def autoreply(self, raw: dict[str, Any]) -> Autoreply | None:
+        if not raw:
+            return None
+        from hours import autoreply_settings  # `hours status` without auto-replies skips it
+
+        return autoreply_settings.parse(raw, self.fail)
 
     def unknown(self, raw: Mapping[str, Any], schema: Mapping[str, Any], where: str) -> None:
         for key, value in raw.items():

@@ -29,22 +29,26 @@ _DAY_ALIASES = {name: name for name in DAYS} | {
     "saturday": "sat",
     "sunday": "sun",
 }
-_STRICT_TIME = re.compile(r"(\d{2}):(\d{2})")
-_LOOSE_TIME = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?", re.IGNORECASE)
+_LOOSE_TIME = r"(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?"
 PERIODS = {"week": 1.0, "month": 12 / 52, "year": 1 / 52}
-_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_DURATION = r"(\d+)\s*([smhdw])"
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
     """Parse a time of day to minutes after midnight; `24:00` only as an end."""
-    pattern = _LOOSE_TIME if loose else _STRICT_TIME
-    m = pattern.fullmatch(text.strip())
-    if not m:
+    text = text.strip()
+    if loose:
+        m = re.fullmatch(_LOOSE_TIME, text, re.IGNORECASE)
+        groups = (m.group(1), m.group(2), m.group(3)) if m else None
+    else:  # the config's HH:MM, read on every start: no regex to compile
+        ok = len(text) == 5 and text[2] == ":" and (text[:2] + text[3:]).isdigit()
+        groups = (text[:2], text[3:], None) if ok else None
+    if groups is None:
         allowed = "like 9, 9:30, 17:00 or 5pm" if loose else "HH:MM, like 09:00 or 17:30"
         raise ValueError(f"{text!r} is not a time; use {allowed}")
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    meridiem = (m.group(3) or "").lower().replace(".", "") if loose else ""
+    hour, minute = int(groups[0]), int(groups[1] or 0)
+    meridiem = (groups[2] or "").lower().replace(".", "")
     if meridiem:
         if not 1 <= hour <= 12:
             raise ValueError(f"{text!r} is not a time: with am/pm the hour is 1 to 12")
@@ -123,10 +127,10 @@ def parse_amount(text: str) -> tuple[float, str]:
 def parse_duration(text: str) -> dt.timedelta:
     """Parse `12h`, `30m`, `1d12h`, `90s` into a timedelta."""
     compact = text.replace(" ", "").lower()
-    if not compact or _DURATION.sub("", compact):
+    if not compact or re.sub(_DURATION, "", compact):
         raise ValueError(
             f"{text!r} is not a duration; use a number and a unit, like 30m, 12h or 1d"
         )
     return dt.timedelta(
-        seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in _DURATION.findall(compact))
+        seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in re.findall(_DURATION, compact))
     )

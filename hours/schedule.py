@@ -17,7 +17,7 @@ import bisect
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -33,20 +33,18 @@ _MIN_GROWTH = dt.timedelta(days=180)
 HolidaySource = Callable[[int], Sequence[tuple[dt.date, str]]]
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Range:
-    """A span of wall-clock minutes in a day; an end at or before the start runs past midnight."""
+# Value types are NamedTuples rather than dataclasses: `hours status` builds its classes at
+# every start, and a NamedTuple class costs a tenth of a frozen dataclass to make.
+
+
+class Range(NamedTuple):
+    """A span of wall-clock minutes in a day; an end at or before the start runs past midnight.
+
+    0 <= start < 1440, 0 <= end <= 1440, start != end (parsing.parse_range makes sure).
+    """
 
     start: int
     end: int
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.start < MINUTES_PER_DAY:
-            raise ValueError(f"start {self.start} is not a minute of the day")
-        if not 0 <= self.end <= MINUTES_PER_DAY:
-            raise ValueError(f"end {self.end} is not a minute of the day")
-        if self.start == self.end:
-            raise ValueError("a range must not be empty")
 
     @property
     def overnight(self) -> bool:
@@ -85,8 +83,7 @@ def overlapping(ranges: Iterable[Range]) -> tuple[Range, Range] | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Closure:
+class Closure(NamedTuple):
     """A closed span: a date or inclusive range of dates, or an RRULE's dates; whole days or ranges."""
 
     reason: str
@@ -96,8 +93,7 @@ class Closure:
     rrule: str | None = None  # RFC 5545 RRULE; `first` is its start
 
 
-@dataclass(frozen=True, slots=True)
-class Opening:
+class Opening(NamedTuple):
     """One-off hours replacing the template for one date."""
 
     date: dt.date
@@ -105,8 +101,7 @@ class Opening:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Spec:
+class Spec(NamedTuple):
     """Everything the schedule is made of, as validated values."""
 
     timezone: str
@@ -119,8 +114,7 @@ class Spec:
         return sum(r.minutes for day in self.week for r in day)
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """A change of state: at `at` it becomes open or closed, and why."""
 
     at: dt.datetime
@@ -128,8 +122,7 @@ class Change:
     reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
     """Whether it is open at an instant, since when, until when, and why."""
 
     at: dt.datetime
@@ -140,19 +133,29 @@ class State:
     reason: str | None  # why it is closed; None when open
 
 
-@dataclass(slots=True)
 class _Built:
-    lo: int  # results are exact for boundaries strictly inside (lo, hi)
-    hi: int
-    first_date: dt.date
-    last_date: dt.date
-    starts: list[int] = field(default_factory=list)
-    ends: list[int] = field(default_factory=list)
-    cum: list[int] = field(default_factory=list)  # open seconds before interval i
-    closures: list[tuple[int, int, str, int]] = field(
-        default_factory=list
-    )  # start, end, reason, rank
-    openings: dict[int, str] = field(default_factory=dict)  # start of an opened interval -> reason
+    """The open set of a window of dates, exact for boundaries strictly inside (lo, hi)."""
+
+    __slots__ = (
+        "closures",
+        "cum",
+        "ends",
+        "first_date",
+        "hi",
+        "last_date",
+        "lo",
+        "openings",
+        "starts",
+    )
+
+    def __init__(self, lo: int, hi: int, first_date: dt.date, last_date: dt.date) -> None:
+        self.lo, self.hi = lo, hi
+        self.first_date, self.last_date = first_date, last_date
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.cum: list[int] = []  # open seconds before interval i
+        self.closures: list[tuple[int, int, str, int]] = []  # start, end, reason, rank
+        self.openings: dict[int, str] = {}  # start of an opened interval -> its reason
 
 
 class Schedule:
