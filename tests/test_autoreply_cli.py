@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,7 @@ auth_token_env = "HOURS_TEST_TOKEN"
 
 
 @pytest.fixture(autouse=True)
-def fake_providers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def fake_providers(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = "tests.fake_channel:FakeChannel"
     monkeypatch.setattr(
         autoreply_channels, "PROVIDERS", dict.fromkeys(autoreply_channels.PROVIDERS, fake)
@@ -43,7 +42,6 @@ def fake_providers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     FakeChannel.calls = []
     FakeChannel.fail = None
     write_config(CONFIG)
-    yield
 
 
 def test_sync_json() -> None:
