@@ -232,6 +232,28 @@ class Journal:
         self._upsert(channel, applied=None if applied is None else json.dumps(applied))
 
 
+def count_replies(state_dir: Path, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """Count replies sent in [start, end) by channel, reading the journal without creating it."""
+    counts = dict.fromkeys(("email", "sms", "voice", "whatsapp"), 0)
+    path = state_dir / FILENAME
+    if not path.exists():
+        return counts
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = db.execute(
+                "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
+                "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
+                (utc_iso(start), utc_iso(end)),
+            ).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as e:
+        raise ConfigError(f"cannot read the journal {path}: {e}") from None
+    counts.update({str(channel): int(n) for channel, n in rows})
+    return counts
+
+
 @contextlib.contextmanager
 def sync_lock(state_dir: Path) -> Iterator[None]:
     """Hold the sync lock, or raise LockedError at once if another sync holds it."""

@@ -13,7 +13,7 @@ from hours import autoreply, config
 from hours.autoreply import ChannelResult, Incoming, OptedOut, SyncRun
 from hours.clikit import build_schedule
 from hours.errors import ConfigError, LockedError, ProviderError
-from hours.journal import Journal, sync_lock
+from hours.journal import Journal, count_replies, sync_lock
 
 NY = ZoneInfo("America/New_York")
 CONFIG = """\
@@ -385,3 +385,24 @@ def test_default_messages_say_when_and_how_to_get_through(cfg: config.Config) ->
         "Monday at 9:00 AM. If it can't wait, reply URGENT."
     )
     assert values["next_open_relative"] == "in 2 days 15 hours"
+
+
+def test_count_replies_reads_without_creating(tmp_path: Path) -> None:
+    state = tmp_path / "fresh"
+    counts = count_replies(state, at(23, 0), at(30, 0))
+    assert counts == {"email": 0, "sms": 0, "voice": 0, "whatsapp": 0}
+    assert not state.exists()
+    j = Journal(state)
+    rid = j.begin_reply("sms", "reply", "+15559990000", "SM1", at(23, 17), at(23, 19))
+    j.reply_sent(rid, at(23, 19))
+    j.begin_reply("email", "reply", "a@x.org", "1:5", at(23, 17), at(23, 19))  # never sent
+    fwd = j.begin_reply("sms", "forward", "+15559990000", "SM1", at(23, 17), at(23, 19))
+    j.reply_sent(fwd, at(23, 19))
+    j.close()
+    assert count_replies(state, at(23, 0), at(30, 0)) == {
+        "email": 0,
+        "sms": 1,
+        "voice": 0,
+        "whatsapp": 0,
+    }
+    assert count_replies(state, at(24, 0), at(30, 0))["sms"] == 0
