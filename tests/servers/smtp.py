@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,27 @@ class SmtpRecorder:
 
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
+    def __init__(self, *, logins: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self._handler = _Recorder()
         self._controller: Controller | None = None
+        self._logins = logins
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword) or self._logins is None:
+            return AuthResult(success=False, handled=False)
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        return AuthResult(success=self._logins.get(login) == password, handled=False)
 
     def start(self) -> SmtpRecorder:
         """Start listening (on the same port after a stop)."""
-        self._controller = Controller(self._handler, hostname=self.host, port=self.port)
+        auth: dict[str, Any] = {}
+        if self._logins is not None:
+            # Loopback only, so AUTH without TLS is acceptable here.
+            auth = {"authenticator": self._authenticate, "auth_require_tls": False}
+        self._controller = Controller(self._handler, hostname=self.host, port=self.port, **auth)
         self._controller.start()
         return self
 
