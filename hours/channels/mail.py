@@ -7,11 +7,29 @@ import email.header
 import email.parser
 import email.policy
 import email.utils
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from email.message import Message
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
+
+# Senders that are robots, not people (RFC 3834 section 2), matched on the address's local
+# part without case. Shared by the IMAP engine and the Sieve script so both modes agree.
+ROBOT_LOCALPARTS: tuple[str, ...] = (
+    "mailer-daemon",
+    "postmaster",
+    "noreply",
+    "no-reply",
+    "no_reply",
+    "donotreply",
+    "do-not-reply",
+    "do_not_reply",
+    "listserv",
+    "majordomo",
+)
+# Glob patterns (Sieve :matches, fnmatch) for list owners and request addresses.
+ROBOT_LOCALPART_PATTERNS: tuple[str, ...] = ("owner-*", "*-request", "*-owner")
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,16 @@ class IncomingMail:
         if self.return_path is not None:
             return self.return_path
         return self.sender
+
+
+def is_robot_sender(address: str) -> bool:
+    """Tell whether an address belongs to a daemon, a list or a no-reply robot."""
+    local = address.rpartition("@")[0].lower() if "@" in address else address.lower()
+    # A subaddress (noreply+bounces@) is still the same robot.
+    base = local.split("+", 1)[0]
+    if base in ROBOT_LOCALPARTS:
+        return True
+    return any(fnmatch.fnmatchcase(local, pattern) for pattern in ROBOT_LOCALPART_PATTERNS)
 
 
 def parse_header_block(uid: int, arrived: dt.datetime, raw: bytes) -> IncomingMail:

@@ -136,6 +136,11 @@ def _config(root: Path, *, user: str, group: str, ports: dict[str, int], smtp: i
         }}
         service anvil {{
           chroot =
+          # No penalty socket, no auth penalty: after a test's deliberate wrong password,
+          # every later login from 127.0.0.1 would otherwise wait seconds.
+          unix_listener anvil-auth-penalty {{
+            mode = 0
+          }}
         }}
         protocol lmtp {{
           mail_plugins = $mail_plugins sieve

@@ -4,8 +4,8 @@ Fixtures:
 - `dovecot`: one Dovecot per session (IMAP, ManageSieve, LMTP + Sieve); skipped with the reason
   when it cannot be installed, a failure instead when HOURS_REQUIRE_REAL_SERVERS=1.
 - `mail_user`: a fresh account with an empty mailbox and no Sieve script, per test.
-- `submission`: the SMTP recorder Dovecot sends Sieve `vacation` replies to (session-wide;
-  filter by recipient with `wait_for(..., to=...)` or `sent_to()`).
+- `submission`: the SMTP recorder Dovecot sends Sieve `vacation` replies to, emptied at the
+  start of each test (`wait_for(n, to=...)`, `sent_to(address)`).
 - `smtp_server`: a fresh SMTP recorder per test, which a test may `stop()` to see a failure.
 """
 
@@ -26,22 +26,29 @@ def require_real_servers() -> bool:
 
 
 @pytest.fixture(scope="session")
-def submission() -> Iterator[SmtpRecorder]:
-    """Run the SMTP recorder that Dovecot's `submission_host` points at."""
+def submission_server() -> Iterator[SmtpRecorder]:
+    """Run the SMTP recorder that Dovecot's `submission_host` points at, for the session."""
     recorder = SmtpRecorder().start()
     yield recorder
     recorder.stop()
 
 
+@pytest.fixture
+def submission(submission_server: SmtpRecorder, dovecot: Dovecot) -> SmtpRecorder:
+    """Return Dovecot's SMTP recorder, emptied of what earlier tests sent."""
+    submission_server.clear()
+    return submission_server
+
+
 @pytest.fixture(scope="session")
-def dovecot(submission: SmtpRecorder) -> Iterator[Dovecot]:
+def dovecot(submission_server: SmtpRecorder) -> Iterator[Dovecot]:
     """Start one real Dovecot for the session, and stop it at the end."""
     reason = missing_packages_reason()
     if reason is not None:
         if require_real_servers():
             pytest.fail(f"HOURS_REQUIRE_REAL_SERVERS=1 but {reason}")
         pytest.skip(reason)
-    server = Dovecot(submission_port=submission.port)
+    server = Dovecot(submission_port=submission_server.port)
     server.start()
     yield server
     server.stop()
