@@ -75,7 +75,10 @@ class MailUser:
         return self.home / "Maildir"
 
 
-def _config(root: Path, *, user: str, group: str, ports: dict[str, int], smtp: int) -> str:
+def _config(
+    root: Path, *, user: str, group: str, ports: dict[str, int], smtp: int, mail_format: str
+) -> str:
+    location = "maildir:~/Maildir" if mail_format == "maildir" else f"{mail_format}:~/mail"
     return textwrap.dedent(f"""\
         # Written by tests/servers/dovecot.py; nothing here is read from /etc/dovecot.
         instance_name = hours-test-{ports["imap"]}
@@ -98,7 +101,7 @@ def _config(root: Path, *, user: str, group: str, ports: dict[str, int], smtp: i
         default_internal_group = {group}
         default_login_user = {user}
         first_valid_uid = 1
-        mail_location = maildir:~/Maildir
+        mail_location = {location}
         submission_host = 127.0.0.1:{smtp}
         passdb {{
           driver = passwd-file
@@ -158,7 +161,7 @@ class Dovecot:
 
     host = "127.0.0.1"
 
-    def __init__(self, *, submission_port: int) -> None:
+    def __init__(self, *, submission_port: int, mail_format: str = "maildir") -> None:
         self.root = Path(tempfile.mkdtemp(prefix="hours-dovecot-"))
         account = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
         self._uid, self._gid = account.pw_uid, account.pw_gid
@@ -176,6 +179,7 @@ class Dovecot:
                 group=group,
                 ports={"imap": self.imap_port, "sieve": self.sieve_port, "lmtp": self.lmtp_port},
                 smtp=submission_port,
+                mail_format=mail_format,
             )
         )
         self._chown(self.root)
@@ -291,7 +295,7 @@ class Dovecot:
     def change_uidvalidity(self, user: MailUser) -> None:
         """Give INBOX a new UIDVALIDITY, as a restored or rebuilt mailbox would have.
 
-        The maildir's dovecot-uidlist is rewritten with another UIDVALIDITY and the indexes
+        Maildir only: dovecot-uidlist is rewritten with another UIDVALIDITY and the indexes
         removed, so Dovecot believes the uidlist; the caller must have logged out.
         """
         uidlist = user.maildir / "dovecot-uidlist"
