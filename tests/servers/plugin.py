@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 
@@ -20,9 +21,11 @@ from tests.servers.dovecot import Dovecot, MailUser, missing_packages_reason
 from tests.servers.smtp import SmtpRecorder
 
 
-def require_real_servers() -> bool:
-    """Tell whether a missing real server must fail the run (CI) rather than skip."""
-    return os.environ.get("HOURS_REQUIRE_REAL_SERVERS") == "1"
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test for a missing real server, or fail it when HOURS_REQUIRE_REAL_SERVERS=1."""
+    if os.environ.get("HOURS_REQUIRE_REAL_SERVERS") == "1":
+        pytest.fail(f"HOURS_REQUIRE_REAL_SERVERS=1 but {reason}")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -45,9 +48,7 @@ def dovecot(submission_server: SmtpRecorder) -> Iterator[Dovecot]:
     """Start one real Dovecot for the session, and stop it at the end."""
     reason = missing_packages_reason()
     if reason is not None:
-        if require_real_servers():
-            pytest.fail(f"HOURS_REQUIRE_REAL_SERVERS=1 but {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     server = Dovecot(submission_port=submission_server.port)
     server.start()
     yield server
