@@ -1,1 +1,69 @@
-"""Real servers on loopback that the test suite starts itself (registered from conftest)."""
+"""Real servers on loopback that the test suite starts itself (registered from conftest).
+
+Fixtures:
+- `dovecot`: one Dovecot per session (IMAP, ManageSieve, LMTP + Sieve); skipped with the reason
+  when it cannot be installed, a failure instead when HOURS_REQUIRE_REAL_SERVERS=1.
+- `mail_user`: a fresh account with an empty mailbox and no Sieve script, per test.
+- `submission`: the SMTP recorder Dovecot sends Sieve `vacation` replies to, emptied at the
+  start of each test (`wait_for(n, to=...)`, `sent_to(address)`).
+- `smtp_server`: a fresh SMTP recorder per test, which a test may `stop()` to see a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import NoReturn
+
+import pytest
+
+from tests.servers.dovecot import Dovecot, MailUser, missing_packages_reason
+from tests.servers.smtp import SmtpRecorder
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test for a missing real server, or fail it when HOURS_REQUIRE_REAL_SERVERS=1."""
+    if os.environ.get("HOURS_REQUIRE_REAL_SERVERS") == "1":
+        pytest.fail(f"HOURS_REQUIRE_REAL_SERVERS=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def submission_server() -> Iterator[SmtpRecorder]:
+    """Run the SMTP recorder that Dovecot's `submission_host` points at, for the session."""
+    recorder = SmtpRecorder().start()
+    yield recorder
+    recorder.stop()
+
+
+@pytest.fixture
+def submission(submission_server: SmtpRecorder, dovecot: Dovecot) -> SmtpRecorder:
+    """Return Dovecot's SMTP recorder, emptied of what earlier tests sent."""
+    submission_server.clear()
+    return submission_server
+
+
+@pytest.fixture(scope="session")
+def dovecot(submission_server: SmtpRecorder) -> Iterator[Dovecot]:
+    """Start one real Dovecot for the session, and stop it at the end."""
+    reason = missing_packages_reason()
+    if reason is not None:
+        unavailable(reason)
+    server = Dovecot(submission_port=submission_server.port)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_user(dovecot: Dovecot) -> MailUser:
+    """Create a fresh account, so no test sees another's mail or scripts."""
+    return dovecot.new_user()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpRecorder]:
+    """Run a fresh SMTP recorder for one test; stopping it early is allowed."""
+    recorder = SmtpRecorder().start()
+    yield recorder
+    recorder.stop()

@@ -1,0 +1,141 @@
+"""Render the Sieve script that answers mail on the server, only inside closed windows.
+
+The script carries the closed windows as UTC instants and compares them with the server's
+clock (RFC 5260 `currentdate`), so replies start and stop on the minute without any client
+running, and stop by themselves when the last window has passed. Mail that must never be
+answered (RFC 3834) is excluded by the script itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from hours.channels.mail import ROBOT_LOCALPART_PATTERNS, ROBOT_LOCALPARTS
+
+Window = tuple[dt.datetime, dt.datetime]
+
+# RFC 2369 and 2919 list headers; Sieve cannot match header names by pattern.
+LIST_HEADERS = (
+    "List-Id",
+    "List-Help",
+    "List-Subscribe",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "List-Post",
+    "List-Owner",
+    "List-Archive",
+)
+RECIPIENT_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
+_DAY = 86400
+
+
+def sieve_string(value: str) -> str:
+    """Quote `value` as a Sieve string (RFC 5228 section 2.4.2): backslash and quote escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def sieve_list(values: Sequence[str]) -> str:
+    """Render a Sieve string list."""
+    return "[" + ", ".join(sieve_string(v) for v in values) + "]"
+
+
+def sieve_text(value: str) -> str:
+    """Render `value` as a multi-line `text:` string, dot-stuffed, CRLF-terminated."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+    stuffed = ["." + line if line.startswith(".") else line for line in lines]
+    return "text:\r\n" + "".join(line + "\r\n" for line in stuffed) + ".\r\n"
+
+
+def iso_utc(instant: dt.datetime) -> str:
+    """Format an aware instant as `currentdate :zone "+0000"` renders "iso8601": ...Z.
+
+    Both sides then have one fixed width and format, so Sieve's string comparison
+    (i;ascii-casemap) orders them as time.
+    """
+    if instant.tzinfo is None:
+        raise ValueError(f"window bound {instant!r} must be an aware datetime")
+    return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_vacation_script(
+    windows: Sequence[Window],
+    *,
+    subject: str,
+    body: str,
+    addresses: Sequence[str],
+    from_address: str | None = None,
+    handle: str = "hours",
+    interval: dt.timedelta = dt.timedelta(days=1),
+    never_reply: Sequence[str] = (),
+) -> str:
+    """Render a script that sends `body` to senders only while now is inside a window.
+
+    `addresses` are the user's own addresses: mail from them is not answered, and mail that
+    names none of them in a recipient header is not answered either (RFC 3834 section 3.1.1).
+    `never_reply` holds address patterns (`*@bigclient.com`) never to answer. `interval` is how
+    long before the same sender is answered again; whole days use `:days`, anything else
+    `:seconds` (RFC 6131). Servers raise intervals below their minimum (Dovecot: one day
+    unless `sieve_vacation_min_period` says otherwise).
+    """
+    if not addresses:
+        raise ValueError("at least one address of the user is needed")
+    seconds = int(interval.total_seconds())
+    if seconds < 0:
+        raise ValueError("interval must not be negative")
+    use_days = seconds >= _DAY and seconds % _DAY == 0
+    extensions = ["date", "envelope", "relational", "vacation"]
+    if not use_days:
+        extensions.append("vacation-seconds")
+    period = f":days {seconds // _DAY}" if use_days else f":seconds {seconds}"
+    # A subject is one header line: no line breaks may reach it.
+    one_line_subject = " ".join(subject.split())
+    ordered = sorted((iso_utc(start), iso_utc(end)) for start, end in windows)
+
+    lines = [
+        "# Written by `hours autoreply sync`; replaced whenever the schedule changes.",
+        "# Answers mail only inside the closed windows below, given in UTC.",
+        f"require {sieve_list(extensions)};",
+        "",
+        _window_test(ordered),
+        "",
+        "# Never answer automatic mail, lists, robots, or ourselves (RFC 3834).",
+        "if anyof (",
+        '    allof (exists "Auto-Submitted", not header :is "Auto-Submitted" "no"),',
+        '    header :is "Precedence" ["bulk", "list", "junk"],',
+        *(f'    exists "{name}",' for name in LIST_HEADERS),
+        '    envelope :is "from" "",',
+        f'    envelope :localpart :matches "from" {sieve_list(_robot_patterns())},',
+        f'    address :localpart :matches "from" {sieve_list(_robot_patterns())},',
+        f'    address :is "from" {sieve_list(addresses)},',
+        *([f'    address :matches "from" {sieve_list(never_reply)},'] if never_reply else []),
+        f"    not address :is {sieve_list(RECIPIENT_HEADERS)} {sieve_list(addresses)}",
+        ") {",
+        "    stop;",
+        "}",
+        "",
+        f"vacation :handle {sieve_string(handle)} {period}",
+        f"    :subject {sieve_string(one_line_subject)}",
+        *([f"    :from {sieve_string(from_address)}"] if from_address else []),
+        f"    :addresses {sieve_list(addresses)}",
+    ]
+    script = "\r\n".join(lines) + "\r\n    " + sieve_text(body).rstrip("\r\n") + "\r\n;\r\n"
+    return script
+
+
+def _window_test(windows: list[tuple[str, str]]) -> str:
+    if not windows:
+        return "# No closed window ahead.\r\nif true {\r\n    stop;\r\n}"
+    clauses = ",\r\n".join(
+        "    allof ("
+        f'currentdate :zone "+0000" :value "ge" "iso8601" "{start}", '
+        f'currentdate :zone "+0000" :value "lt" "iso8601" "{end}")'
+        for start, end in windows
+    )
+    return f"if not anyof (\r\n{clauses}\r\n) {{\r\n    stop;\r\n}}"
+
+
+def _robot_patterns() -> list[str]:
+    # A subaddress (noreply+x) is still the robot.
+    exact = [p for local in ROBOT_LOCALPARTS for p in (local, f"{local}+*")]
+    return [*exact, *ROBOT_LOCALPART_PATTERNS]
