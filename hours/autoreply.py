@@ -111,6 +111,10 @@ class SyncReport:
         return any(c.error for c in self.channels)
 
 
+Send = Callable[[Incoming, str, str], None]  # (msg, kind "reply"|"emergency", text)
+Forward = Callable[[Incoming], None]
+
+
 @dataclass(slots=True)
 class SyncRun:
     """What a channel needs to sync: the moment, the schedule, the settings, the journal."""
@@ -121,6 +125,9 @@ class SyncRun:
     business: str
     journal: Journal
     dry_run: bool = False
+    # How an emergency reaches the practitioner's own phone (an SMS through the phone
+    # channel's provider), for every channel; None where no phone channel is configured.
+    forwarder: Forward | None = None
     _dry_replied: set[tuple[str, str]] = field(default_factory=set)
 
 
@@ -280,10 +287,6 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 class OptedOut(Exception):
     """The recipient has opted out of texts from this number; skip them, do not fail."""
-
-
-Send = Callable[[Incoming, str, str], None]  # (msg, kind "reply"|"emergency", text)
-Forward = Callable[[Incoming], None]
 
 
 def answer(
