@@ -83,7 +83,11 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
 
 @click.command(context_settings=CONTEXT)
 @click.option(
-    "--week", "week", type=WeekParam(), help="The ISO week, like 2026-W48 (default: this week)."
+    "--week",
+    "week",
+    type=WeekParam(),
+    metavar="YYYY-Www",
+    help="The ISO week, like 2026-W48 (default: this week).",
 )
 @click.option(
     "--date", "day", type=DateParam(), help="The week holding this date, like 2026-11-25."
