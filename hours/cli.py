@@ -33,8 +33,11 @@ from hours.schedule import DAYS, Closure, Range, Schedule
 # name -> "module:command", imported only when that command runs (or for `hours --help`).
 LAZY: dict[str, str] = {
     "autoreply": "hours.commands.autoreply:autoreply",
+    "calendar": "hours.commands.calendar:calendar",
+    "cost": "hours.commands.cost:cost",
     "cron": "hours.commands.cron:cron",
     "doctor": "hours.commands.doctor:doctor",
+    "report": "hours.commands.report:report",
 }
 
 

@@ -1,0 +1,274 @@
+"""iCalendar out (the open hours, closures and holidays, to publish) and in (events become closures).
+
+Out: RFC 5545 with a VTIMEZONE for the zone shown, one event per open interval (TRANSP
+TRANSPARENT: being open does not make anyone busy) and one per closure or holiday, all-day when
+it takes whole days. UIDs are made from what an event is, so re-publishing the calendar updates
+a subscriber's copy instead of doubling it.
+
+In: every event in a window of dates, recurrences expanded (RRULE, RDATE, EXDATE, moved
+occurrences) by recurring-ical-events, timed events in any TZID or UTC or floating, all-day
+events as whole days, each cut at the config zone's midnights into closures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hours.errors import UsageError
+from hours.schedule import MINUTES_PER_DAY, Closure, Range, Schedule
+
+PRODID = "-//hours//hours availability//EN"
+KIND = "X-HOURS-KIND"  # open | closed: lets an import skip the open hours of an export
+REASON = "X-HOURS-REASON"
+FALLBACK_REASON = "Calendar event"
+UTC = dt.UTC
+
+
+def _tag(*parts: str) -> str:
+    return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:10]
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _is_midnight(at: dt.datetime, zone: ZoneInfo) -> bool:
+    local = at.astimezone(zone)
+    return (local.hour, local.minute, local.second) == (0, 0, 0)
+
+
+def export(
+    schedule: Schedule,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    now: dt.datetime,
+    name: str = "",
+    zone: ZoneInfo | None = None,
+) -> bytes:
+    """Return an iCalendar of the open intervals in [start, end) and the closures touching it.
+
+    Times are written in `zone` (default: the schedule's), which the VTIMEZONE describes.
+    """
+    import icalendar
+
+    zone = zone or schedule.zone
+    who = name or "Open hours"
+    tag = _tag(name, schedule.zone.key)
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{name} — open hours" if name else "Open hours")
+    cal.add("x-wr-timezone", zone.key)
+    cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "P1D")
+
+    def event(uid: str, summary: str, kind: str, begin: Any, finish: Any) -> Any:
+        ev = icalendar.Event()
+        ev.add("uid", uid)
+        ev.add("dtstamp", now.astimezone(UTC))
+        ev.add("dtstart", begin)
+        ev.add("dtend", finish)
+        ev.add("summary", summary)
+        ev.add("transp", "TRANSPARENT")
+        ev.add("categories", ["Open" if kind == "open" else "Closed"])
+        ev.add(KIND, kind)
+        return ev
+
+    span = [start, end]  # what the VTIMEZONE must describe
+
+    for s, e in schedule.open_intervals(start, end):
+        uid = f"open-{_stamp(s)}-{_stamp(e)}-{tag}@hours"
+        cal.add_component(
+            event(uid, f"{who}: open", "open", s.astimezone(zone), e.astimezone(zone))
+        )
+    local = schedule.zone
+    first = start.astimezone(local).date() - dt.timedelta(days=1)
+    last = end.astimezone(local).date() + dt.timedelta(days=1)
+    seen: set[str] = set()
+    for s, e, reason in schedule.closures(first, last):
+        if not (s < end and e > start):
+            continue
+        uid = f"closed-{_stamp(s)}-{_stamp(e)}-{_tag(reason)}-{tag}@hours"
+        if uid in seen:
+            continue
+        seen.add(uid)
+        span = [min(span[0], s), max(span[1], e)]
+        if _is_midnight(s, local) and _is_midnight(e, local) and zone.key == local.key:
+            begin: Any = s.astimezone(local).date()
+            finish: Any = e.astimezone(local).date()
+        else:
+            begin, finish = s.astimezone(zone), e.astimezone(zone)
+        ev = event(uid, f"{who}: closed — {reason}", "closed", begin, finish)
+        ev.add(REASON, reason)
+        ev.add("description", f"Closed: {reason}")
+        cal.add_component(ev)
+    cal.subcomponents.insert(
+        0,
+        icalendar.Timezone.from_tzinfo(
+            zone,
+            tzid=zone.key,
+            first_date=span[0].astimezone(zone).date() - dt.timedelta(days=1),
+            last_date=span[1].astimezone(zone).date() + dt.timedelta(days=1),
+        ),
+    )
+    data: bytes = cal.to_ical()
+    return data
+
+
+# -- import ------------------------------------------------------------------------------
+
+
+def parse(data: bytes, source: str) -> Any:
+    """Parse iCalendar bytes, or raise UsageError naming `source` and what is wrong."""
+    import icalendar
+
+    def broken(detail: object) -> UsageError:
+        return UsageError(f"{source} is not a valid iCalendar file ({detail}); nothing was changed")
+
+    if not data.strip():
+        raise broken("it is empty")
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        raise broken("it is not UTF-8 text") from None
+    try:
+        cal = icalendar.Calendar.from_ical(data)
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        raise broken(_detail(e)) from None
+    if getattr(cal, "name", None) != "VCALENDAR":
+        raise broken("it holds no VCALENDAR")
+    if getattr(cal, "errors", None):
+        where, message = cal.errors[0]
+        raise broken(f"{where}: {message}")
+    for ev in cal.walk("VEVENT"):
+        if getattr(ev, "errors", None):
+            where, message = ev.errors[0]
+            raise broken(f"{where}: {message}")
+        if "DTSTART" not in ev:
+            raise broken(f"the event {str(ev.get('SUMMARY', ev.get('UID', '?')))!r} has no DTSTART")
+    return cal
+
+
+def _detail(e: Exception) -> str:
+    """Return the first line of a parser's complaint, without the raw bytes it may quote."""
+    text = str(e).strip().split("\n", 1)[0].split(": b'", 1)[0]
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    if text.startswith("Found no components"):
+        return "it has no complete BEGIN:VCALENDAR ... END:VCALENDAR"
+    if text.startswith("Content line could not be parsed into parts: '"):
+        line = text.removeprefix("Content line could not be parsed into parts: '")
+        return f"not an iCalendar line: {line.rsplit(chr(39) + ':', 1)[0][:60]!r}"
+    return (text[:157] + "...") if len(text) > 160 else text or type(e).__name__
+
+
+def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: str) -> list[Closure]:
+    """Return the closures the calendar's events make on the dates [first, last), in `zone`.
+
+    Each occurrence becomes whole-day closures (a `from`/`to` range) and partial ones (a date
+    with hours), cut at the zone's midnights; the event's SUMMARY is the reason. The open hours
+    of an `hours` export, cancelled events and empty ones make none.
+    """
+    import recurring_ical_events
+
+    try:
+        occurrences = list(recurring_ical_events.of(cal).between(first, last))
+    except (ValueError, TypeError, recurring_ical_events.InvalidCalendar) as e:
+        raise UsageError(
+            f"{source} is not a valid iCalendar file ({e}); nothing was changed"
+        ) from None
+    out: list[Closure] = []
+    for ev in occurrences:
+        if (
+            str(ev.get(KIND, "")).lower() == "open"
+            or str(ev.get("STATUS", "")).upper() == "CANCELLED"
+        ):
+            continue
+        reason = _reason(ev)
+        begin, finish = _bounds(ev)
+        if isinstance(begin, dt.datetime):
+            out += _timed(_aware(begin, zone), _aware(finish, zone), zone, reason)
+        elif finish > begin:
+            out.append(Closure(reason, begin, finish - dt.timedelta(days=1)))
+    return unique(out)
+
+
+def _reason(ev: Any) -> str:
+    raw = ev.get(REASON) or ev.get("SUMMARY") or ""
+    text = " ".join(str(raw).split())
+    return text or FALLBACK_REASON
+
+
+def _bounds(ev: Any) -> tuple[Any, Any]:
+    begin = ev.decoded("DTSTART")
+    if "DTEND" in ev:
+        finish = ev.decoded("DTEND")
+    elif "DURATION" in ev:
+        finish = begin + ev.decoded("DURATION")
+    elif isinstance(begin, dt.datetime):
+        finish = begin  # RFC 5545: a timed event with neither takes no time
+    else:
+        finish = begin + dt.timedelta(days=1)  # ... and an all-day one takes its day
+    if isinstance(begin, dt.datetime) != isinstance(finish, dt.datetime):
+        if not isinstance(begin, dt.datetime):
+            begin = dt.datetime.combine(begin, dt.time())
+        else:
+            finish = dt.datetime.combine(finish, dt.time())
+    return begin, finish
+
+
+def _aware(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """Return an event time as an aware instant: floating times are read in `zone`."""
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+
+
+def _timed(s: dt.datetime, e: dt.datetime, zone: ZoneInfo, reason: str) -> list[Closure]:
+    """Cut the instants [s, e) at the zone's midnights into closures, rounding to the minute."""
+    if e.astimezone(UTC) <= s.astimezone(UTC):
+        return []
+    a, z = s.astimezone(zone), e.astimezone(zone)
+    end_day = (
+        z.date()
+        if (z.hour, z.minute, z.second, z.microsecond) != (0, 0, 0, 0)
+        else z.date() - dt.timedelta(days=1)
+    )
+    out: list[Closure] = []
+    whole_from: dt.date | None = None
+    day = a.date()
+    while day <= end_day:
+        lo = (a.hour * 60 + a.minute) if day == a.date() else 0
+        if day == z.date():
+            hi = z.hour * 60 + z.minute + (1 if (z.second or z.microsecond) else 0)
+        else:
+            hi = MINUTES_PER_DAY
+        if lo == 0 and hi == MINUTES_PER_DAY:
+            whole_from = whole_from or day
+        else:
+            if whole_from is not None:
+                out.append(Closure(reason, whole_from, day - dt.timedelta(days=1)))
+                whole_from = None
+            if hi > lo:
+                out.append(Closure(reason, day, None, (Range(lo, hi),)))
+        day += dt.timedelta(days=1)
+    if whole_from is not None:
+        out.append(Closure(reason, whole_from, end_day))
+    return out
+
+
+def key(c: Closure) -> tuple[object, ...]:
+    """Return what makes two closures the same, however they were written."""
+    return (c.reason, c.first, c.last or c.first, tuple(c.ranges), c.rrule)
+
+
+def unique(items: Iterable[Closure]) -> list[Closure]:
+    """Return the closures without repeats, in date order."""
+    found: dict[tuple[object, ...], Closure] = {}
+    for c in items:
+        found.setdefault(key(c), c)
+    return sorted(found.values(), key=lambda c: (c.first, c.last or c.first, c.ranges, c.reason))

@@ -1,0 +1,158 @@
+"""`hours cost`: what being available 24/7 really pays an hour, beside your hours and other jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from hours.clikit import CONTEXT, App, at_option, json_option, pass_app, print_json
+from hours.errors import ConfigError
+from hours.parsing import PERIODS, parse_amount
+
+PERIOD_WORDS = {"week": "a week", "month": "a month", "year": "a year"}
+
+
+class EarningsParam(click.ParamType):  # type: ignore[type-arg]
+    """Earnings like 1200/week, 5200/month or 62400/year (a bare number is per week)."""
+
+    name = "AMOUNT[/PERIOD]"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[float, str]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_amount(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+class CurrencyParam(click.ParamType):  # type: ignore[type-arg]
+    """A three-letter ISO 4217 currency code."""
+
+    name = "CODE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        code = str(value).strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            self.fail(
+                f"{value!r} is not a currency code; use three letters like USD, EUR or GBP",
+                param,
+                ctx,
+            )
+        return code
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--earnings",
+    type=EarningsParam(),
+    help="What you earn, instead of [earnings]: 1200/week, 5200/month or 62400/year.",
+)
+@click.option(
+    "--currency", type=CurrencyParam(), help="Three-letter currency code, e.g. USD, EUR, GBP."
+)
+@at_option
+@json_option
+@pass_app
+def cost(
+    app: App,
+    earnings: tuple[float, str] | None,
+    currency: str | None,
+    at: dt.datetime | None,
+    as_json: bool,
+) -> None:
+    """Show what 24/7 really pays an hour, beside your hours and a real year.
+
+    Your weekly earnings (a monthly figure is x12/52, a yearly one /52) divided by the 168 hours
+    of a week, by your weekly hours, and a year's earnings by the open hours of the coming 52
+    weeks with holidays and closures taken out; each [[earnings.compare]] rate beside them.
+
+    \b
+    Examples:
+      hours cost
+      hours cost --earnings 1200/week --currency GBP
+      hours cost --json
+    """
+    from hours.wage import real_wage, wage_json
+
+    cfg = app.config
+    configured = cfg.earnings
+    if earnings is None and configured is None:
+        where = f"no config at {cfg.path}" if cfg.is_default else f"no [earnings] in {cfg.path}"
+        raise ConfigError(
+            f"no earnings set ({where}); set them with `hours set --earnings 1200/week "
+            "--currency USD`, or pass --earnings 1200/week"
+        )
+    if earnings is not None:
+        amount, period = earnings
+    else:
+        assert configured is not None
+        amount, period = configured.amount, configured.period
+    code = currency or (configured.currency if configured else "USD")
+    compare = configured.compare if configured else ()
+    now = app.now(at)
+    wage = real_wage(app.schedule, amount * PERIODS[period], code, compare, today=now.date())
+    if as_json:
+        print_json(wage_json(wage))
+        return
+    for line in cost_lines(app, wage, amount, period):
+        app.echo(line)
+
+
+def cost_lines(app: App, wage: Any, amount: float, period: str) -> list[str]:
+    """Render the wage as a small table and a plain sentence or two."""
+    from hours.money import money
+    from hours.report import hours_text
+    from hours.wage import YOUR_HOURS
+
+    cur = wage.currency
+    head = f"{money(amount, cur)} {PERIOD_WORDS[period]}"
+    if period != "week":
+        head += f" ({money(wage.weekly_earnings, cur)} a week)"
+    name = app.config.name
+    lines = [f"{name + ' earns' if name else 'You earn'} {head}.", ""]
+    rows: list[tuple[str, str, str]] = [("", "hours a week", "per hour")]
+    labels = {"24/7": "available 24/7", YOUR_HOURS: "your hours"}
+    for r in wage.rows[:2]:
+        rows.append((labels[r.label], hours_text(r.hours_per_week), money(r.hourly, cur)))
+    year_avg = wage.year_open_hours / 52
+    rows.append(("your real year*", hours_text(year_avg), money(wage.year_hourly, cur)))
+    for r in wage.compare:
+        rows.append((r.label, hours_text(r.hours_per_week) + "†", money(r.hourly, cur)))
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    w2 = max(len(r[2]) for r in rows)
+    for i, (a, b, c) in enumerate(rows):
+        line = f"  {a:<{w0}}  {b:>{w1}}  {c:>{w2}}"
+        lines.append(app.style(line, bold=True) if i == 0 else line)
+    start, end = wage.year_start, wage.year_end - dt.timedelta(days=1)
+    lines.append("")
+    lines.append(
+        f"  * {hours_text(wage.year_open_hours)} open hours from {start.day} {start:%b %Y} to {end.day} {end:%b %Y}, "
+        "holidays and closures taken out"
+    )
+    if wage.compare:
+        lines.append("  † the hours a week that rate needs to pay what you earn")
+    lines.append("")
+    always = money(wage.always_on.hourly, cur)
+    better = wage.better_paid
+    if better:
+        jobs = _and([f"{r.label} at {money(r.hourly, cur)}" for r in better])
+        lines.append(
+            app.style(f"Available 24/7 you earn {always} an hour — less than {jobs}.", bold=True)
+        )
+    else:
+        lines.append(f"Available 24/7 you earn {always} an hour.")
+    lines.append(
+        f"Keeping to your hours you earn {money(wage.yours.hourly, cur)} an hour, and "
+        f"{hours_text(wage.hours_given_back)} of the week's 168 hours are yours again."
+    )
+    return lines
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
