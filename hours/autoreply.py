@@ -286,7 +286,15 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 
 class OptedOut(Exception):
-    """The recipient has opted out of texts from this number; skip them, do not fail."""
+    """The recipient cannot get texts from this number; skip them, do not fail.
+
+    The reason is what `skipped` counts: "opted_out" (Twilio error 21610), or e.g.
+    "unreachable" for a landline or a number that does not exist.
+    """
+
+    def __init__(self, reason: str = "opted_out") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def answer(
@@ -327,8 +335,8 @@ def answer(
             journal.undecide(msg.channel, msg.item)
             if isinstance(e, ProviderError):
                 raise
-            result.skipped["opted_out"] += 1
-            journal.decide(msg.channel, msg.item, "skipped:opted_out", now)
+            result.skipped[e.reason] += 1
+            journal.decide(msg.channel, msg.item, f"skipped:{e.reason}", now)
 
 
 def _reply(

@@ -41,7 +41,7 @@ DEFAULT_EMAIL_EMERGENCY_LINE = (
     "reach me right away.\n"
 )
 DEFAULT_SMS_MESSAGE = (
-    "Hi! Thanks for your message. {business} is closed right now — I'll get back to you "
+    "Hi! Thanks for your message. {business} is closed right now. I'll get back to you "
     "{next_open}.{emergency_line}"
 )
 DEFAULT_SMS_EMERGENCY_LINE = " If it can't wait, reply {emergency_keyword}."
@@ -50,7 +50,7 @@ DEFAULT_VOICE_MESSAGE = (
     "Please leave a message after the tone, and I'll call you back then."
 )
 DEFAULT_EMERGENCY_MESSAGE = (
-    "Thank you — I've been alerted and will get back to you as soon as I possibly can."
+    "Thank you. I've been alerted and will get back to you as soon as I possibly can."
 )
 DEFAULT_SUBJECT = "Re: {subject}"
 

@@ -152,7 +152,7 @@ def test_preview_email_and_sms() -> None:
     assert "write again with URGENT in your message" in email.stdout
     sms = run("autoreply", "preview", "--channel", "sms", "--at", "2026-11-23T19:00")
     assert sms.stdout.startswith(
-        "Hi! Thanks for your message. Sam's Nails is closed right now — I'll get back to you "
+        "Hi! Thanks for your message. Sam's Nails is closed right now. I'll get back to you "
         "tomorrow at 9:00 AM. If it can't wait, reply URGENT."
     )
 

@@ -381,7 +381,7 @@ def test_default_messages_say_when_and_how_to_get_through(cfg: config.Config) ->
     values = autoreply.fields(schedule, at(27, 18, 0), cfg.name, cfg.autoreply.emergency)
     sms = autoreply.render(cfg.autoreply.phone.sms_message, values)
     assert sms == (
-        "Hi! Thanks for your message. Sam's Nails is closed right now — I'll get back to you "
+        "Hi! Thanks for your message. Sam's Nails is closed right now. I'll get back to you "
         "Monday at 9:00 AM. If it can't wait, reply URGENT."
     )
     assert values["next_open_relative"] == "in 2 days 15 hours"

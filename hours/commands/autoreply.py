@@ -52,10 +52,21 @@ def engine_run(
 ) -> Iterator[engine.SyncRun]:
     """Open the journal and make the SyncRun for this moment."""
     settings = settings_of(app)
+    forwarder = None
+    if settings.phone is not None:  # emergencies from every channel reach your phone by SMS
+        from hours.phone_twilio import sms_forwarder
+
+        forwarder = sms_forwarder(settings, app.config_path.parent)
     journal = Journal(state_dir())
     try:
         yield engine.SyncRun(
-            app.now(at), app.schedule, settings, app.config.name, journal, dry_run=dry_run
+            app.now(at),
+            app.schedule,
+            settings,
+            app.config.name,
+            journal,
+            dry_run=dry_run,
+            forwarder=forwarder,
         )
     finally:
         journal.close()
