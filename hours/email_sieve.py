@@ -66,21 +66,16 @@ def closed_windows(
 
 
 def split_days(
-    schedule: Schedule, window: tuple[dt.datetime, dt.datetime], *, hourly: bool
+    schedule: Schedule, window: tuple[dt.datetime, dt.datetime]
 ) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Cut a window at local midnights (and on the hour when `hourly`), so each piece's text
-    ("tomorrow", "in 14 hours") is true for the whole piece."""
+    """Cut a window at local midnights, so "today" and "tomorrow" are true for each piece."""
     start, end = window
     cuts = []
     day = start.astimezone(schedule.zone).date() + _DAY
     while (midnight := schedule.localize(day)) < end:
         cuts.append(midnight)
         day += _DAY
-    if hourly:
-        hour = start.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-        while (hour := hour + dt.timedelta(hours=1)) < end:
-            cuts.append(hour)
-    points = sorted({start, *(c for c in cuts if start < c < end), end})
+    points = [start, *(c for c in cuts if c > start), end]
     return list(itertools.pairwise(points))
 
 
@@ -224,9 +219,6 @@ class SieveChannel:
         """Render the script for the closed windows in [anchor, horizon)."""
         settings, schedule = self.settings, run.schedule
         variables = "variables" in extensions
-        relative = any(
-            "{next_open_relative" in t for t in (settings.subject, settings.policy.message)
-        )
         sample = engine.Incoming(
             "email", "sieve", "", anchor, subject=_SUBJECT_MARK if variables else ""
         )
@@ -238,7 +230,7 @@ class SieveChannel:
         segments = [
             Segment(a, b, fill(settings.subject, a), fill(settings.policy.message, a))
             for window in closed_windows(schedule, anchor, horizon)
-            for a, b in split_days(schedule, window, hourly=relative)
+            for a, b in split_days(schedule, window)
         ]
         emergency = None
         if run.settings.emergency is not None:

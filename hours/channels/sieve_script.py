@@ -204,7 +204,7 @@ def render_schedule_script(
     if emergency:
         redirect = emergency.redirect
         lines += [
-            _window_test([(start, end) for start, end, _ in ordered]),
+            _window_test(_merged([(start, end) for start, end, _ in ordered])),
             "",
             f'if header :contains "Subject" {sieve_string(emergency.keyword)} {{',
             *([f"    redirect :copy {sieve_string(redirect)};"] if redirect else []),
@@ -230,6 +230,17 @@ def render_schedule_script(
         ]
     lines.append("}")
     return "\r\n".join(lines) + "\r\n"
+
+
+def _merged(windows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Join windows that touch (their bounds are same-format UTC strings)."""
+    out: list[tuple[str, str]] = []
+    for start, end in windows:
+        if out and out[-1][1] >= start:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _vacation(
