@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,7 +70,7 @@ def put_mine(dovecot: Dovecot, user: MailUser) -> None:
 
 
 @pytest.fixture
-def commands(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def commands(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every ManageSieve command `hours` sends."""
     sent: list[str] = []
     original = ManageSieve._command
@@ -81,7 +80,7 @@ def commands(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return original(self, *words)
 
     monkeypatch.setattr(ManageSieve, "_command", spy)
-    yield sent
+    return sent
 
 
 def test_install_sync_answer_in_a_closed_window_and_uninstall_restores(
