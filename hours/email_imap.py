@@ -22,7 +22,7 @@ from hours.channels.imap import Cursor, ImapReader, PollResult
 from hours.channels.mail import IncomingMail
 from hours.channels.net import Endpoint, Security, describe
 from hours.channels.smtp import SmtpSender, build_reply
-from hours.errors import ProviderError
+from hours.errors import ConfigError, ProviderError
 
 MAILBOX = "INBOX"
 # How much of an emergency message is forwarded (SPEC: the first 300 characters).
@@ -124,6 +124,15 @@ class ImapChannel:
 
     def install(self, run: engine.SyncRun) -> str:
         """Check the IMAP and SMTP logins and record where "now" is in the inbox."""
+        prior = run.journal.channel(self.name).prior
+        if isinstance(prior, dict) and prior.get("mode") == "sieve":
+            # Its script would go on answering beside these replies, and no one could put
+            # back what it replaced.
+            raise ConfigError(
+                "the Sieve script installed in sieve mode is still on the server; set "
+                'mode = "sieve" again, run `hours autoreply uninstall --channel email`, then '
+                "switch to imap"
+            )
         password = self._password()
         now_cursor = self._reader(password).check()
         SmtpSender(self.smtp, self.settings.username, password).check()

@@ -208,3 +208,27 @@ def test_dry_run_writes_nothing(dovecot: Dovecot, user: MailUser, commands: list
     assert not {"PUTSCRIPT", "SETACTIVE", "DELETESCRIPT"} & set(commands)
     with sieve(dovecot, user) as client:
         assert client.list_scripts() == ScriptList((), None)
+
+
+def test_switching_to_imap_while_the_script_is_installed_is_refused(
+    dovecot: Dovecot, user: MailUser
+) -> None:
+    sieve_config(dovecot, user, open_from=3, open_to=4)
+    assert sync()["action"] == "uploaded"
+    imap = f'imap = {{ host = "{dovecot.host}", port = {dovecot.imap_port}, security = "none" }}'
+    smtp = 'smtp = { host = "127.0.0.1", port = 25, security = "none" }'
+    config = sieve_config(dovecot, user, open_from=3, open_to=4)
+    config.write_text(
+        config.read_text().replace('mode = "sieve"', f'mode = "imap"\n{imap}\n{smtp}')
+    )
+
+    result = run("autoreply", "install", "--channel", "email")
+
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "Error: the Sieve script installed in sieve mode is still on the server; set "
+        'mode = "sieve" again, run `hours autoreply uninstall --channel email`, then switch to '
+        "imap\n"
+    )
+    with sieve(dovecot, user) as client:
+        assert client.list_scripts() == ScriptList(("hours",), "hours")
