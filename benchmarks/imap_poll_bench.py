@@ -2,7 +2,9 @@
 
 Two mailboxes on a real Dovecot (the test harness's): one with 10,000 old messages, one with
 10. Both get a cursor; polls with no new mail are timed, then 10 new messages arrive in each
-and polls are timed again. Runs alternate between the two (so drift in the machine hits both
+and polls are timed again. Then the whole email channel's sync (poll, decide, journal, and 10
+replies over SMTP to a loopback server) is timed the same way, with 10 new messages from new
+senders before each run. Runs alternate between the two (so drift in the machine hits both
 alike); the medians and their ratios are printed.
 
 Run from the repository root:
@@ -12,17 +14,28 @@ Run from the repository root:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import logging
 import os
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+from hours.autoreply import SyncRun
+from hours.autoreply_settings import parse
 from hours.channels.imap import Cursor, ImapReader
 from hours.channels.net import Endpoint
+from hours.email_imap import ImapChannel
+from hours.journal import Journal
+from hours.schedule import Schedule, Spec
 from tests.servers.dovecot import Dovecot, MailUser, make_message, missing_packages_reason
 from tests.servers.smtp import SmtpRecorder
 
 CLIENT = "client@client.test"
+PASSWORD_ENV = "HOURS_BENCH_MAIL_PASSWORD"
+ALWAYS_CLOSED = Schedule(Spec("UTC", week=((),) * 7))
 
 
 def fill_maildir(user: MailUser, count: int) -> None:
@@ -87,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    # aiosmtpd warns on every login that an attribute it sets itself is deprecated.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     reason = missing_packages_reason()
     if reason is not None:
         print(f"cannot run: {reason}", file=sys.stderr)
@@ -98,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         "A poll with nothing new asks only STATUS. With new mail it must EXAMINE the mailbox,\n"
         "and on maildir Dovecot rescans the mailbox's directory when it is opened (about 1 us\n"
         "a message): that server-side cost is what the maildir ratio shows; sdbox has none.\n"
-        "The client's own work (SEARCH, FETCH) follows the new mail only."
+        "The client's own work (SEARCH, FETCH, deciding, journalling, replying: the CPU row)\n"
+        "follows the new mail only; a sync's elapsed time is mostly the 10 SMTP replies."
     )
     return 0
 
@@ -133,18 +149,91 @@ def run_format(args: argparse.Namespace, mail_format: str) -> None:
         deliver_new(server, big, args.new)
         deliver_new(server, small, args.new)
         busy = measure(readers, cursors, args.runs, expected=args.new)
+        synced, client_cpu = measure_channel(
+            server, {"big": big, "small": small}, args.runs, args.new
+        )
     finally:
         server.stop()
         smtp.stop()
 
     print(f"Dovecot {mail_format}; medians of {args.runs} alternating polls (connect to logout)")
-    for label, times in (("no new mail", idle), (f"{args.new} new", busy)):
+    rows = (
+        ("no new mail", idle),
+        (f"{args.new} new", busy),
+        (f"sync, {args.new} new", synced),
+        ("sync, our CPU", client_cpu),
+    )
+    for label, times in rows:
         big_ms = statistics.median(times["big"]) * 1000
         small_ms = statistics.median(times["small"]) * 1000
         print(
-            f"  {label:>11}: {args.old} messages {big_ms:6.2f} ms, "
+            f"  {label:>14}: {args.old} messages {big_ms:6.2f} ms, "
             f"{args.small} messages {small_ms:6.2f} ms, ratio {big_ms / small_ms:.2f}"
         )
+
+
+def measure_channel(
+    server: Dovecot, users: dict[str, MailUser], runs: int, new: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Time the email channel's whole sync (poll, decide, journal, a reply to each): the
+    elapsed time, and the CPU time of this process (the client's own work)."""
+    any_user = next(iter(users.values()))
+    os.environ[PASSWORD_ENV] = any_user.password
+    recorder = SmtpRecorder(logins={u.address: u.password for u in users.values()}).start()
+    state = Path(tempfile.mkdtemp(prefix="hours-bench-"))
+    channels, journals, autoreplies = {}, {}, {}
+    try:
+        for name, user in users.items():
+            raw = {
+                "email": {
+                    "mode": "imap",
+                    "address": user.address,
+                    "password_env": PASSWORD_ENV,
+                    "imap": {"host": server.host, "port": server.imap_port, "security": "none"},
+                    "smtp": {"host": recorder.host, "port": recorder.port, "security": "none"},
+                }
+            }
+            settings = parse(raw, lambda where, msg: ValueError(f"{where}: {msg}"))
+            assert settings is not None
+            assert settings.email is not None
+            channels[name] = ImapChannel(settings.email, state)
+            journals[name] = Journal(state / name)
+            autoreplies[name] = settings
+
+        def one_sync(name: str) -> tuple[float, float]:
+            run = SyncRun(
+                dt.datetime.now(dt.UTC), ALWAYS_CLOSED, autoreplies[name], "Bench", journals[name]
+            )
+            start, cpu = time.perf_counter(), time.process_time()
+            result = channels[name].sync(run)
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+            if result.error or result.replied not in (0, new):
+                raise SystemExit(f"sync of {name}: {result}")
+            return elapsed, cpu
+
+        for name in users:
+            one_sync(name)  # starts the cursor at "now"
+        times: dict[str, list[float]] = {"big": [], "small": []}
+        cpu: dict[str, list[float]] = {"big": [], "small": []}
+        for run in range(runs):
+            for user in users.values():
+                for i in range(new):
+                    sender = f"client{run}-{i}@client.test"
+                    message = make_message(sender=sender, to=user.address, subject=f"new {i}")
+                    server.deliver(user, message, mail_from=sender)
+            order = ("big", "small") if run % 2 == 0 else ("small", "big")
+            for name in order:
+                elapsed, used = one_sync(name)
+                times[name].append(elapsed)
+                cpu[name].append(used)
+        expected = runs * new * len(users)
+        if len(recorder.messages) != expected:
+            raise SystemExit(f"expected {expected} replies, got {len(recorder.messages)}")
+        return times, cpu
+    finally:
+        for journal in journals.values():
+            journal.close()
+        recorder.stop()
 
 
 def measure(

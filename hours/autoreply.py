@@ -190,7 +190,9 @@ def email_exclusion(msg: Incoming, own: Iterable[str]) -> str | None:
     if "return-path" in h and h["return-path"].strip() in ("<>", ""):
         return "no_return_path"
     local = msg.sender.partition("@")[0].lower()
-    if not msg.sender or _ROBOT_LOCALPART.match(local):
+    # The reply goes to the return path: a robot there is as much a robot as in From.
+    path = h.get("return-path", "").strip().strip("<>").partition("@")[0].lower()
+    if not msg.sender or _ROBOT_LOCALPART.match(local) or _ROBOT_LOCALPART.match(path):
         return "robot_sender"
     if not any(_matches(r, own) for r in msg.recipients):
         return "not_addressed_to_me"

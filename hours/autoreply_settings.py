@@ -37,7 +37,7 @@ Warmly,
 {business}
 """
 DEFAULT_EMAIL_EMERGENCY_LINE = (
-    "\nIf it truly can't wait, write again with {emergency_keyword} in your message and it will "
+    "\nIf it truly can't wait, write again with {emergency_keyword} in the subject and it will "
     "reach me right away.\n"
 )
 DEFAULT_SMS_MESSAGE = (

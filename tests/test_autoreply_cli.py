@@ -149,7 +149,7 @@ def test_preview_email_and_sms() -> None:
         "Subject: Re: Appointment next week?",
     ]
     assert "get back to you tomorrow at 9:00 AM — in 14 hours." in email.stdout
-    assert "write again with URGENT in your message" in email.stdout
+    assert "write again with URGENT in the subject" in email.stdout
     sms = run("autoreply", "preview", "--channel", "sms", "--at", "2026-11-23T19:00")
     assert sms.stdout.startswith(
         "Hi! Thanks for your message. Sam's Nails is closed right now. I'll get back to you "

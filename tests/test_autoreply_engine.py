@@ -183,6 +183,7 @@ def test_arrived_while_open_or_too_old_or_open_now(cfg: config.Config, journal: 
         ("donotreply@x.org", {}, None, "robot_sender"),
         ("owner-list@x.org", {}, None, "robot_sender"),
         ("list-request@x.org", {}, None, "robot_sender"),
+        ("a@x.org", {"return-path": "<noreply@mailer.x.org>"}, None, "robot_sender"),
         ("a@x.org", {}, ("someone@else.org",), "not_addressed_to_me"),
     ],
 )

@@ -10,10 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from hours.channels.mail import ROBOT_LOCALPART_PATTERNS, ROBOT_LOCALPARTS
 
 Window = tuple[dt.datetime, dt.datetime]
+# Where a rendered text takes the incoming message's subject, with the `variables` extension.
+SUBJECT_VARIABLE = "${subject}"
+
+
+class Segment(NamedTuple):
+    """A stretch of closed time and what a sender hears in it (its own `next_open`)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    subject: str
+    body: str
+
+
+class EmergencyRule(NamedTuple):
+    """Mail with `keyword` in its subject: its own reply, and a copy to `redirect` if set."""
+
+    keyword: str
+    subject: str
+    body: str
+    redirect: str | None = None
+
 
 # RFC 2369 and 2919 list headers; Sieve cannot match header names by pattern.
 LIST_HEADERS = (
@@ -99,6 +121,147 @@ def render_vacation_script(
         "",
         _window_test(ordered),
         "",
+        *_exclusions(addresses, never_reply),
+        "",
+        f"vacation :handle {sieve_string(handle)} {period}",
+        f"    :subject {sieve_string(one_line_subject)}",
+        *([f"    :from {sieve_string(from_address)}"] if from_address else []),
+        f"    :addresses {sieve_list(addresses)}",
+    ]
+    script = "\r\n".join(lines) + "\r\n    " + sieve_text(body).rstrip("\r\n") + "\r\n;\r\n"
+    return script
+
+
+def render_schedule_script(
+    segments: Sequence[Segment],
+    *,
+    addresses: Sequence[str],
+    from_address: str | None = None,
+    handle: str = "hours",
+    interval: dt.timedelta = dt.timedelta(days=1),
+    never_reply: Sequence[str] = (),
+    variables: bool = False,
+    emergency: EmergencyRule | None = None,
+) -> str:
+    """Render a script that answers with each segment's own text while now is inside it.
+
+    One fixed `:handle` for every segment, so a sender answered in the evening is not answered
+    again after midnight within `interval`. With `variables` (RFC 5229), `${subject}` in a
+    subject or body is the incoming message's subject; any other `${` is kept literally.
+    The exclusions, `addresses` and `interval` are as in `render_vacation_script`. With
+    `emergency`, mail inside a window whose subject holds the keyword gets the emergency text
+    (under its own handle) instead, and a copy goes to its `redirect` address.
+    """
+    if not addresses:
+        raise ValueError("at least one address of the user is needed")
+    seconds = int(interval.total_seconds())
+    if seconds < 0:
+        raise ValueError("interval must not be negative")
+    use_days = seconds >= _DAY and seconds % _DAY == 0
+    period = f":days {seconds // _DAY}" if use_days else f":seconds {seconds}"
+    ordered = sorted(
+        (iso_utc(seg.start), iso_utc(seg.end), seg) for seg in segments if seg.end > seg.start
+    )
+    texts = [t for _, _, seg in ordered for t in (seg.subject, seg.body)]
+    if emergency:
+        texts += [emergency.subject, emergency.body]
+    dollar = variables and any("${" in t.replace(SUBJECT_VARIABLE, "") for t in texts)
+
+    def expandable(text: str) -> str:
+        if not variables:
+            return text
+        # Expansion is single-pass (RFC 5229 section 3): "${dollar}{" stays a literal "${".
+        parts = text.split(SUBJECT_VARIABLE)
+        return SUBJECT_VARIABLE.join(p.replace("${", "${dollar}{") for p in parts)
+
+    extensions = ["date", "envelope", "relational", "vacation"]
+    if not use_days:
+        extensions.append("vacation-seconds")
+    if variables:
+        extensions.append("variables")
+    if emergency and emergency.redirect:
+        extensions.append("copy")
+    lines = [
+        "# Written by `hours autoreply sync`; replaced whenever the schedule changes.",
+        "# Answers mail only inside the closed windows below, given in UTC.",
+        f"require {sieve_list(extensions)};",
+        "",
+        *_exclusions(addresses, never_reply),
+        "",
+    ]
+    if variables:
+        lines += [
+            *(['set "dollar" "$";'] if dollar else []),
+            'set "subject" "your message";',
+            'if header :matches "Subject" "*" {',
+            '    set "subject" "${1}";',
+            "}",
+            "",
+        ]
+    if not ordered:
+        lines.append("# No closed window ahead: nothing is answered.")
+        return "\r\n".join(lines) + "\r\n"
+    if emergency:
+        redirect = emergency.redirect
+        lines += [
+            _window_test(_merged([(start, end) for start, end, _ in ordered])),
+            "",
+            f'if header :contains "Subject" {sieve_string(emergency.keyword)} {{',
+            *([f"    redirect :copy {sieve_string(redirect)};"] if redirect else []),
+            *_vacation(
+                f"{handle}-emergency",
+                period,
+                expandable(emergency.subject),
+                from_address,
+                addresses,
+                expandable(emergency.body),
+            ),
+            "    stop;",
+            "}",
+            "",
+        ]
+    for i, (start, end, seg) in enumerate(ordered):
+        keyword = "if" if i == 0 else "} elsif"
+        subject = " ".join(expandable(seg.subject).split())
+        lines += [
+            f'{keyword} allof (currentdate :zone "+0000" :value "ge" "iso8601" "{start}",',
+            f'        currentdate :zone "+0000" :value "lt" "iso8601" "{end}") {{',
+            *_vacation(handle, period, subject, from_address, addresses, expandable(seg.body)),
+        ]
+    lines.append("}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _merged(windows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Join windows that touch (their bounds are same-format UTC strings)."""
+    out: list[tuple[str, str]] = []
+    for start, end in windows:
+        if out and out[-1][1] >= start:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _vacation(
+    handle: str,
+    period: str,
+    subject: str,
+    from_address: str | None,
+    addresses: Sequence[str],
+    body: str,
+) -> list[str]:
+    return [
+        f"    vacation :handle {sieve_string(handle)} {period}",
+        f"        :subject {sieve_string(' '.join(subject.split()))}",
+        *([f"        :from {sieve_string(from_address)}"] if from_address else []),
+        f"        :addresses {sieve_list(addresses)}",
+        "        " + sieve_text(body).rstrip("\r\n") + "\r\n    ;",
+    ]
+
+
+def _exclusions(addresses: Sequence[str], never_reply: Sequence[str]) -> list[str]:
+    return [
         "# Never answer automatic mail, lists, robots, or ourselves (RFC 3834).",
         "if anyof (",
         '    allof (exists "Auto-Submitted", not header :is "Auto-Submitted" "no"),',
@@ -113,14 +276,7 @@ def render_vacation_script(
         ") {",
         "    stop;",
         "}",
-        "",
-        f"vacation :handle {sieve_string(handle)} {period}",
-        f"    :subject {sieve_string(one_line_subject)}",
-        *([f"    :from {sieve_string(from_address)}"] if from_address else []),
-        f"    :addresses {sieve_list(addresses)}",
     ]
-    script = "\r\n".join(lines) + "\r\n    " + sieve_text(body).rstrip("\r\n") + "\r\n;\r\n"
-    return script
 
 
 def _window_test(windows: list[tuple[str, str]]) -> str:

@@ -7,6 +7,8 @@ import email.utils
 import smtplib
 import socket
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Protocol
@@ -50,13 +52,23 @@ class SmtpSender:
         A reply with a null return path cannot itself be answered or bounced back into a loop.
         Every failure becomes a ProviderError that names the server, never the password.
         """
+        with self._session() as smtp:
+            smtp.send_message(message, from_addr=envelope_from)
+
+    def check(self) -> None:
+        """Connect and log in without sending anything (for `install` and `hours doctor`)."""
+        with self._session() as smtp:
+            smtp.noop()
+
+    @contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
         require_safe(self.endpoint, service="SMTP")
         where = describe(self.endpoint)
         try:
             with self._connect() as smtp:
                 if self.username:
                     smtp.login(self.username, self._password or "")
-                smtp.send_message(message, from_addr=envelope_from)
+                yield smtp
         except smtplib.SMTPAuthenticationError as exc:
             raise ProviderError(
                 f"SMTP login to {where} as {self.username} failed ({exc.smtp_code}): "

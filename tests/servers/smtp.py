@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -27,9 +28,10 @@ class Received:
 class _Recorder:
     """The aiosmtpd handler: keep what arrives, in order, for the tests to read."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float) -> None:
         self.received: list[Received] = []
         self.lock = threading.Lock()
+        self.delay = delay
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
@@ -39,6 +41,9 @@ class _Recorder:
             self.received.append(
                 Received(envelope.mail_from, tuple(envelope.rcpt_tos), message),
             )
+        if self.delay:
+            # Kept before the client hears 250: a client killed now never learns it was sent.
+            await asyncio.sleep(self.delay)
         return "250 OK"
 
 
@@ -55,9 +60,10 @@ class SmtpRecorder:
 
     host = "127.0.0.1"
 
-    def __init__(self, *, logins: dict[str, str] | None = None) -> None:
+    def __init__(self, *, logins: dict[str, str] | None = None, delay: float = 0.0) -> None:
+        """Accept these logins (any AUTH fails when None); wait `delay` s before each 250."""
         self.port = free_port()
-        self._handler = _Recorder()
+        self._handler = _Recorder(delay)
         self._controller: Controller | None = None
         self._logins = logins
 
