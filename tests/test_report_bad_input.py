@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import config_file, run, write_config
+from tests.helpers import config_file, run, snapshot, write_config
 
 GOOD = """\
 # keep me
@@ -336,13 +336,6 @@ CASES: list[tuple[str, str | None, list[str], str | bytes | None, int, str]] = [
         "Europe/London or America/New_York",
     ),
 ]
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    """Return every file under `directory` with its bytes."""
-    if not directory.exists():
-        return {}
-    return {str(p): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize(
