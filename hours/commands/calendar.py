@@ -10,7 +10,7 @@ import click
 
 from hours import config as configmod
 from hours.clikit import CONTEXT, App, at_option, pass_app
-from hours.commands.report import write_output
+from hours.commands.report import output_option, write_output
 
 
 @click.group(context_settings=CONTEXT)
@@ -25,9 +25,7 @@ def calendar() -> None:
 
 
 @calendar.command(context_settings=CONTEXT)
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of printing."
-)
+@output_option
 @click.option(
     "--weeks",
     default=8,

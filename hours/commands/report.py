@@ -66,6 +66,11 @@ def output_format(fmt: str | None, output: str | None) -> str:
     return found
 
 
+output_option = click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of printing."
+)
+
+
 def write_output(app: App, output: str | None, data: str | bytes) -> None:
     """Print `data`, or write it atomically to `output` (mode 0644: it is meant to be shared)."""
     from hours.files import write_atomic
@@ -98,9 +103,7 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="Default: text, or the -o file's extension."
 )
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of printing."
-)
+@output_option
 @at_option
 @pass_app
 def report(
