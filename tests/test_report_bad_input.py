@@ -224,6 +224,23 @@ CASES: list[tuple[str, str | None, list[str], str | bytes | None, int, str]] = [
         "end the name in .txt, .md, .html, .svg, .json or .ics",
     ),
     (
+        "report: -o into a directory that does not exist",
+        GOOD,
+        ["report", "-o", "{dir}/no/such/week.html"],
+        None,
+        2,
+        "cannot write {dir}/no/such/week.html: there is no directory {dir}/no/such; "
+        "nothing was written",
+    ),
+    (
+        "calendar export: -o into a directory that does not exist",
+        GOOD,
+        ["calendar", "export", "-o", "{dir}/no/hours.ics"],
+        None,
+        2,
+        "cannot write {dir}/no/hours.ics: there is no directory {dir}/no; nothing was written",
+    ),
+    (
         "report: -o onto a directory",
         GOOD,
         ["report", "--format", "html", "-o", "{dir}"],

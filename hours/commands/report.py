@@ -79,6 +79,10 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
         click.echo(data.decode() if isinstance(data, bytes) else data, nl=False, color=app.color)
         return
     path = Path(output).expanduser()
+    if not path.parent.is_dir():  # a mistyped directory is an error, as for `> FILE`, not made
+        raise usage(
+            f"cannot write {path}: there is no directory {path.parent}; nothing was written"
+        )
     try:
         write_atomic(path, data, mode=0o644)
     except OSError as e:
