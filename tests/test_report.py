@@ -438,6 +438,7 @@ def test_ics_report_holds_the_weeks_open_hours(configured: Path) -> None:
 
 
 def test_output_file_takes_its_format_from_the_extension(configured: Path, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
     for name, check in [
         ("week.html", lambda s: s.startswith("<!doctype html>")),
         ("week.svg", lambda s: s.startswith("<?xml")),
