@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -183,6 +184,7 @@ def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: st
         raise UsageError(
             f"{source} is not a valid iCalendar file ({e}); nothing was changed"
         ) from None
+    durations = _durations(cal)
     out: list[Closure] = []
     for ev in occurrences:
         if (
@@ -192,6 +194,9 @@ def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: st
             continue
         reason = _reason(ev)
         begin, finish = _bounds(ev)
+        duration = _duration_of(ev, durations)
+        if duration is not None and isinstance(begin, dt.datetime):
+            finish = _add_duration(_aware(begin, zone), duration)
         if isinstance(begin, dt.datetime):
             out += _timed(_aware(begin, zone), _aware(finish, zone), zone, reason)
         elif finish > begin:
@@ -221,6 +226,53 @@ def _bounds(ev: Any) -> tuple[Any, Any]:
         else:
             finish = dt.datetime.combine(finish, dt.time())
     return begin, finish
+
+
+# RFC 5545 3.3.6: weeks and days are nominal (the same wall-clock time so many days on), hours,
+# minutes and seconds exact (elapsed) -- so PT8H from midnight on a night the clocks go back ends
+# at 07:00. A timedelta cannot keep the two apart (it makes PT25H one day and an hour), and the
+# recurrence expansion adds durations on the wall clock, so events with a DURATION are timed
+# again here from its text.
+_DURATION = re.compile(r"([+-]?)P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
+
+
+def _durations(cal: Any) -> dict[tuple[str, object], tuple[int, int] | None]:
+    """Map each VEVENT (UID, RECURRENCE-ID or None) to its DURATION as (days, seconds)."""
+    found: dict[tuple[str, object], tuple[int, int] | None] = {}
+    for ev in cal.walk("VEVENT"):
+        rid = ev.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in ev else None
+        key = (str(ev.get("UID", "")), _instant(rid))
+        raw = ev.get("DURATION")
+        match = _DURATION.fullmatch(raw.to_ical().decode()) if raw is not None else None
+        if match is None:
+            found[key] = None
+            continue
+        sign = -1 if match[1] == "-" else 1
+        w, d, h, m, sec = (int(g or 0) for g in match.groups()[1:])
+        found[key] = (sign * (7 * w + d), sign * (3600 * h + 60 * m + sec))
+    return found
+
+
+def _instant(value: object) -> object:
+    return value.astimezone(UTC) if isinstance(value, dt.datetime) and value.tzinfo else value
+
+
+def _duration_of(
+    ev: Any, durations: dict[tuple[str, object], tuple[int, int] | None]
+) -> tuple[int, int] | None:
+    """Return the DURATION of an occurrence: its own override's, else its series'."""
+    uid = str(ev.get("UID", ""))
+    rid = ev.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in ev else None
+    key = (uid, _instant(rid))
+    return durations[key] if key in durations else durations.get((uid, None))
+
+
+def _add_duration(start: dt.datetime, duration: tuple[int, int]) -> dt.datetime:
+    """Add (days, seconds): the days on the wall clock, then the seconds as elapsed time."""
+    days, seconds = duration
+    tz = start.tzinfo
+    wall = start + dt.timedelta(days=days)  # aware + timedelta: the same wall-clock time
+    return (wall.astimezone(UTC) + dt.timedelta(seconds=seconds)).astimezone(tz)
 
 
 def _aware(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:

@@ -301,6 +301,24 @@ def add_section(doc: Any, key: str, value: Any) -> None:
     doc[key] = value
 
 
+def append_tables(doc: Any, key: str, tables: list[Any]) -> None:
+    """Append tables to the array of tables `key`, a blank line between each, as a person would."""
+    import tomlkit
+
+    if key not in doc:  # a new array: tomlkit puts the blank lines between its tables itself
+        add_section(doc, key, tomlkit.aot())
+        for t in tables:
+            doc[key].append(t)
+        return
+    aot = doc[key]
+    for t in tables:
+        if len(aot) and not aot[-1].as_string().endswith("\n\n"):
+            aot[-1].add(tomlkit.nl())
+        aot.append(t)
+    if list(doc.keys())[-1] != key and not aot[-1].as_string().endswith("\n\n"):
+        aot[-1].add(tomlkit.nl())  # something follows the array: keep a blank line before it
+
+
 @cli.command(name="set", context_settings=CONTEXT)
 @click.argument("days", required=False)
 @click.argument("hours", nargs=-1)
@@ -451,9 +469,7 @@ def off(
         if ranges:
             entry["hours"] = _range_value(ranges)
         entry["reason"] = reason
-        if "closed" not in doc:
-            add_section(doc, "closed", tomlkit.aot())
-        doc["closed"].append(entry)
+        append_tables(doc, "closed", [entry])
 
     cfg = configmod.edit(app.config_path, change)
     app.echo(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
@@ -499,9 +515,7 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
         entry["hours"] = [str(r) for r in ranges]
         if reason:
             entry["reason"] = reason
-        if "open" not in doc:
-            add_section(doc, "open", tomlkit.aot())
-        doc["open"].append(entry)
+        append_tables(doc, "open", [entry])
 
     cfg = configmod.edit(app.config_path, change)
     opening = next(o for o in cfg.spec.open if o.date == day)

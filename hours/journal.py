@@ -156,12 +156,7 @@ class Journal:
 
     def replies_between(self, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
         """Count the replies sent in [start, end), by channel."""
-        rows = self.db.execute(
-            "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
-            "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
-            (utc_iso(start), utc_iso(end)),
-        ).fetchall()
-        return {str(channel): int(n) for channel, n in rows}
+        return _sent_between(self.db, start, end)
 
     # -- items seen ----------------------------------------------------------------------
 
@@ -241,17 +236,22 @@ def count_replies(state_dir: Path, start: dt.datetime, end: dt.datetime) -> dict
     try:
         db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            rows = db.execute(
-                "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
-                "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
-                (utc_iso(start), utc_iso(end)),
-            ).fetchall()
+            counts.update(_sent_between(db, start, end))
         finally:
             db.close()
     except sqlite3.Error as e:
         raise ConfigError(f"cannot read the journal {path}: {e}") from None
-    counts.update({str(channel): int(n) for channel, n in rows})
     return counts
+
+
+def _sent_between(db: sqlite3.Connection, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    # A forward goes to the practitioner, not the sender: it is not an auto-reply.
+    rows = db.execute(
+        "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
+        "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
+        (utc_iso(start), utc_iso(end)),
+    ).fetchall()
+    return {str(channel): int(n) for channel, n in rows}
 
 
 @contextlib.contextmanager

@@ -92,7 +92,7 @@ class Day:
 
 @dataclass(frozen=True, slots=True)
 class Pay:
-    """The week's hourly wage: the weekly earnings over 168 hours and over this week's hours."""
+    """The week's hourly wage: the weekly earnings over the week's hours and its open hours."""
 
     currency: str
     weekly_earnings: float
@@ -111,6 +111,7 @@ class WeekReport:
     days: tuple[Day, ...]
     pay: Pay | None
     autoreplies: tuple[tuple[str, int], ...]
+    length: float = HOURS_PER_WEEK  # elapsed hours: 167 or 169 in a week the clocks change
 
     @property
     def label(self) -> str:
@@ -126,6 +127,11 @@ class WeekReport:
     def total_hours(self) -> float:
         """Return the week's open hours."""
         return sum(d.hours for d in self.days)
+
+    @property
+    def free_hours(self) -> float:
+        """Return the hours of the week left closed."""
+        return max(self.length - self.total_hours, 0.0)
 
     @property
     def first(self) -> dt.date:
@@ -274,10 +280,11 @@ def build(
         )
         days.append(Day(day, open_spans, _clip(closures, lo, hi, zone), notes))
     total = sum(d.hours for d in days)
+    length = (bounds[-1] - bounds[0]).total_seconds() / 3600  # UTC instants: elapsed time
     pay = None
     if earnings is not None:
         weekly, currency = earnings
-        pay = Pay(currency, weekly, weekly / HOURS_PER_WEEK, weekly / total if total > 0 else None)
+        pay = Pay(currency, weekly, weekly / length, weekly / total if total > 0 else None)
     counts = dict.fromkeys(CHANNELS, 0) | dict(autoreplies or {})
     return WeekReport(
         title=title,
@@ -287,6 +294,7 @@ def build(
         days=tuple(days),
         pay=pay,
         autoreplies=tuple((c, int(counts[c])) for c in CHANNELS),
+        length=length,
     )
 
 
@@ -383,8 +391,10 @@ def wage_sentence(r: WeekReport) -> str | None:
 
 def totals_sentence(r: WeekReport) -> str:
     """Say the week's open hours and the hours left over."""
-    total = r.total_hours
-    return f"Open {hours_text(total)} hours of 168 this week — {hours_text(max(HOURS_PER_WEEK - total, 0))} are yours."
+    return (
+        f"Open {hours_text(r.total_hours)} hours of {hours_text(r.length)} this week — "
+        f"{hours_text(r.free_hours)} are yours."
+    )
 
 
 def autoreply_sentence(r: WeekReport) -> str:

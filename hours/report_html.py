@@ -12,7 +12,6 @@ from html import escape
 from hours.report import (
     CHANNEL_NAMES,
     DASH,
-    HOURS_PER_WEEK,
     Day,
     Span,
     WeekReport,
@@ -152,11 +151,10 @@ def _ruler() -> str:
 def _footer(r: WeekReport) -> str:
     from hours.money import money
 
-    total = r.total_hours
     cards = [
         '<div class="stat"><div class="label">Open this week</div>'
-        f'<div class="big"><em>{hours_text(total)} h</em> of 168</div>'
-        f"<p>{hours_text(max(HOURS_PER_WEEK - total, 0))} hours are yours.</p></div>"
+        f'<div class="big"><em>{hours_text(r.total_hours)} h</em> of {hours_text(r.length)}</div>'
+        f"<p>{hours_text(r.free_hours)} hours are yours.</p></div>"
     ]
     if r.pay is not None:
         p = r.pay

@@ -11,7 +11,6 @@ from html import escape
 from hours.report import (
     CHANNEL_NAMES,
     DASH,
-    HOURS_PER_WEEK,
     Day,
     Span,
     WeekReport,
@@ -184,13 +183,12 @@ def render(r: WeekReport) -> str:
     ]
     gap = 18
     width = (RIGHT - LEFT - 2 * gap) / 3
-    total = r.total_hours
     parts += _card(
         LEFT,
         width,
         "Open this week",
-        f"{hours_text(total)} h of 168",
-        f"{hours_text(max(HOURS_PER_WEEK - total, 0))} hours are yours.",
+        f"{hours_text(r.total_hours)} h of {hours_text(r.length)}",
+        f"{hours_text(r.free_hours)} hours are yours.",
         accent=True,
     )
     if r.pay is None:

@@ -27,3 +27,10 @@ def write_config(text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Return every file under `directory` with its bytes."""
+    if not directory.exists():
+        return {}
+    return {str(p): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}

@@ -6,11 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import config_file, run, write_config
+from tests.helpers import config_file, run, snapshot, write_config
 
 GOOD = """\
 # keep me
@@ -216,13 +215,6 @@ CASES = [
         "{path}: [earnings] weekly: -5: earnings must be a positive number",
     ),
 ]
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    """Return every file under `directory` with its bytes."""
-    if not directory.exists():
-        return {}
-    return {str(p): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize(

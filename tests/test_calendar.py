@@ -360,3 +360,63 @@ def test_importing_an_export_skips_its_open_hours(tmp_path: Path) -> None:
         f"Would add 1 closure from {exported} (2 already in your config):\n"
         "  2026-11-11, all day: Veterans Day\n"
     )
+
+
+DURATION_ICS = """\
+BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//EN
+BEGIN:VEVENT
+UID:night@test
+DTSTAMP:20261001T000000Z
+SUMMARY:Night off
+DTSTART;TZID=America/New_York:20261101T000000
+DURATION:PT8H
+END:VEVENT
+BEGIN:VEVENT
+UID:shift@test
+DTSTAMP:20261001T000000Z
+SUMMARY:Night shift elsewhere
+DTSTART;TZID=America/New_York:20261024T220000
+DURATION:PT8H
+RRULE:FREQ=WEEKLY;COUNT=3
+END:VEVENT
+BEGIN:VEVENT
+UID:shift@test
+DTSTAMP:20261001T000000Z
+RECURRENCE-ID;TZID=America/New_York:20261107T220000
+SUMMARY:Night shift elsewhere
+DTSTART;TZID=America/New_York:20261107T230000
+DTEND;TZID=America/New_York:20261108T030000
+END:VEVENT
+BEGIN:VEVENT
+UID:weekend@test
+DTSTAMP:20261001T000000Z
+SUMMARY:Weekend away
+DTSTART;TZID=America/New_York:20261031T120000
+DURATION:P1DT2H
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_import_times_a_duration_as_elapsed_across_a_dst_night(tmp_path: Path) -> None:
+    # New York falls back at 02:00 on Sunday 1 November 2026. RFC 5545: hours of a DURATION are
+    # elapsed time (eight hours from midnight end at 07:00), days are on the wall clock.
+    write_config('timezone = "America/New_York"\n[week]\nmon = "09:00-17:00"\n')
+    path = tmp_path / "nights.ics"
+    path.write_text(DURATION_ICS.replace("\n", "\r\n"))
+    result = run("calendar", "import", str(path), "--dry-run", "--at", "2026-10-20T12:00")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Would add 9 closures from {path}:\n"
+        "  2026-10-24, 22:00-24:00: Night shift elsewhere\n"
+        "  2026-10-25, 00:00-06:00: Night shift elsewhere\n"
+        "  2026-10-31, 12:00-24:00: Weekend away\n"
+        "  2026-10-31, 22:00-24:00: Night shift elsewhere\n"
+        "  2026-11-01, 00:00-05:00: Night shift elsewhere\n"
+        "  2026-11-01, 00:00-07:00: Night off\n"
+        "  2026-11-01, 00:00-14:00: Weekend away\n"
+        "  2026-11-07, 23:00-24:00: Night shift elsewhere\n"
+        "  2026-11-08, 00:00-03:00: Night shift elsewhere\n"
+    )

@@ -263,6 +263,23 @@ def test_open_replaces_the_template_for_that_date() -> None:
     ]
 
 
+def test_off_and_open_leave_a_blank_line_between_tables() -> None:
+    write_config(LONDON + "\n[earnings]  # what I make\nweekly = 900\n")
+    assert run("off", "2026-12-24", "2026-12-26", "--reason", "Christmas").exit_code == 0
+    assert run("off", "2026-11-25", "--hours", "15-24", "--reason", "Early close").exit_code == 0
+    assert run("open", "2026-12-20", "10-16").exit_code == 0
+    assert run("open", "2026-12-21", "9-12", "13-18", "--reason", "Rush").exit_code == 0
+    assert run("off", "2026-12-31").exit_code == 0
+    assert config_file().read_text() == LONDON + (
+        "\n[earnings]  # what I make\nweekly = 900\n"
+        '\n[[closed]]\nfrom = 2026-12-24\nto = 2026-12-26\nreason = "Christmas"\n'
+        '\n[[closed]]\ndate = 2026-11-25\nhours = "15:00-24:00"\nreason = "Early close"\n'
+        '\n[[closed]]\ndate = 2026-12-31\nreason = "Day off"\n'
+        '\n[[open]]\ndate = 2026-12-20\nhours = ["10:00-16:00"]\n'
+        '\n[[open]]\ndate = 2026-12-21\nhours = ["09:00-12:00", "13:00-18:00"]\nreason = "Rush"\n'
+    )
+
+
 def test_holidays_list_none_and_keep_open() -> None:
     write_config(LONDON)
     result = run(

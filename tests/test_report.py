@@ -285,6 +285,49 @@ def test_days_add_up_across_a_dst_night() -> None:
     assert cells[12:] == (0.0,) * 36
 
 
+NIGHT_OWL = """\
+timezone = "America/New_York"
+[week]
+mon = "09:00-17:00"
+sat = "22:00-06:00"
+[earnings]
+weekly = 1000
+currency = "USD"
+"""
+
+
+@pytest.mark.parametrize(
+    ("week", "tz", "days", "length", "always_on"),
+    [
+        # New York falls back on Sunday 1 November: that week has 169 hours, Sunday seven open
+        ("2026-W44", "America/New_York", [8, 0, 0, 0, 0, 2, 7], 169, 5.92),
+        # London fell back a week earlier (25 October): its week 43 has the 169 hours, and
+        # New York's Saturday night is London's Sunday morning, eight hours either way ...
+        ("2026-W43", "Europe/London", [8, 0, 0, 0, 0, 0, 8], 169, 5.92),
+        # ... and in London's week 44 New York's long night is London's: 03:00-11:00 plus one
+        ("2026-W44", "Europe/London", [8, 0, 0, 0, 0, 0, 9], 168, 5.95),
+        # Sydney springs forward on 4 October: a 167-hour week; Monday 09:00 in New York is
+        # 23:00 there, so Monday's hours run into Tuesday
+        ("2026-W40", "Australia/Sydney", [1, 7, 0, 0, 0, 0, 8], 167, 5.99),
+    ],
+)
+def test_a_week_the_clocks_change_counts_elapsed_hours(
+    week: str, tz: str, days: list[int], length: int, always_on: float
+) -> None:
+    write_config(NIGHT_OWL)
+    data = json.loads(run("report", "--week", week, "--tz", tz, "--format", "json").stdout)
+    assert [d["hours"] for d in data["days"]] == days
+    assert data["total_hours"] == sum(days)
+    assert data["hourly"] == {"24/7": always_on, "actual": round(1000 / sum(days), 2)}
+    free = length - sum(days)
+    text = run("report", "--week", week, "--tz", tz, catch=False).stdout
+    assert f"Open {sum(days)} hours of {length} this week — {free} are yours.\n" in text
+    html = run("report", "--week", week, "--tz", tz, "--format", "html").stdout
+    assert f"<em>{sum(days)} h</em> of {length}</div><p>{free} hours are yours.</p>" in html
+    svg = run("report", "--week", week, "--tz", tz, "--format", "svg").stdout
+    assert f"{sum(days)} h of {length}</text>" in svg
+
+
 def test_closures_and_holidays_with_their_reasons() -> None:
     write_config(
         CONFIG
@@ -395,6 +438,7 @@ def test_ics_report_holds_the_weeks_open_hours(configured: Path) -> None:
 
 
 def test_output_file_takes_its_format_from_the_extension(configured: Path, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
     for name, check in [
         ("week.html", lambda s: s.startswith("<!doctype html>")),
         ("week.svg", lambda s: s.startswith("<?xml")),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import config_file, run, write_config
+from tests.helpers import config_file, run, snapshot, write_config
 
 GOOD = """\
 # keep me
@@ -224,6 +224,23 @@ CASES: list[tuple[str, str | None, list[str], str | bytes | None, int, str]] = [
         "end the name in .txt, .md, .html, .svg, .json or .ics",
     ),
     (
+        "report: -o into a directory that does not exist",
+        GOOD,
+        ["report", "-o", "{dir}/no/such/week.html"],
+        None,
+        2,
+        "cannot write {dir}/no/such/week.html: there is no directory {dir}/no/such; "
+        "nothing was written",
+    ),
+    (
+        "calendar export: -o into a directory that does not exist",
+        GOOD,
+        ["calendar", "export", "-o", "{dir}/no/hours.ics"],
+        None,
+        2,
+        "cannot write {dir}/no/hours.ics: there is no directory {dir}/no; nothing was written",
+    ),
+    (
         "report: -o onto a directory",
         GOOD,
         ["report", "--format", "html", "-o", "{dir}"],
@@ -336,13 +353,6 @@ CASES: list[tuple[str, str | None, list[str], str | bytes | None, int, str]] = [
         "Europe/London or America/New_York",
     ),
 ]
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    """Return every file under `directory` with its bytes."""
-    if not directory.exists():
-        return {}
-    return {str(p): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import click
 
 from hours import config as configmod
 from hours.clikit import CONTEXT, App, at_option, pass_app
-from hours.commands.report import write_output
+from hours.commands.report import output_option, write_output
 
 
 @click.group(context_settings=CONTEXT)
@@ -25,9 +25,7 @@ def calendar() -> None:
 
 
 @calendar.command(context_settings=CONTEXT)
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of printing."
-)
+@output_option
 @click.option(
     "--weeks",
     default=8,
@@ -83,7 +81,7 @@ def import_(app: App, file: str, dry_run: bool, weeks: int, at: dt.datetime | No
       hours calendar import vacation.ics
     """
     from hours import calendar as calmod
-    from hours.cli import add_section, closure_text
+    from hours.cli import append_tables, closure_text
 
     path = Path(file)
     try:
@@ -107,7 +105,7 @@ def import_(app: App, file: str, dry_run: bool, weeks: int, at: dt.datetime | No
         return
 
     def change(doc: Any) -> None:
-        append_tables(doc, "closed", [_entry(c) for c in new], add_section)
+        append_tables(doc, "closed", [_entry(c) for c in new])
 
     configmod.edit(app.config_path, change, timezone=cfg.timezone)
     _list(app, verb, new, there, path, closure_text)
@@ -118,24 +116,6 @@ def _list(app: App, verb: str, new: list[Any], there: str, path: Path, text: Any
     app.echo(f"{verb} {len(new)} {noun} from {path}{there}:")
     for c in new:
         app.echo(f"  {text(c)}")
-
-
-def append_tables(doc: Any, key: str, tables: list[Any], add_section: Any) -> None:
-    """Append tables to the array of tables `key`, a blank line between each, as a person would."""
-    import tomlkit
-
-    if key not in doc:  # a new array: tomlkit puts the blank lines between its tables itself
-        add_section(doc, key, tomlkit.aot())
-        for t in tables:
-            doc[key].append(t)
-        return
-    aot = doc[key]
-    for t in tables:
-        if len(aot) and not aot[-1].as_string().endswith("\n\n"):
-            aot[-1].add(tomlkit.nl())
-        aot.append(t)
-    if list(doc.keys())[-1] != key and not aot[-1].as_string().endswith("\n\n"):
-        aot[-1].add(tomlkit.nl())  # something follows the array: keep a blank line before it
 
 
 def _entry(c: Any) -> Any:

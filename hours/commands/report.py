@@ -66,6 +66,11 @@ def output_format(fmt: str | None, output: str | None) -> str:
     return found
 
 
+output_option = click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of printing."
+)
+
+
 def write_output(app: App, output: str | None, data: str | bytes) -> None:
     """Print `data`, or write it atomically to `output` (mode 0644: it is meant to be shared)."""
     from hours.files import write_atomic
@@ -74,6 +79,10 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
         click.echo(data.decode() if isinstance(data, bytes) else data, nl=False, color=app.color)
         return
     path = Path(output).expanduser()
+    if not path.parent.is_dir():  # a mistyped directory is an error, as for `> FILE`, not made
+        raise usage(
+            f"cannot write {path}: there is no directory {path.parent}; nothing was written"
+        )
     try:
         write_atomic(path, data, mode=0o644)
     except OSError as e:
@@ -98,9 +107,7 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="Default: text, or the -o file's extension."
 )
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of printing."
-)
+@output_option
 @at_option
 @pass_app
 def report(

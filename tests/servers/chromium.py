@@ -7,11 +7,12 @@ a throwaway profile, so a test touches nothing outside its own directory.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.servers.apt import install_reason
 
 PACKAGES = ("chromium", "poppler-utils")
 _NEEDED = ("chromium", "pdfinfo", "pdftotext", "pdftoppm")
@@ -36,20 +37,9 @@ FLAGS = (
 
 def missing_packages_reason() -> str | None:
     """Install Chromium and poppler-utils if missing; return why they cannot be had, or None."""
-    if all(shutil.which(name) for name in _NEEDED):
-        return None
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return f"Chromium and poppler-utils are not installed and cannot be here (needs root and apt): {PACKAGES}"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
-    result = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        # A fresh machine has no package lists yet; update once and try again.
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
-        result = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0 or not all(shutil.which(name) for name in _NEEDED):
-        return f"apt-get could not install {PACKAGES}: {result.stderr.strip()[-500:]}"
-    return None
+    return install_reason(
+        "Chromium and poppler-utils", PACKAGES, lambda: all(shutil.which(n) for n in _NEEDED)
+    )
 
 
 class Chromium:

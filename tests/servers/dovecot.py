@@ -28,6 +28,7 @@ from pathlib import Path
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from tests.servers.apt import install_reason
 from tests.servers.smtp import free_port
 
 PACKAGES = ("dovecot-imapd", "dovecot-managesieved", "dovecot-sieve", "dovecot-lmtpd")
@@ -45,20 +46,7 @@ PASSWORD = "correct horse battery staple"
 
 def missing_packages_reason() -> str | None:
     """Install Dovecot from Debian's packages if it is missing; return why not, or None."""
-    if all(path.exists() for path in _PACKAGE_FILES):
-        return None
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return f"Dovecot is not installed and cannot be here (needs root and apt): {PACKAGES}"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
-    result = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        # A fresh machine has no package lists yet; update once and try again.
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
-        result = subprocess.run(install, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0 or not all(path.exists() for path in _PACKAGE_FILES):
-        return f"apt-get could not install {PACKAGES}: {result.stderr.strip()[-500:]}"
-    return None
+    return install_reason("Dovecot", PACKAGES, lambda: all(p.exists() for p in _PACKAGE_FILES))
 
 
 @dataclass(frozen=True)
