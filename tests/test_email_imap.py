@@ -34,6 +34,7 @@ from tests.email_e2e import (
 from tests.helpers import config_file, run
 from tests.servers.dovecot import Dovecot, MailUser, make_message
 from tests.servers.smtp import SmtpRecorder
+from tests.test_email_doctor import crontab  # noqa: F401 - a stand-in crontab
 
 ZOE = "zoe@client.test"
 MONDAY_NOON = at("2026-11-16T12:00")  # open: the first sync, which starts the cursor
@@ -441,3 +442,41 @@ def test_install_with_a_wrong_smtp_password_fails(
     )
     assert mail_user.password not in result.output
     assert journal_rows("SELECT prior FROM channels") == []
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+
+def test_the_password_never_appears_in_any_output_log_or_journal(
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder, crontab: Path
+) -> None:
+    password = configured.password
+    mail(dovecot, configured, "2026-11-16T18:30")
+    outputs = [
+        run("autoreply", "install", "--channel", "email"),
+        run("autoreply", "sync", "--at", "2026-11-16T18:35"),
+        run("autoreply", "sync", "--json", "--at", "2026-11-16T18:36"),
+        run("autoreply", "status"),
+        run("autoreply", "status", "--json"),
+        run("autoreply", "preview", "--channel", "email"),
+        run("doctor"),
+    ]
+    smtp.stop()
+    mail(dovecot, configured, "2026-11-16T18:40", sender="ann@client.test")
+    outputs.append(run("autoreply", "sync", "-q", "--at", "2026-11-16T18:45"))
+    outputs.append(run("autoreply", "sync", "--json", "--at", "2026-11-16T18:46"))
+    outputs.append(run("autoreply", "status", "--json"))
+    outputs.append(run("doctor"))
+
+    assert [r.exit_code for r in outputs] == [0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 4]
+    assert outputs[7].stderr.startswith("Error: email: SMTP ")
+    for result in outputs:
+        assert password not in result.output
+        assert password not in result.stderr
+    state = Path(os.environ["HOURS_HOME"])
+    files = [p for p in state.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"journal.sqlite3", "sync.lock"}
+    for path in files:
+        assert password.encode() not in path.read_bytes(), path
+    assert smtp.messages
+    assert not [m for m in smtp.messages if password in m.message.as_string()]
