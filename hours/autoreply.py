@@ -288,10 +288,11 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 
 class OptedOut(Exception):
-    """The recipient cannot get texts from this number; skip them, do not fail.
+    """The recipient cannot be reached this way for good; skip them, do not fail.
 
-    The reason is what `skipped` counts: "opted_out" (Twilio error 21610), or e.g.
-    "unreachable" for a landline or a number that does not exist.
+    The reason is what `skipped` counts: "opted_out" (Twilio error 21610), e.g.
+    "unreachable" for a landline or a number that does not exist, or "recipient_refused" for
+    an email address the SMTP server refuses for good.
     """
 
     def __init__(self, reason: str = "opted_out") -> None:
@@ -351,7 +352,12 @@ def _reply(
     forward: Forward | None,
 ) -> None:
     assert d.period is not None
-    if d.action == "emergency" and forward is not None:
+    # Once per item: a retry after the reply itself failed must not forward it again.
+    if (
+        d.action == "emergency"
+        and forward is not None
+        and not run.journal.journalled(msg.channel, msg.item, "forward")
+    ):
         _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
     group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
     if d.action == "emergency" and run.journal.replied_in_period(

@@ -154,6 +154,14 @@ class Journal:
         ).fetchone()
         return row is not None
 
+    def journalled(self, channel: str, item: str, kind: str) -> bool:
+        """Tell whether a reply of `kind` to this item was journalled (sent or being sent)."""
+        row = self.db.execute(
+            "SELECT 1 FROM replies WHERE channel = ? AND item = ? AND kind = ?",
+            (channel, item, kind),
+        ).fetchone()
+        return row is not None
+
     def replies_between(self, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
         """Count the replies sent in [start, end), by channel."""
         rows = self.db.execute(

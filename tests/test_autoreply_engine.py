@@ -283,6 +283,33 @@ def test_a_failed_send_is_retried_next_sync(cfg: config.Config, journal: Journal
     assert journal.replies_between(at(23, 0), at(24, 0)) == {"email": 1}
 
 
+def test_an_emergency_whose_reply_failed_is_forwarded_once(
+    cfg: config.Config, journal: Journal
+) -> None:
+    out = Outbox()
+    out.fail_with = ProviderError("SMTP server refused")
+    items = [
+        Incoming(
+            "email",
+            "1",
+            "a@x.org",
+            at(23, 19, 0),
+            subject="URGENT: leak",
+            headers={},
+            recipients=("sam@example.com",),
+        )
+    ]
+    with pytest.raises(ProviderError):
+        sync_items(cfg, journal, at(23, 19, 5), items, out)
+    out.fail_with = None
+    r = sync_items(cfg, journal, at(23, 19, 10), items, out)
+    assert (r.replied, out.forwarded, [k for _, k, _ in out.sent]) == (
+        1,
+        ["a@x.org"],
+        ["emergency"],
+    )
+
+
 def test_a_crash_mid_send_never_sends_twice(cfg: config.Config, journal: Journal) -> None:
     out = Outbox()
     out.fail_with = KeyboardInterrupt()  # stands for the process dying after the journal write

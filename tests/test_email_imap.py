@@ -304,6 +304,29 @@ def test_smtp_down_exits_4_journals_nothing_and_the_next_sync_sends(
     ]
 
 
+def test_a_recipient_refused_for_good_is_skipped_and_the_others_answered(
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder
+) -> None:
+    smtp.refuse("gone@client.test")
+    mail(dovecot, configured, "2026-11-16T18:30", sender="gone@client.test")
+    mail(dovecot, configured, "2026-11-16T18:31")
+
+    first = sync(at("2026-11-16T18:35"))
+    again = sync(at("2026-11-16T18:40"))
+
+    assert (first["replied"], first["skipped"], first["error"]) == (
+        1,
+        {"recipient_refused": 1},
+        None,
+    )
+    assert (again["replied"], again["skipped"]) == (0, {})
+    assert replies_to(smtp) == {ZOE: 1}
+    assert journal_rows("SELECT decision FROM seen ORDER BY item") == [
+        ("skipped:recipient_refused",),
+        ("reply",),
+    ]
+
+
 def test_a_wrong_password_exits_4_without_showing_it(
     dovecot: Dovecot, configured: MailUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -447,8 +470,9 @@ def test_install_with_a_wrong_smtp_password_fails(
 # --- secrets ------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("crontab")
 def test_the_password_never_appears_in_any_output_log_or_journal(
-    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder, crontab: Path
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder
 ) -> None:
     password = configured.password
     mail(dovecot, configured, "2026-11-16T18:30")

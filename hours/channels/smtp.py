@@ -22,6 +22,10 @@ from hours.errors import ProviderError
 _MAX_REFERENCES = 20
 
 
+class RecipientRefused(ProviderError):
+    """The server refused every recipient for good (5xx): sending again cannot help."""
+
+
 class MailSender(Protocol):
     """What the auto-reply engine needs to send an email; tests may pass a fake."""
 
@@ -76,7 +80,10 @@ class SmtpSender:
             ) from None
         except smtplib.SMTPRecipientsRefused as exc:
             refused = ", ".join(exc.recipients)
-            raise ProviderError(f"SMTP {where} refused the recipient(s) {refused}.") from None
+            message = f"SMTP {where} refused the recipient(s) {refused}."
+            if all(500 <= code < 600 for code, _ in exc.recipients.values()):
+                raise RecipientRefused(message) from None
+            raise ProviderError(message) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise ProviderError(f"SMTP {where}: {self._scrub(exc)}") from None
 
