@@ -20,7 +20,7 @@ from typing import Protocol
 
 from hours import humanize
 from hours.autoreply_settings import Autoreply, Emergency, Policy
-from hours.errors import ProviderError
+from hours.errors import HoursError, ProviderError
 from hours.journal import Journal
 from hours.schedule import Schedule
 
@@ -84,6 +84,7 @@ class ChannelResult:
     replied: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    exit_status: int = 0  # what `error` makes the sync exit with (4 provider, 3 config)
 
     def as_json(self) -> dict[str, object]:
         """Return the SPEC's JSON shape."""
@@ -106,9 +107,10 @@ class SyncReport:
     channels: tuple[ChannelResult, ...]
 
     @property
-    def failed(self) -> bool:
-        """Tell whether any channel failed."""
-        return any(c.error for c in self.channels)
+    def exit_status(self) -> int:
+        """Return 0, or 3 when a channel's config failed (a secret), else 4 for a provider."""
+        failed = {c.exit_status for c in self.channels if c.error}
+        return min(failed) if failed else 0
 
 
 Send = Callable[[Incoming, str, str], None]  # (msg, kind "reply"|"emergency", text)
@@ -395,8 +397,12 @@ def sync(channels: Iterable[Channel], run: SyncRun) -> SyncReport:
     for channel in channels:
         try:
             result = channel.sync(run)
-        except ProviderError as e:
-            result = ChannelResult(channel.name, channel.mode, "failed", error=e.message)
+        except HoursError as e:
+            # A provider down, or a secret that cannot be read (a locked password store):
+            # either way the other channels still answer tonight.
+            result = ChannelResult(
+                channel.name, channel.mode, "failed", error=e.message, exit_status=e.exit_status
+            )
         if not run.dry_run:
             run.journal.record_sync(channel.name, run.now, result.action, result.error)
         results.append(result)

@@ -24,6 +24,7 @@ from typing import Any
 from hours.errors import ConfigError, LockedError
 
 FILENAME = "journal.sqlite3"
+REPLY_CHANNELS = ("email", "sms", "voice", "whatsapp")  # what replies are counted by
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
@@ -59,6 +60,12 @@ CREATE TABLE IF NOT EXISTS channels (
     applied TEXT                    -- JSON: what sync last put there
 );
 """
+
+# The replies that reached someone in [start, end), by channel (forwards to you are not).
+_COUNT_SENT = (
+    "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
+    "AND sent_at >= ? AND sent_at < ? GROUP BY channel"
+)
 
 
 def utc_iso(value: dt.datetime) -> str:
@@ -164,11 +171,7 @@ class Journal:
 
     def replies_between(self, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
         """Count the replies sent in [start, end), by channel."""
-        rows = self.db.execute(
-            "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
-            "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
-            (utc_iso(start), utc_iso(end)),
-        ).fetchall()
+        rows = self.db.execute(_COUNT_SENT, (utc_iso(start), utc_iso(end))).fetchall()
         return {str(channel): int(n) for channel, n in rows}
 
     # -- items seen ----------------------------------------------------------------------
@@ -242,18 +245,14 @@ class Journal:
 
 def count_replies(state_dir: Path, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """Count replies sent in [start, end) by channel, reading the journal without creating it."""
-    counts = dict.fromkeys(("email", "sms", "voice", "whatsapp"), 0)
+    counts = dict.fromkeys(REPLY_CHANNELS, 0)
     path = state_dir / FILENAME
     if not path.exists():
         return counts
     try:
         db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            rows = db.execute(
-                "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
-                "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
-                (utc_iso(start), utc_iso(end)),
-            ).fetchall()
+            rows = db.execute(_COUNT_SENT, (utc_iso(start), utc_iso(end))).fetchall()
         finally:
             db.close()
     except sqlite3.Error as e:

@@ -119,6 +119,35 @@ def test_a_message_at_1830_gets_one_reply_with_the_right_headers_and_stays_unrea
         assert [name for _, _, name in client.list_folders()] == ["INBOX"]
 
 
+def test_status_shows_each_channel_and_the_replies_this_week(
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder
+) -> None:
+    mail(dovecot, configured, "2026-11-16T18:30")
+    sync(at("2026-11-16T18:35"))
+
+    text = run("autoreply", "status", "--at", "2026-11-16T19:35")
+    shown = run("autoreply", "status", "--json", "--at", "2026-11-16T19:35")
+
+    assert (text.exit_code, text.stdout) == (
+        0,
+        "email (imap, not installed): last sync 1 hour ago, polled\nReplies this week: email 1\n",
+    )
+    assert json.loads(shown.stdout) == {
+        "at": "2026-11-16T19:35:00-05:00",
+        "channels": [
+            {
+                "channel": "email",
+                "mode": "imap",
+                "installed": False,
+                "last_sync": "2026-11-16T18:35:00-05:00",
+                "last_action": "polled",
+                "last_error": None,
+            }
+        ],
+        "replies_this_week": {"email": 1, "sms": 0, "voice": 0, "whatsapp": 0},
+    }
+
+
 def test_once_per_sender_per_night_and_again_the_next_night(
     dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder
 ) -> None:
