@@ -28,8 +28,7 @@ esac
 """
 
 
-@pytest.fixture
-def crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def stand_in_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Put a stand-in crontab on PATH; return the file that holds the table."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -39,6 +38,13 @@ def crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     table = tmp_path / "crontab.txt"
     monkeypatch.setenv("CRONTAB_FILE", str(table))
+    return table
+
+
+@pytest.fixture
+def crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in crontab, and a config to schedule."""
+    table = stand_in_crontab(tmp_path, monkeypatch)
     write_config('timezone = "UTC"\n[week]\nmon = "09:00-17:00"\n')
     return table
 

@@ -13,22 +13,15 @@ from tests.email_e2e import PASSWORD_ENV, imap_config, sync
 from tests.helpers import config_file, run, write_config
 from tests.servers.dovecot import Dovecot, MailUser
 from tests.servers.smtp import SmtpRecorder
-from tests.test_cron import STAND_IN
+from tests.test_cron import stand_in_crontab
 
 
 @pytest.fixture
 def crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A stand-in crontab already holding the `hours` line (and another one)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    exe = bin_dir / "crontab"
-    exe.write_text(STAND_IN)
-    exe.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    table = tmp_path / "crontab.txt"
+    table = stand_in_crontab(tmp_path, monkeypatch)
     ours = cron.line(5, config_file(), Path(os.environ["HOURS_HOME"]), ({}, ["/usr/bin/hours"]))
     table.write_text(f"{PASSWORD_ENV}=kept-in-crontab\n0 3 * * * backup.sh\n{ours}\n")
-    monkeypatch.setenv("CRONTAB_FILE", str(table))
     return table
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import smtplib
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from hours.channels.mail import IncomingMail
-from hours.channels.net import Endpoint, describe, require_safe
+from hours.channels.net import Endpoint, describe, require_safe, scrub
 from hours.errors import ProviderError
 
 # A thread of hundreds of messages must not make a reply's header unbounded; RFC 5322 allows
@@ -102,18 +101,11 @@ class SmtpSender:
         return smtp
 
     def _scrub(self, exc: BaseException) -> str:
-        if isinstance(exc, socket.timeout | TimeoutError):
-            text = f"no answer within {self.timeout:g} s"
-        elif isinstance(exc, ConnectionRefusedError):
-            text = "connection refused (is the host and port right, and the server up?)"
-        elif isinstance(exc, smtplib.SMTPResponseException):
+        detail = ""
+        if isinstance(exc, smtplib.SMTPResponseException):
             error = exc.smtp_error
-            text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
-        else:
-            text = str(exc) or type(exc).__name__
-        if self._password:
-            text = text.replace(self._password, "***")
-        return text
+            detail = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        return scrub(exc, self._password, self.timeout, detail)
 
 
 def build_reply(
