@@ -20,7 +20,7 @@ from typing import Protocol
 
 from hours import humanize
 from hours.autoreply_settings import Autoreply, Emergency, Policy
-from hours.errors import ProviderError
+from hours.errors import HoursError, ProviderError
 from hours.journal import Journal
 from hours.schedule import Schedule
 
@@ -84,6 +84,7 @@ class ChannelResult:
     replied: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
+    exit_status: int = 0  # what `error` makes the sync exit with (4 provider, 3 config)
 
     def as_json(self) -> dict[str, object]:
         """Return the SPEC's JSON shape."""
@@ -106,9 +107,10 @@ class SyncReport:
     channels: tuple[ChannelResult, ...]
 
     @property
-    def failed(self) -> bool:
-        """Tell whether any channel failed."""
-        return any(c.error for c in self.channels)
+    def exit_status(self) -> int:
+        """Return 0, or 3 when a channel's config failed (a secret), else 4 for a provider."""
+        failed = {c.exit_status for c in self.channels if c.error}
+        return min(failed) if failed else 0
 
 
 Send = Callable[[Incoming, str, str], None]  # (msg, kind "reply"|"emergency", text)
@@ -288,10 +290,11 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 
 class OptedOut(Exception):
-    """The recipient cannot get texts from this number; skip them, do not fail.
+    """The recipient cannot be reached this way for good; skip them, do not fail.
 
-    The reason is what `skipped` counts: "opted_out" (Twilio error 21610), or e.g.
-    "unreachable" for a landline or a number that does not exist.
+    The reason is what `skipped` counts: "opted_out" (Twilio error 21610), e.g.
+    "unreachable" for a landline or a number that does not exist, or "recipient_refused" for
+    an email address the SMTP server refuses for good.
     """
 
     def __init__(self, reason: str = "opted_out") -> None:
@@ -351,7 +354,12 @@ def _reply(
     forward: Forward | None,
 ) -> None:
     assert d.period is not None
-    if d.action == "emergency" and forward is not None:
+    # Once per item: a retry after the reply itself failed must not forward it again.
+    if (
+        d.action == "emergency"
+        and forward is not None
+        and not run.journal.journalled(msg.channel, msg.item, "forward")
+    ):
         _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
     group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
     if d.action == "emergency" and run.journal.replied_in_period(
@@ -389,8 +397,12 @@ def sync(channels: Iterable[Channel], run: SyncRun) -> SyncReport:
     for channel in channels:
         try:
             result = channel.sync(run)
-        except ProviderError as e:
-            result = ChannelResult(channel.name, channel.mode, "failed", error=e.message)
+        except HoursError as e:
+            # A provider down, or a secret that cannot be read (a locked password store):
+            # either way the other channels still answer tonight.
+            result = ChannelResult(
+                channel.name, channel.mode, "failed", error=e.message, exit_status=e.exit_status
+            )
         if not run.dry_run:
             run.journal.record_sync(channel.name, run.now, result.action, result.error)
         results.append(result)

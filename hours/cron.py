@@ -13,23 +13,55 @@ from hours.errors import ConfigError
 MARK = "# hours: after-hours auto-replies (managed by `hours cron`)"
 
 
-def hours_executable() -> str:
-    """Return the absolute path of the installed `hours` command (cron has a bare PATH)."""
+def hours_command() -> tuple[dict[str, str], list[str]]:
+    """Return how to run this very `hours` from cron: (environment, argv), by absolute paths.
+
+    Cron's PATH is bare, so the script that is running now comes first (a virtualenv or pipx
+    install is kept even when it is not on PATH). A Python interpreter is never resolved
+    through its symlink, which would leave its virtualenv behind.
+    """
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 is not None and argv0.name == "hours" and argv0.is_file():
+        return {}, [str(argv0.absolute())]
     found = shutil.which("hours")
     if found:
-        return str(Path(found).resolve())
-    return f"{Path(sys.executable).resolve()} -m hours"
+        return {}, [str(Path(found).absolute())]
+    # Run as `python -m hours` from a checkout: cron must import the same package.
+    package_parent = Path(__file__).resolve().parent.parent
+    return {"PYTHONPATH": str(package_parent)}, [
+        str(Path(sys.executable).absolute()),
+        "-m",
+        "hours",
+    ]
 
 
-def line(every: int, config: Path, state_dir: Path, executable: str | None = None) -> str:
-    """Return the crontab line: every N minutes, the config by absolute path, a log file."""
-    exe = executable or hours_executable()
+def line(
+    every: int,
+    config: Path,
+    state_dir: Path,
+    command: tuple[dict[str, str], list[str]] | None = None,
+) -> str:
+    """Return the crontab line: every N minutes, the config by absolute path, a log file.
+
+    The state directory is passed as $HOURS_HOME so cron's run uses the journal `install`
+    wrote, whatever cron's environment lacks. Every path is shell-quoted (spaces), and `%` and
+    `\\`, which cron itself rewrites before the shell sees them, are escaped.
+    """
+    env, argv = command or hours_command()
+    state = state_dir.resolve()
+    env = {"HOURS_HOME": str(state), **env}
+    words = [
+        *(f"{name}={shlex.quote(value)}" for name, value in env.items()),
+        *map(shlex.quote, argv),
+        "--config",
+        shlex.quote(str(config.resolve())),
+        "autoreply sync -q >>",
+        shlex.quote(str(state / "sync.log")),
+        "2>&1",
+    ]
+    text = " ".join(words).replace("\\", "\\\\").replace("%", "\\%")
     schedule = "* * * * *" if every == 1 else f"*/{every} * * * *"
-    command = (
-        f"{exe} --config {shlex.quote(str(config.resolve()))} autoreply sync -q "
-        f">> {shlex.quote(str(state_dir.resolve() / 'sync.log'))} 2>&1"
-    )
-    return f"{schedule} {command} {MARK}"
+    return f"{schedule} {text} {MARK}"
 
 
 def with_line(crontab: str, new_line: str | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hours import cron as cronmod
@@ -63,15 +65,9 @@ def run_checks(app: App) -> tuple[list[Check], Exit]:
                 status = Exit.PROVIDER
     finally:
         journal.close()
-    try:
-        line = cronmod.find(cronmod.read())
-        ok = line is not None
-        detail = "present" if ok else "missing: run `hours cron install`"
-        checks.append(Check("cron line", ok, detail))
-    except ConfigError as e:
-        checks.append(Check("cron line", False, e.message))
-        ok = False
-    if not ok and status == Exit.OK:
+    cron_checks = _cron_checks(cfg.path, _secrets(settings))
+    checks += cron_checks
+    if any(not c.ok for c in cron_checks) and status == Exit.OK:
         status = Exit.CONFIG
     return checks, status
 
@@ -82,4 +78,31 @@ def _secrets(settings: Autoreply) -> list[Secret]:
         out.append(settings.email.password)
     if settings.phone is not None:
         out += [settings.phone.account_sid, settings.phone.auth_token]
+    return out
+
+
+def _cron_checks(config: Path, needed: list[Secret]) -> list[Check]:
+    """Check the crontab line: present, and for this config; warn of what cron cannot see."""
+    try:
+        crontab = cronmod.read()
+    except ConfigError as e:
+        return [Check("cron line", False, e.message)]
+    line = cronmod.find(crontab)
+    if line is None:
+        return [Check("cron line", False, "missing: run `hours cron install`")]
+    if f"--config {shlex.quote(str(config.resolve()))} " not in line:
+        return [Check("cron line", False, f"not for {config}: run `hours cron install` with it")]
+    out = [Check("cron line", True, "present")]
+    for secret in needed:
+        # Cron starts with an empty environment: a variable set in a shell profile is not there.
+        if secret.env and f"{secret.env}=" not in crontab:
+            out.append(
+                Check(
+                    f"secret {secret.label}",
+                    True,
+                    f"${secret.env} must be set for cron too (a line `{secret.env}=...` at the "
+                    "top of the crontab), or use a _command or secrets.toml",
+                    warning=True,
+                )
+            )
     return out

@@ -21,7 +21,7 @@ from hours.autoreply_settings import EmailSettings, Server
 from hours.channels.imap import Cursor, ImapReader, PollResult
 from hours.channels.mail import IncomingMail
 from hours.channels.net import Endpoint, Security, describe
-from hours.channels.smtp import SmtpSender, build_reply
+from hours.channels.smtp import RecipientRefused, SmtpSender, build_reply
 from hours.errors import ConfigError, ProviderError
 
 MAILBOX = "INBOX"
@@ -104,7 +104,11 @@ class ImapChannel:
                 body=text,
                 now=run.now,
             )
-            sender.send(reply)
+            try:
+                sender.send(reply)
+            except RecipientRefused:
+                # An address that does not exist must not fail every sync until max_age.
+                raise engine.OptedOut("recipient_refused") from None
 
         engine.answer(
             run,

@@ -24,6 +24,7 @@ from typing import Any
 from hours.errors import ConfigError, LockedError
 
 FILENAME = "journal.sqlite3"
+REPLY_CHANNELS = ("email", "sms", "voice", "whatsapp")  # what replies are counted by
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
@@ -154,6 +155,14 @@ class Journal:
         ).fetchone()
         return row is not None
 
+    def journalled(self, channel: str, item: str, kind: str) -> bool:
+        """Tell whether a reply of `kind` to this item was journalled (sent or being sent)."""
+        row = self.db.execute(
+            "SELECT 1 FROM replies WHERE channel = ? AND item = ? AND kind = ?",
+            (channel, item, kind),
+        ).fetchone()
+        return row is not None
+
     def replies_between(self, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
         """Count the replies sent in [start, end), by channel."""
         return _sent_between(self.db, start, end)
@@ -229,7 +238,7 @@ class Journal:
 
 def count_replies(state_dir: Path, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     """Count replies sent in [start, end) by channel, reading the journal without creating it."""
-    counts = dict.fromkeys(("email", "sms", "voice", "whatsapp"), 0)
+    counts = dict.fromkeys(REPLY_CHANNELS, 0)
     path = state_dir / FILENAME
     if not path.exists():
         return counts

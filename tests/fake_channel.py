@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from hours.autoreply import ChannelResult, Check, SyncRun
-from hours.errors import ProviderError
+from hours.errors import ConfigError, ProviderError
 
 
 class FakeChannel:
@@ -18,6 +18,7 @@ class FakeChannel:
 
     calls: ClassVar[list[str]] = []
     fail: ClassVar[str | None] = None
+    unreadable_secret: ClassVar[str | None] = None  # this channel's secret cannot be read
 
     def __init__(self, settings: Any, config_dir: Path) -> None:
         self.name = "email" if hasattr(settings, "address") else "phone"
@@ -25,6 +26,8 @@ class FakeChannel:
 
     def sync(self, run: SyncRun) -> ChannelResult:
         self.calls.append(f"sync {self.name} {run.now.isoformat()} dry={run.dry_run}")
+        if self.unreadable_secret == self.name:
+            raise ConfigError(f"[autoreply.{self.name}] password_command failed (exit status 1)")
         if self.fail == self.name:
             raise ProviderError(f"{self.name} server said no")
         result = ChannelResult(self.name, self.mode, "polled", replied=1)

@@ -41,6 +41,7 @@ def fake_providers(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     FakeChannel.calls = []
     FakeChannel.fail = None
+    FakeChannel.unreadable_secret = None
     write_config(CONFIG)
 
 
@@ -96,6 +97,25 @@ def test_a_failing_channel_exits_4_and_the_other_still_runs() -> None:
     assert [(c["channel"], c["last_error"]) for c in status["channels"]] == [
         ("email", "email server said no"),
         ("phone", None),
+    ]
+
+
+def test_an_unreadable_secret_exits_3_and_the_other_channel_still_runs() -> None:
+    FakeChannel.unreadable_secret = "email"
+    FakeChannel.fail = "phone"
+    result = run("autoreply", "sync", "-q", "--at", "2026-11-23T19:00")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == (
+        "Error: email: [autoreply.email] password_command failed (exit status 1)\n"
+        "Error: phone: phone server said no\n"
+    )
+    FakeChannel.fail = None
+    again = run("autoreply", "sync", "--json", "--at", "2026-11-23T19:05")
+    assert again.exit_code == 3
+    rows = json.loads(again.stdout)["channels"]
+    assert [(c["channel"], c["action"], c["replied"]) for c in rows] == [
+        ("email", "failed", 0),
+        ("phone", "polled", 1),
     ]
 
 
@@ -171,6 +191,8 @@ def test_doctor_reports_each_check(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "[  ok] email server — reachable, logged in" in out
     assert "[FAIL] cron line — crontab is not installed" in out
     assert "s3cret-pw" not in result.output
+    # Without --no-color (and not on a terminal) the columns line up the same.
+    assert run("doctor").stdout == out
 
 
 def test_doctor_provider_failure_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -282,6 +283,33 @@ def test_a_failed_send_is_retried_next_sync(cfg: config.Config, journal: Journal
     assert journal.replies_between(at(23, 0), at(24, 0)) == {"email": 1}
 
 
+def test_an_emergency_whose_reply_failed_is_forwarded_once(
+    cfg: config.Config, journal: Journal
+) -> None:
+    out = Outbox()
+    out.fail_with = ProviderError("SMTP server refused")
+    items = [
+        Incoming(
+            "email",
+            "1",
+            "a@x.org",
+            at(23, 19, 0),
+            subject="URGENT: leak",
+            headers={},
+            recipients=("sam@example.com",),
+        )
+    ]
+    with pytest.raises(ProviderError):
+        sync_items(cfg, journal, at(23, 19, 5), items, out)
+    out.fail_with = None
+    r = sync_items(cfg, journal, at(23, 19, 10), items, out)
+    assert (r.replied, out.forwarded, [k for _, k, _ in out.sent]) == (
+        1,
+        ["a@x.org"],
+        ["emergency"],
+    )
+
+
 def test_a_crash_mid_send_never_sends_twice(cfg: config.Config, journal: Journal) -> None:
     out = Outbox()
     out.fail_with = KeyboardInterrupt()  # stands for the process dying after the journal write
@@ -360,7 +388,7 @@ def test_a_failing_channel_does_not_stop_the_others(cfg: config.Config, journal:
             "error": None,
         },
     ]
-    assert report.failed
+    assert report.exit_status == 4
     assert journal.channel("phone").last_error == "Twilio answered 500"
 
 
@@ -407,3 +435,87 @@ def test_count_replies_reads_without_creating(tmp_path: Path) -> None:
         "whatsapp": 0,
     }
     assert count_replies(state, at(24, 0), at(30, 0))["sms"] == 0
+
+
+def test_the_journal_is_wal_with_a_schema_version(journal: Journal) -> None:
+    assert journal.db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert journal.db.execute("PRAGMA user_version").fetchone() == (1,)
+    journal.db.execute("PRAGMA user_version = 99")
+    with pytest.raises(ConfigError, match=r"written by a newer hours \(schema 99\)"):
+        Journal(journal.path.parent)
+
+
+class FileOutbox(Outbox):
+    """An Outbox whose sends survive the process: one line per send in a file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def send(self, msg: Incoming, kind: str, text: str) -> None:
+        with self.path.open("a") as f:
+            f.write(f"{msg.sender} {kind}\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def lines(self) -> list[str]:
+        return self.path.read_text().splitlines() if self.path.exists() else []
+
+
+def _die(*_: object) -> None:
+    os._exit(137)  # no cleanup, no finally: as `kill -9` would leave it
+
+
+@pytest.mark.parametrize("step", ["decide", "begin_reply", "send", "reply_sent"])
+def test_a_crash_after_each_step_never_sends_twice(
+    cfg: config.Config, tmp_path: Path, step: str
+) -> None:
+    """The process dies right after `step` for the first message; a new process syncs again."""
+    state = tmp_path / "state"
+    outbox = FileOutbox(tmp_path / "sent.txt")
+    first = [mail("1", "a@x.org", at(23, 19, 0))]
+    pid = os.fork()
+    if pid == 0:  # the child: sync, and die at the step
+        try:
+            j = Journal(state)
+            if step == "send":
+                real_send = outbox.send
+
+                def send_then_die(msg: Incoming, kind: str, text: str) -> None:
+                    real_send(msg, kind, text)
+                    _die()
+
+                outbox.send = send_then_die  # type: ignore[method-assign]
+            else:
+                real = getattr(j, step)
+
+                def then_die(*args: object) -> object:
+                    if step == "reply_sent":
+                        _die()  # the provider took it; the journal never heard
+                    done = real(*args)
+                    if step != "decide" or args[2] in ("reply", "emergency"):
+                        _die()
+                    return done
+
+                setattr(j, step, then_die)
+            sync_items(cfg, j, at(23, 19, 5), first, outbox)
+        finally:
+            os._exit(1)  # the step was never reached: the test fails below
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 137
+    sent_before = outbox.lines()
+    assert sent_before == ([] if step in ("decide", "begin_reply") else ["a@x.org reply"])
+
+    j = Journal(state)  # a new process opens the journal the dead one left
+    try:
+        again = [*first, mail("2", "a@x.org", at(23, 19, 7)), mail("3", "b@x.org", at(23, 19, 8))]
+        r = sync_items(cfg, j, at(23, 19, 10), again, outbox)
+    finally:
+        j.close()
+
+    sends = outbox.lines()
+    assert sends.count("a@x.org reply") <= 1, sends
+    assert sends.count("b@x.org reply") == 1
+    # After `decide` alone, no reply was journalled: the sender's next message gets the one reply.
+    assert sends.count("a@x.org reply") == (0 if step == "begin_reply" else 1)
+    assert r.replied == (2 if step == "decide" else 1)

@@ -8,26 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from hours.cron import MARK
+from hours import cron
 from tests.email_e2e import PASSWORD_ENV, imap_config, sync
-from tests.helpers import run, write_config
+from tests.helpers import config_file, run, write_config
 from tests.servers.dovecot import Dovecot, MailUser
 from tests.servers.smtp import SmtpRecorder
-from tests.test_cron import STAND_IN
+from tests.test_cron import stand_in_crontab
 
 
 @pytest.fixture
 def crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A stand-in crontab already holding the `hours` line (and another one)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    exe = bin_dir / "crontab"
-    exe.write_text(STAND_IN)
-    exe.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    table = tmp_path / "crontab.txt"
-    table.write_text(f"0 3 * * * backup.sh\n*/5 * * * * /usr/bin/hours autoreply sync -q {MARK}\n")
-    monkeypatch.setenv("CRONTAB_FILE", str(table))
+    table = stand_in_crontab(tmp_path, monkeypatch)
+    ours = cron.line(5, config_file(), Path(os.environ["HOURS_HOME"]), ({}, ["/usr/bin/hours"]))
+    table.write_text(f"{PASSWORD_ENV}=kept-in-crontab\n0 3 * * * backup.sh\n{ours}\n")
     return table
 
 
@@ -98,6 +92,35 @@ def test_a_missing_cron_line_fails(
 
     assert status == 3
     assert lines[-1] == "[FAIL] cron line — missing: run `hours cron install`"
+
+
+def test_a_cron_line_for_another_config_fails_and_a_variable_cron_lacks_warns(
+    dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder, crontab: Path
+) -> None:
+    imap_config(dovecot, mail_user, smtp)
+    other = cron.line(5, Path("/elsewhere/config.toml"), Path("/tmp"), ({}, ["/usr/bin/hours"]))
+    crontab.write_text(f"{other}\n")
+
+    status, lines, _ = doctor_lines()
+
+    assert status == 3
+    assert (
+        lines[-1] == f"[FAIL] cron line — not for {config_file()}: run `hours cron install` with it"
+    )
+
+    ours = cron.line(5, config_file(), Path("/tmp"), ({}, ["/usr/bin/hours"]))
+    crontab.write_text(f"{ours}\n")
+
+    status, lines, _ = doctor_lines()
+
+    assert status == 0
+    assert lines[-3:] == [
+        "[  ok] cron line — present",
+        "[warn] secret [autoreply.email] password — "
+        f"${PASSWORD_ENV} must be set for cron too (a line `{PASSWORD_ENV}=...` at the top of "
+        "the crontab), or use a _command or secrets.toml",
+        "All is well.",
+    ]
 
 
 def sieve_config(dovecot: Dovecot, user: MailUser, emergency: str = "") -> None:

@@ -34,6 +34,7 @@ from tests.email_e2e import (
 from tests.helpers import config_file, run
 from tests.servers.dovecot import Dovecot, MailUser, make_message
 from tests.servers.smtp import SmtpRecorder
+from tests.test_email_doctor import crontab  # noqa: F401 - a stand-in crontab
 
 ZOE = "zoe@client.test"
 MONDAY_NOON = at("2026-11-16T12:00")  # open: the first sync, which starts the cursor
@@ -116,6 +117,35 @@ def test_a_message_at_1830_gets_one_reply_with_the_right_headers_and_stays_unrea
         # No \Seen; \Recent still there: not even a read-only selection claimed it.
         assert client.get_flags([1]) == {1: (b"\\Recent",)}
         assert [name for _, _, name in client.list_folders()] == ["INBOX"]
+
+
+def test_status_shows_each_channel_and_the_replies_this_week(
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder
+) -> None:
+    mail(dovecot, configured, "2026-11-16T18:30")
+    sync(at("2026-11-16T18:35"))
+
+    text = run("autoreply", "status", "--at", "2026-11-16T19:35")
+    shown = run("autoreply", "status", "--json", "--at", "2026-11-16T19:35")
+
+    assert (text.exit_code, text.stdout) == (
+        0,
+        "email (imap, not installed): last sync 1 hour ago, polled\nReplies this week: email 1\n",
+    )
+    assert json.loads(shown.stdout) == {
+        "at": "2026-11-16T19:35:00-05:00",
+        "channels": [
+            {
+                "channel": "email",
+                "mode": "imap",
+                "installed": False,
+                "last_sync": "2026-11-16T18:35:00-05:00",
+                "last_action": "polled",
+                "last_error": None,
+            }
+        ],
+        "replies_this_week": {"email": 1, "sms": 0, "voice": 0, "whatsapp": 0},
+    }
 
 
 def test_once_per_sender_per_night_and_again_the_next_night(
@@ -303,6 +333,29 @@ def test_smtp_down_exits_4_journals_nothing_and_the_next_sync_sends(
     ]
 
 
+def test_a_recipient_refused_for_good_is_skipped_and_the_others_answered(
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder
+) -> None:
+    smtp.refuse("gone@client.test")
+    mail(dovecot, configured, "2026-11-16T18:30", sender="gone@client.test")
+    mail(dovecot, configured, "2026-11-16T18:31")
+
+    first = sync(at("2026-11-16T18:35"))
+    again = sync(at("2026-11-16T18:40"))
+
+    assert (first["replied"], first["skipped"], first["error"]) == (
+        1,
+        {"recipient_refused": 1},
+        None,
+    )
+    assert (again["replied"], again["skipped"]) == (0, {})
+    assert replies_to(smtp) == {ZOE: 1}
+    assert journal_rows("SELECT decision FROM seen ORDER BY item") == [
+        ("skipped:recipient_refused",),
+        ("reply",),
+    ]
+
+
 def test_a_wrong_password_exits_4_without_showing_it(
     dovecot: Dovecot, configured: MailUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -441,3 +494,42 @@ def test_install_with_a_wrong_smtp_password_fails(
     )
     assert mail_user.password not in result.output
     assert journal_rows("SELECT prior FROM channels") == []
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("crontab")
+def test_the_password_never_appears_in_any_output_log_or_journal(
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder
+) -> None:
+    password = configured.password
+    mail(dovecot, configured, "2026-11-16T18:30")
+    outputs = [
+        run("autoreply", "install", "--channel", "email"),
+        run("autoreply", "sync", "--at", "2026-11-16T18:35"),
+        run("autoreply", "sync", "--json", "--at", "2026-11-16T18:36"),
+        run("autoreply", "status"),
+        run("autoreply", "status", "--json"),
+        run("autoreply", "preview", "--channel", "email"),
+        run("doctor"),
+    ]
+    smtp.stop()
+    mail(dovecot, configured, "2026-11-16T18:40", sender="ann@client.test")
+    outputs.append(run("autoreply", "sync", "-q", "--at", "2026-11-16T18:45"))
+    outputs.append(run("autoreply", "sync", "--json", "--at", "2026-11-16T18:46"))
+    outputs.append(run("autoreply", "status", "--json"))
+    outputs.append(run("doctor"))
+
+    assert [r.exit_code for r in outputs] == [0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 4]
+    assert outputs[7].stderr.startswith("Error: email: SMTP ")
+    for result in outputs:
+        assert password not in result.output
+        assert password not in result.stderr
+    state = Path(os.environ["HOURS_HOME"])
+    files = [p for p in state.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"journal.sqlite3", "sync.lock"}
+    for path in files:
+        assert password.encode() not in path.read_bytes(), path
+    assert smtp.messages
+    assert not [m for m in smtp.messages if password in m.message.as_string()]

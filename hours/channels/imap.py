@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import imaplib
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from hours.channels.mail import IncomingMail, parse_header_block
-from hours.channels.net import Endpoint, describe, require_safe
+from hours.channels.net import Endpoint, describe, require_safe, scrub
 from hours.errors import ProviderError
 
 _HEADER = b"BODY[HEADER]"
@@ -108,18 +107,10 @@ class ImapReader:
 
     def _scrub(self, exc: BaseException) -> str:
         """Describe an error, making sure the password never reaches a message or log."""
-        if isinstance(exc, socket.timeout | TimeoutError):
-            text = f"no answer within {self.timeout:g} s"
-        elif isinstance(exc, ConnectionRefusedError):
-            text = "connection refused (is the host and port right, and the server up?)"
-        else:
-            detail = exc.args[0] if len(exc.args) == 1 else exc
-            if isinstance(detail, bytes):
-                detail = detail.decode(errors="replace")
-            text = str(detail) or type(exc).__name__
-        if self._password:
-            text = text.replace(self._password, "***")
-        return text
+        detail = exc.args[0] if len(exc.args) == 1 else exc
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        return scrub(exc, self._password, self.timeout, str(detail))
 
 
 def fetch_new(client: IMAPClient, mailbox: str, cursor: Cursor | None) -> PollResult:

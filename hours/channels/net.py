@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -49,3 +50,17 @@ def require_safe(endpoint: Endpoint, *, service: str) -> None:
 def describe(endpoint: Endpoint) -> str:
     """Name the server for an error message: host and port, never credentials."""
     return f"{endpoint.host}:{endpoint.port}"
+
+
+def scrub(exc: BaseException, password: str | None, timeout: float, detail: str = "") -> str:
+    """Describe a network error for a one-line message, with the password never in it.
+
+    `detail` is the server's own words when the caller has them (an SMTP reply, say).
+    """
+    if isinstance(exc, socket.timeout | TimeoutError):
+        text = f"no answer within {timeout:g} s"
+    elif isinstance(exc, ConnectionRefusedError):
+        text = "connection refused (is the host and port right, and the server up?)"
+    else:
+        text = detail or str(exc) or type(exc).__name__
+    return text.replace(password, "***") if password else text

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
 
-from hours.channels.net import Endpoint, describe, require_safe
+from hours.channels.net import Endpoint, describe, require_safe, scrub
 from hours.errors import ProviderError
 
 # What `hours` writes into its script; a server lacking any of these cannot run it.
@@ -208,14 +208,7 @@ class ManageSieve:
             raise self._error(exc) from None
 
     def _error(self, exc: BaseException) -> SieveError:
-        if isinstance(exc, socket.timeout | TimeoutError):
-            text = f"no answer within {self.timeout:g} s"
-        elif isinstance(exc, ConnectionRefusedError):
-            text = "connection refused (is the host and port right, and the server up?)"
-        else:
-            text = str(exc) or type(exc).__name__
-        if self._password:
-            text = text.replace(self._password, "***")
+        text = scrub(exc, self._password, self.timeout)
         return SieveError(f"ManageSieve {describe(self.endpoint)}: {text}")
 
     def _send(self, data: bytes) -> None:

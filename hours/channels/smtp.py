@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import smtplib
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +13,16 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from hours.channels.mail import IncomingMail
-from hours.channels.net import Endpoint, describe, require_safe
+from hours.channels.net import Endpoint, describe, require_safe, scrub
 from hours.errors import ProviderError
 
 # A thread of hundreds of messages must not make a reply's header unbounded; RFC 5322 allows
 # trimming References as long as the first and the last are kept.
 _MAX_REFERENCES = 20
+
+
+class RecipientRefused(ProviderError):
+    """The server refused every recipient for good (5xx): sending again cannot help."""
 
 
 class MailSender(Protocol):
@@ -76,7 +79,10 @@ class SmtpSender:
             ) from None
         except smtplib.SMTPRecipientsRefused as exc:
             refused = ", ".join(exc.recipients)
-            raise ProviderError(f"SMTP {where} refused the recipient(s) {refused}.") from None
+            message = f"SMTP {where} refused the recipient(s) {refused}."
+            if all(500 <= code < 600 for code, _ in exc.recipients.values()):
+                raise RecipientRefused(message) from None
+            raise ProviderError(message) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise ProviderError(f"SMTP {where}: {self._scrub(exc)}") from None
 
@@ -95,18 +101,11 @@ class SmtpSender:
         return smtp
 
     def _scrub(self, exc: BaseException) -> str:
-        if isinstance(exc, socket.timeout | TimeoutError):
-            text = f"no answer within {self.timeout:g} s"
-        elif isinstance(exc, ConnectionRefusedError):
-            text = "connection refused (is the host and port right, and the server up?)"
-        elif isinstance(exc, smtplib.SMTPResponseException):
+        detail = ""
+        if isinstance(exc, smtplib.SMTPResponseException):
             error = exc.smtp_error
-            text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
-        else:
-            text = str(exc) or type(exc).__name__
-        if self._password:
-            text = text.replace(self._password, "***")
-        return text
+            detail = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        return scrub(exc, self._password, self.timeout, detail)
 
 
 def build_reply(

@@ -13,9 +13,9 @@ from hours import humanize
 from hours.autoreply_channels import build
 from hours.autoreply_settings import Autoreply
 from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
-from hours.errors import ConfigError, Exit
+from hours.errors import ConfigError
 from hours.files import state_dir
-from hours.journal import Journal, sync_lock
+from hours.journal import REPLY_CHANNELS, Journal, sync_lock
 
 CHANNEL_OPTION = click.option(
     "--channel", type=click.Choice(["email", "phone"]), help="Only this channel (default: all)."
@@ -114,8 +114,8 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
     for c in report.channels:
         if c.error:
             click.echo(f"Error: {c.channel}: {c.error}", err=True)
-    if report.failed:
-        raise SystemExit(Exit.PROVIDER)
+    if report.exit_status:
+        raise SystemExit(report.exit_status)
 
 
 def result_line(c: engine.ChannelResult) -> str:
@@ -181,7 +181,7 @@ def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
         now = run.now
         monday = now.date() - dt.timedelta(days=now.weekday())
         week_start = run.schedule.localize(monday)
-        counts = run.journal.replies_between(week_start, now)
+        counts = dict.fromkeys(REPLY_CHANNELS, 0) | run.journal.replies_between(week_start, now)
         rows = []
         for ch in build(run.settings, app.config_path.parent):
             row = run.journal.channel(ch.name)
@@ -190,7 +190,12 @@ def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
                     "channel": ch.name,
                     "mode": ch.mode,
                     "installed": row.prior is not None,
-                    "last_sync": row.last_sync,
+                    # In the config's zone, as every date-time `hours` prints (SPEC 4).
+                    "last_sync": iso(
+                        None
+                        if row.last_sync is None
+                        else dt.datetime.fromisoformat(row.last_sync).astimezone(now.tzinfo)
+                    ),
                     "last_action": row.last_action,
                     "last_error": row.last_error,
                 }
@@ -206,12 +211,12 @@ def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
         app.echo(
             f"{r['channel']} ({r['mode']}, {installed}): {when}, {r['last_action'] or '-'}{error}"
         )
-    total = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "none"
+    total = ", ".join(f"{ch} {n}" for ch, n in counts.items() if n) or "none"
     app.echo(f"Replies this week: {total}")
 
 
-def _ago(iso_utc: str, now: dt.datetime) -> str:
-    then = dt.datetime.fromisoformat(iso_utc)
+def _ago(when: str, now: dt.datetime) -> str:
+    then = dt.datetime.fromisoformat(when)
     return f"{humanize.duration(now - then)} ago"
 
 

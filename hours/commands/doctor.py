@@ -23,10 +23,11 @@ def doctor(app: App) -> None:
     from hours.doctor import run_checks
 
     checks, status = run_checks(app)
-    marks = {True: app.style("ok", fg="green"), False: app.style("FAIL", fg="red")}
+    # Padded before styling: the colour codes would count as width and be stripped later.
+    marks = {True: app.style("  ok", fg="green"), False: app.style("FAIL", fg="red")}
     for c in checks:
         mark = app.style("warn", fg="yellow") if c.warning and c.ok else marks[c.ok]
-        app.echo(f"[{mark:>4}] {c.label}" + (f" — {c.detail}" if c.detail else ""))
+        app.echo(f"[{mark}] {c.label}" + (f" — {c.detail}" if c.detail else ""))
     if status != Exit.OK:
         raise SystemExit(status)
     app.echo("All is well.")

@@ -32,6 +32,15 @@ class _Recorder:
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.delay = delay
+        self.refused: set[str] = set()  # recipients answered "550 no such user"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address.lower() in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
@@ -90,6 +99,10 @@ class SmtpRecorder:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def refuse(self, address: str) -> None:
+        """Answer RCPT TO for `address` with a permanent failure from now on."""
+        self._handler.refused.add(address.lower())
 
     @property
     def messages(self) -> list[Received]:
