@@ -129,6 +129,8 @@ def test_urgent_is_forwarded_to_the_practitioner_and_answered(twilio: TwilioFake
     ]
     assert bodies(twilio, ANN) == [EMERGENCY]
     assert twilio.sent(CELL)[0]["from"] == NUMBER
+    # still worth hearing an hour late; the sender's reply, only until the queue goes stale
+    assert [m["_validity_period"] for m in twilio.sent()] == [3600, 900]
 
 
 def test_a_missed_call_after_hours_gets_a_text_back(twilio: TwilioFake) -> None:
