@@ -298,3 +298,25 @@ def test_install_refuses_a_number_already_swapped(swap: TwilioFake, tmp_path: Pa
     result = run("autoreply", "install", "--channel", "phone")
     assert result.exit_code == 4
     assert "already points at Twilio's Echo twimlet" in result.stderr
+
+
+def test_no_write_at_all_while_the_number_already_matches(swap: TwilioFake) -> None:
+    """Installed while open, synced all day, uninstalled: Twilio never gets a single POST."""
+    assert run("autoreply", "install", "--channel", "phone").exit_code == 0
+    for hour in (9, 12, 16):
+        assert sync(at(23, hour, 30))["action"] == "unchanged"
+    assert run("autoreply", "sync", "--dry-run", "--at", at(23, 16, 45).isoformat()).exit_code == 0
+    assert run("autoreply", "uninstall", "--channel", "phone").stdout == (
+        f"phone (swap): {NUMBER} already has the webhooks install found; nothing written\n"
+    )
+    posts = [r for r in swap.requests if r.method == "POST"]
+    assert posts == []
+    # each sync read the number once (and the uninstall once)
+    assert len(swap.seen("GET", f"/IncomingPhoneNumbers/{swap.number(NUMBER)['sid']}.json")) == 5
+
+
+def test_a_dry_run_while_closed_writes_nothing(swap: TwilioFake) -> None:
+    run("autoreply", "install", "--channel", "phone")
+    assert sync(at(23, 19, 0), "--dry-run")["action"] == "would have swapped"
+    assert [r for r in swap.requests if r.method == "POST"] == []
+    assert sync(at(23, 19, 1))["action"] == "swapped"
