@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -14,7 +13,6 @@ import pytest
 from hours import autoreply_channels
 from hours.autoreply import ChannelResult, Incoming, SyncRun
 from hours.journal import Journal
-from tests.fake_channel import FakeChannel
 from tests.helpers import run, write_config
 from tests.phone_helpers import (
     ANN,
@@ -193,37 +191,6 @@ def test_429_is_retried(twilio: TwilioFake) -> None:
     assert (row["error"], row["replied"]) == (None, 1)
     assert len(twilio.sent(ANN)) == 1
     assert len(twilio.seen("POST", "/Messages.json")) == 2
-
-
-def test_a_500_is_exit_4_and_the_email_channel_still_runs(
-    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(
-        autoreply_channels.PROVIDERS, ("email", "imap"), "tests.fake_channel:FakeChannel"
-    )
-    FakeChannel.calls = []
-    FakeChannel.fail = None
-    write_config(phone_config(twilio, email=True))
-    twilio.fail("GET", "/Messages.json", 500, 20500)
-    twilio.receive(ANN, NUMBER, "hi", at(23, 19, 0))
-
-    result = run("autoreply", "sync", "--json", "--at", at(23, 19, 5).isoformat())
-
-    assert result.exit_code == 4
-    doc = json.loads(result.stdout)
-    assert [(c["channel"], c["action"], c["error"]) for c in doc["channels"]] == [
-        ("email", "polled", None),
-        (
-            "phone",
-            "failed",
-            f"Twilio answered 500 (error 20500) while listing the messages to {NUMBER}: "
-            "injected failure",
-        ),
-    ]
-    assert result.stderr.startswith("Error: phone: Twilio answered 500")
-    assert FakeChannel.calls == ["sync email 2026-11-23T19:05:00-05:00 dry=False"]
-    # the next sync, with Twilio back, answers it
-    assert sync(at(23, 19, 10), code=0)["replied"] == 1
 
 
 def test_a_bad_auth_token_is_reported_without_it(
