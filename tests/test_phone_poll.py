@@ -89,6 +89,21 @@ def test_a_text_just_before_closing_is_not_answered_by_the_first_sync(twilio: Tw
     assert twilio.sent() == []
 
 
+def test_back_from_a_week_off_nothing_older_than_max_age_is_answered(twilio: TwilioFake) -> None:
+    assert sync(at(23, 19, 0))["replied"] == 0  # the last sync before the machine went off
+    twilio.receive(ANN, NUMBER, "Tuesday night", at(24, 20, 0))
+    twilio.missed_call(BOB, NUMBER, at(26, 3, 0))
+    twilio.receive(CAT, NUMBER, "Monday night", at(30, 18, 0))
+
+    row = sync(at(30, 19, 0))
+
+    assert (row["replied"], row["skipped"]) == (1, {"too_old": 2})
+    assert (twilio.sent(ANN), twilio.sent(BOB), len(twilio.sent(CAT))) == ([], [], 1)
+    # the cursor went back to the last sync: the week's texts were all read, by UTC date
+    dates = [r.query["DateSent>"] for r in twilio.seen("GET", "/Messages.json")]
+    assert dates[-2:] == ["2026-11-23T23:00:00Z"] * 2
+
+
 def test_who_is_never_answered_is_skipped_and_counted(twilio: TwilioFake) -> None:
     for sender, body in [
         ("+15559990010", "STOP"),
@@ -203,6 +218,33 @@ def test_a_bad_auth_token_is_reported_without_it(
     assert "check them in the Twilio console" in result.stderr
     assert "s3cret" not in result.output
     assert twilio.account_sid not in result.output
+
+
+def test_the_auth_token_is_in_no_output_journal_or_error(
+    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Twilio (or a proxy before it) echoing the credentials back in an error
+    echo = f"bad credentials {twilio.account_sid}:{twilio.auth_token}"
+    twilio.fail("GET", "/Messages.json", 400, 20001, message=echo)
+    twilio.fail("GET", "/IncomingPhoneNumbers.json", 400, 20001, message=echo)
+    twilio.receive(ANN, NUMBER, "URGENT hi", at(23, 19, 0))
+    monkeypatch.setenv("PATH", "/nonexistent")  # doctor: no crontab
+
+    outputs = [
+        run("autoreply", "sync", "--at", at(23, 19, 5).isoformat()),
+        run("autoreply", "sync", "--json", "--at", at(23, 19, 6).isoformat()),
+        run("autoreply", "status"),
+        run("autoreply", "status", "--json"),
+        run("--no-color", "doctor"),
+    ]
+
+    assert [r.exit_code for r in outputs] == [4, 0, 0, 0, 4]
+    assert "bad credentials AC…:…" in outputs[0].stderr
+    state = Path(os.environ["HOURS_HOME"])
+    files = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
+    for secret in (twilio.auth_token, twilio.account_sid):
+        assert all(secret not in r.output for r in outputs)
+        assert secret.encode() not in files
 
 
 def test_dry_run_sends_and_records_nothing(twilio: TwilioFake) -> None:

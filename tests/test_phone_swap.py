@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 
@@ -320,3 +321,22 @@ def test_a_dry_run_while_closed_writes_nothing(swap: TwilioFake) -> None:
     assert sync(at(23, 19, 0), "--dry-run")["action"] == "would have swapped"
     assert [r for r in swap.requests if r.method == "POST"] == []
     assert sync(at(23, 19, 1))["action"] == "swapped"
+
+
+def test_preview_voice_prints_twiml_that_parses_with_markup_in_the_name(swap: TwilioFake) -> None:
+    text = phone_config(swap, mode="swap").replace('"Sam\'s Nails"', '"Sam & Co <Nails>"')
+    write_config(text)
+    out = run("autoreply", "preview", "--channel", "voice", "--at", at(23, 19, 0).isoformat())
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[1].startswith("Hi, you've reached Sam & Co <Nails>. We're closed right now")
+    root = ElementTree.fromstring(lines[4])
+    assert [(e.tag, e.text) for e in root] == [
+        ("Say", lines[1]),
+        ("Record", None),
+        ("Hangup", None),
+    ]
+    record = root[1].attrib
+    assert (record["method"], record["maxLength"], record["playBeep"]) == ("GET", "120", "true")
+    hangup = ElementTree.fromstring(echoed(record["action"]))
+    assert [e.tag for e in hangup] == ["Hangup"]
