@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hours import autoreply_channels
 from hours.autoreply import ChannelResult, Incoming, SyncRun
+from hours.channels.twilio import TwilioApi
 from hours.journal import Journal
 from tests.helpers import run, write_config
 from tests.phone_helpers import (
@@ -27,6 +29,7 @@ from tests.phone_helpers import (
     phone_config,
     sync,
 )
+from tests.servers.smtp import free_port
 from tests.servers.twilio_fake import TwilioFake
 
 REPLY_MONDAY = (
@@ -340,3 +343,43 @@ def test_kill_9_mid_sync_then_sync_sends_nothing_twice(twilio: TwilioFake) -> No
     finally:
         journal.close()
     assert statuses == [(ANN, "sent"), (BOB, "sending"), (CAT, "sent")]
+
+
+def test_a_reply_whose_answer_never_comes_is_not_sent_again(
+    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hours.channels.twilio.HTTP_TIMEOUT", 0.5)
+    for minute, sender in enumerate((ANN, BOB, CAT)):
+        twilio.receive(sender, NUMBER, "hi", at(23, 19, minute))
+    twilio.hang_on = 2  # Twilio takes BOB's reply, and its answer never comes back
+
+    row = sync(at(23, 19, 5), code=4)
+
+    twilio.release.set()
+    assert row["error"] == (
+        f"Twilio: no answer from {twilio.url.removeprefix('http://')} while sending a text to "
+        f"{BOB} (ReadTimeout); it may have been sent, so it is not sent again"
+    )
+    assert [len(twilio.sent(s)) for s in (ANN, BOB, CAT)] == [1, 1, 0]
+    assert sync(at(23, 19, 10))["replied"] == 1
+    assert [len(twilio.sent(s)) for s in (ANN, BOB, CAT)] == [1, 1, 1]
+
+
+def test_a_reply_that_could_not_connect_is_sent_at_the_next_sync(
+    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    twilio.receive(ANN, NUMBER, "hi", at(23, 19, 0))
+    # Twilio goes away after the listing: the text cannot have left
+    real = TwilioApi.send
+
+    def refused(self: TwilioApi, *args: Any, **kwargs: Any) -> str:
+        self.http.rewrite = lambda url: f"http://127.0.0.1:{free_port()}/x"  # type: ignore[method-assign]
+        return real(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TwilioApi, "send", refused)
+        row = sync(at(23, 19, 5), code=4)
+    assert row["error"].startswith("Twilio: cannot reach")
+    assert twilio.sent() == []
+    assert sync(at(23, 19, 10))["replied"] == 1
+    assert len(twilio.sent(ANN)) == 1
