@@ -340,3 +340,17 @@ def test_preview_voice_prints_twiml_that_parses_with_markup_in_the_name(swap: Tw
     assert (record["method"], record["maxLength"], record["playBeep"]) == ("GET", "120", "true")
     hangup = ElementTree.fromstring(echoed(record["action"]))
     assert [e.tag for e in hangup] == ["Hangup"]
+
+
+def test_doctor_warns_about_a_relative_time_in_swap_mode(
+    swap: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert "{next_open_relative}" not in run("--no-color", "doctor").stdout
+    extra = 'voice_message = "Back {next_open_relative}."\n'
+    write_config(phone_config(swap, mode="swap", extra=extra))
+    out = run("--no-color", "doctor").stdout
+    assert (
+        "[warn] phone (swap) messages — {next_open_relative} changes from minute to minute, so "
+        "every sync rewrites the number's webhooks"
+    ) in out
