@@ -10,9 +10,7 @@ import datetime as dt
 import string
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
-from hours.channels.net import is_loopback
 from hours.parsing import parse_duration
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
@@ -180,6 +178,8 @@ class _Parser:
 
     def url(self, where: str, value: Any, default: str | None = None) -> str | None:
         # Checked here, not by Twilio at 2 a.m.: a URL Twilio cannot call fails every sync.
+        from urllib.parse import urlsplit
+
         text = self.text(where, value) or default
         if text is None:
             return None
@@ -344,6 +344,11 @@ class _Parser:
         missed = t.get("missed_call_text", True)
         if not isinstance(missed, bool):
             raise self.fail(f"{where} missed_call_text", "must be true or false")
+        # Imported here: `hours status` loads the config and needs neither.
+        from urllib.parse import urlsplit
+
+        from hours.channels.net import is_loopback
+
         api_base = self.url(f"{where} api_base", t.get("api_base"), "https://api.twilio.com")
         assert api_base is not None
         host = urlsplit(api_base).hostname or ""
