@@ -20,7 +20,7 @@ from typing import Protocol
 
 from hours import humanize
 from hours.autoreply_settings import Autoreply, Emergency, Policy
-from hours.errors import HoursError, ProviderError
+from hours.errors import HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
 from hours.schedule import Schedule
 
@@ -336,6 +336,8 @@ def answer(
         journal.decide(msg.channel, msg.item, d.action, now)
         try:
             _reply(run, result, msg, d, text_for, send, forward)
+        except MaybeSent:
+            raise  # it may have gone out: decided for good, never tried again
         except (ProviderError, OptedOut) as e:
             journal.undecide(msg.channel, msg.item)
             if isinstance(e, ProviderError):
@@ -382,7 +384,7 @@ def _journalled(
     try:
         action()
     except BaseException as e:
-        if isinstance(e, ProviderError | OptedOut):
+        if isinstance(e, ProviderError | OptedOut) and not isinstance(e, MaybeSent):
             journal.reply_failed(rid)
         raise  # anything else (a crash, ^C) leaves it journalled: never sent twice
     journal.reply_sent(rid, run.now)

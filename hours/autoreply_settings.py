@@ -176,6 +176,18 @@ class _Parser:
             raise self.fail(where, "must be text, in quotes")
         return value.strip()
 
+    def url(self, where: str, value: Any, default: str | None = None) -> str | None:
+        # Checked here, not by Twilio at 2 a.m.: a URL Twilio cannot call fails every sync.
+        from urllib.parse import urlsplit
+
+        text = self.text(where, value) or default
+        if text is None:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme not in ("https", "http") or not parts.hostname or " " in text:
+            raise self.fail(where, f"{text!r}: use a URL like https://api.twilio.com")
+        return text
+
     def table(self, where: str, value: Any) -> Mapping[str, Any]:
         if value is None:
             return {}
@@ -332,10 +344,19 @@ class _Parser:
         missed = t.get("missed_call_text", True)
         if not isinstance(missed, bool):
             raise self.fail(f"{where} missed_call_text", "must be true or false")
-        api_base = self.text(f"{where} api_base", t.get("api_base")) or "https://api.twilio.com"
-        if not api_base.startswith(("https://", "http://")):
+        # Imported here: `hours status` loads the config and needs neither.
+        from urllib.parse import urlsplit
+
+        from hours.channels.net import is_loopback
+
+        api_base = self.url(f"{where} api_base", t.get("api_base"), "https://api.twilio.com")
+        assert api_base is not None
+        host = urlsplit(api_base).hostname or ""
+        if api_base.startswith("http://") and not is_loopback(host):
             raise self.fail(
-                f"{where} api_base", f"{api_base!r}: use a URL like https://api.twilio.com"
+                f"{where} api_base",
+                f"{api_base!r} would send the Auth Token in clear; use https (plain http only "
+                "on loopback: 127.0.0.1, ::1, localhost)",
             )
         line = DEFAULT_SMS_EMERGENCY_LINE if emergency else ""
         sms_default = DEFAULT_SMS_MESSAGE.replace("{emergency_line}", line)
@@ -362,7 +383,7 @@ class _Parser:
             ),
             missed_call_text=missed,
             api_base=api_base.rstrip("/"),
-            sms_twiml_url=self.text(f"{where} sms_twiml_url", t.get("sms_twiml_url")),
-            voice_twiml_url=self.text(f"{where} voice_twiml_url", t.get("voice_twiml_url")),
+            sms_twiml_url=self.url(f"{where} sms_twiml_url", t.get("sms_twiml_url")),
+            voice_twiml_url=self.url(f"{where} voice_twiml_url", t.get("voice_twiml_url")),
             policy=policy,
         )

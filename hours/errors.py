@@ -45,6 +45,13 @@ class ProviderError(HoursError):
     exit_status = Exit.PROVIDER
 
 
+class MaybeSent(ProviderError):
+    """A reply's request went out but no answer came back: it may have been delivered.
+
+    The engine keeps such a reply journalled, so no later sync sends it a second time.
+    """
+
+
 class LockedError(HoursError):
     """Another `hours autoreply sync` holds the lock."""
 

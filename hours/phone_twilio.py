@@ -57,6 +57,11 @@ SWAP_LIMITS = (
     'missed-call texts; mode = "poll" does all of these'
 )
 
+RELATIVE_IN_SWAP = (
+    "{next_open_relative} changes from minute to minute, so every sync rewrites the number's "
+    "webhooks, and a caller hears the time as of the last sync; use {next_open} in swap mode"
+)
+
 
 def connect(settings: PhoneSettings, config_dir: Path) -> TwilioApi:
     """Return the Twilio client for these settings, its secrets read now."""
@@ -400,6 +405,9 @@ class SwapChannel(_Phone):
             except ProviderError as e:
                 found.append(Check("phone (swap)", False, e.message))
         found.append(Check("phone (swap) limits", True, SWAP_LIMITS, warning=True))
+        s = self.settings
+        if any("{next_open_relative}" in t for t in (s.sms_message, s.voice_message)):
+            found.append(Check("phone (swap) messages", True, RELATIVE_IN_SWAP, warning=True))
         return found
 
 

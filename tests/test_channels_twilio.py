@@ -160,3 +160,24 @@ def test_changed_never_sends_an_empty_method() -> None:
     current = {"sms_url": "a", "sms_method": "POST", "voice_url": ""}
     desired = {"sms_url": "a", "sms_method": "", "voice_url": "b"}
     assert changed(current, desired) == {"voice_url": "b"}
+
+
+def test_the_fake_keeps_what_it_was_sent(fake: TwilioFake) -> None:
+    """What one request creates or changes, a later one reads back: the fake has state."""
+    client = api(fake)
+    message_sid = client.send(NUMBER, ANN, "hello", validity_period=900)
+    [listed] = client.client.messages.list(from_=NUMBER)
+    assert (listed.sid, listed.to, listed.body, listed.direction) == (
+        message_sid,
+        ANN,
+        "hello",
+        "outbound-api",
+    )
+    sid = fake.number(NUMBER)["sid"]
+    client.update_number(sid, {"voice_url": "https://example.com/v", "voice_method": "GET"})
+    again = api(fake).fetch_number(sid)
+    assert (again.webhooks["voice_url"], again.webhooks["voice_method"]) == (
+        "https://example.com/v",
+        "GET",
+    )
+    assert [r.method for r in fake.seen("GET", f"/IncomingPhoneNumbers/{sid}.json")] == ["GET"]

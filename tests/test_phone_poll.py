@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hours import autoreply_channels
 from hours.autoreply import ChannelResult, Incoming, SyncRun
+from hours.channels.twilio import TwilioApi
 from hours.journal import Journal
-from tests.fake_channel import FakeChannel
 from tests.helpers import run, write_config
 from tests.phone_helpers import (
     ANN,
@@ -29,6 +29,7 @@ from tests.phone_helpers import (
     phone_config,
     sync,
 )
+from tests.servers.smtp import free_port
 from tests.servers.twilio_fake import TwilioFake
 
 REPLY_MONDAY = (
@@ -91,6 +92,21 @@ def test_a_text_just_before_closing_is_not_answered_by_the_first_sync(twilio: Tw
     assert twilio.sent() == []
 
 
+def test_back_from_a_week_off_nothing_older_than_max_age_is_answered(twilio: TwilioFake) -> None:
+    assert sync(at(23, 19, 0))["replied"] == 0  # the last sync before the machine went off
+    twilio.receive(ANN, NUMBER, "Tuesday night", at(24, 20, 0))
+    twilio.missed_call(BOB, NUMBER, at(26, 3, 0))
+    twilio.receive(CAT, NUMBER, "Monday night", at(30, 18, 0))
+
+    row = sync(at(30, 19, 0))
+
+    assert (row["replied"], row["skipped"]) == (1, {"too_old": 2})
+    assert (twilio.sent(ANN), twilio.sent(BOB), len(twilio.sent(CAT))) == ([], [], 1)
+    # the cursor went back to the last sync: the week's texts were all read, by UTC date
+    dates = [r.query["DateSent>"] for r in twilio.seen("GET", "/Messages.json")]
+    assert dates[-2:] == ["2026-11-23T23:00:00Z"] * 2
+
+
 def test_who_is_never_answered_is_skipped_and_counted(twilio: TwilioFake) -> None:
     for sender, body in [
         ("+15559990010", "STOP"),
@@ -129,6 +145,8 @@ def test_urgent_is_forwarded_to_the_practitioner_and_answered(twilio: TwilioFake
     ]
     assert bodies(twilio, ANN) == [EMERGENCY]
     assert twilio.sent(CELL)[0]["from"] == NUMBER
+    # still worth hearing an hour late; the sender's reply, only until the queue goes stale
+    assert [m["_validity_period"] for m in twilio.sent()] == [3600, 900]
 
 
 def test_a_missed_call_after_hours_gets_a_text_back(twilio: TwilioFake) -> None:
@@ -193,37 +211,6 @@ def test_429_is_retried(twilio: TwilioFake) -> None:
     assert len(twilio.seen("POST", "/Messages.json")) == 2
 
 
-def test_a_500_is_exit_4_and_the_email_channel_still_runs(
-    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(
-        autoreply_channels.PROVIDERS, ("email", "imap"), "tests.fake_channel:FakeChannel"
-    )
-    FakeChannel.calls = []
-    FakeChannel.fail = None
-    write_config(phone_config(twilio, email=True))
-    twilio.fail("GET", "/Messages.json", 500, 20500)
-    twilio.receive(ANN, NUMBER, "hi", at(23, 19, 0))
-
-    result = run("autoreply", "sync", "--json", "--at", at(23, 19, 5).isoformat())
-
-    assert result.exit_code == 4
-    doc = json.loads(result.stdout)
-    assert [(c["channel"], c["action"], c["error"]) for c in doc["channels"]] == [
-        ("email", "polled", None),
-        (
-            "phone",
-            "failed",
-            f"Twilio answered 500 (error 20500) while listing the messages to {NUMBER}: "
-            "injected failure",
-        ),
-    ]
-    assert result.stderr.startswith("Error: phone: Twilio answered 500")
-    assert FakeChannel.calls == ["sync email 2026-11-23T19:05:00-05:00 dry=False"]
-    # the next sync, with Twilio back, answers it
-    assert sync(at(23, 19, 10), code=0)["replied"] == 1
-
-
 def test_a_bad_auth_token_is_reported_without_it(
     twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -234,6 +221,33 @@ def test_a_bad_auth_token_is_reported_without_it(
     assert "check them in the Twilio console" in result.stderr
     assert "s3cret" not in result.output
     assert twilio.account_sid not in result.output
+
+
+def test_the_auth_token_is_in_no_output_journal_or_error(
+    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Twilio (or a proxy before it) echoing the credentials back in an error
+    echo = f"bad credentials {twilio.account_sid}:{twilio.auth_token}"
+    twilio.fail("GET", "/Messages.json", 400, 20001, message=echo)
+    twilio.fail("GET", "/IncomingPhoneNumbers.json", 400, 20001, message=echo)
+    twilio.receive(ANN, NUMBER, "URGENT hi", at(23, 19, 0))
+    monkeypatch.setenv("PATH", "/nonexistent")  # doctor: no crontab
+
+    outputs = [
+        run("autoreply", "sync", "--at", at(23, 19, 5).isoformat()),
+        run("autoreply", "sync", "--json", "--at", at(23, 19, 6).isoformat()),
+        run("autoreply", "status"),
+        run("autoreply", "status", "--json"),
+        run("--no-color", "doctor"),
+    ]
+
+    assert [r.exit_code for r in outputs] == [4, 0, 0, 0, 4]
+    assert "bad credentials AC…:…" in outputs[0].stderr
+    state = Path(os.environ["HOURS_HOME"])
+    files = b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
+    for secret in (twilio.auth_token, twilio.account_sid):
+        assert all(secret not in r.output for r in outputs)
+        assert secret.encode() not in files
 
 
 def test_dry_run_sends_and_records_nothing(twilio: TwilioFake) -> None:
@@ -329,3 +343,43 @@ def test_kill_9_mid_sync_then_sync_sends_nothing_twice(twilio: TwilioFake) -> No
     finally:
         journal.close()
     assert statuses == [(ANN, "sent"), (BOB, "sending"), (CAT, "sent")]
+
+
+def test_a_reply_whose_answer_never_comes_is_not_sent_again(
+    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hours.channels.twilio.HTTP_TIMEOUT", 0.5)
+    for minute, sender in enumerate((ANN, BOB, CAT)):
+        twilio.receive(sender, NUMBER, "hi", at(23, 19, minute))
+    twilio.hang_on = 2  # Twilio takes BOB's reply, and its answer never comes back
+
+    row = sync(at(23, 19, 5), code=4)
+
+    twilio.release.set()
+    assert row["error"] == (
+        f"Twilio: no answer from {twilio.url.removeprefix('http://')} while sending a text to "
+        f"{BOB} (ReadTimeout); it may have been sent, so it is not sent again"
+    )
+    assert [len(twilio.sent(s)) for s in (ANN, BOB, CAT)] == [1, 1, 0]
+    assert sync(at(23, 19, 10))["replied"] == 1
+    assert [len(twilio.sent(s)) for s in (ANN, BOB, CAT)] == [1, 1, 1]
+
+
+def test_a_reply_that_could_not_connect_is_sent_at_the_next_sync(
+    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    twilio.receive(ANN, NUMBER, "hi", at(23, 19, 0))
+    # Twilio goes away after the listing: the text cannot have left
+    real = TwilioApi.send
+
+    def refused(self: TwilioApi, *args: Any, **kwargs: Any) -> str:
+        self.http.rewrite = lambda url: f"http://127.0.0.1:{free_port()}/x"  # type: ignore[method-assign]
+        return real(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TwilioApi, "send", refused)
+        row = sync(at(23, 19, 5), code=4)
+    assert row["error"].startswith("Twilio: cannot reach")
+    assert twilio.sent() == []
+    assert sync(at(23, 19, 10))["replied"] == 1
+    assert len(twilio.sent(ANN)) == 1

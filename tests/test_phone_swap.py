@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 
@@ -298,3 +299,58 @@ def test_install_refuses_a_number_already_swapped(swap: TwilioFake, tmp_path: Pa
     result = run("autoreply", "install", "--channel", "phone")
     assert result.exit_code == 4
     assert "already points at Twilio's Echo twimlet" in result.stderr
+
+
+def test_no_write_at_all_while_the_number_already_matches(swap: TwilioFake) -> None:
+    """Installed while open, synced all day, uninstalled: Twilio never gets a single POST."""
+    assert run("autoreply", "install", "--channel", "phone").exit_code == 0
+    for hour in (9, 12, 16):
+        assert sync(at(23, hour, 30))["action"] == "unchanged"
+    assert run("autoreply", "sync", "--dry-run", "--at", at(23, 16, 45).isoformat()).exit_code == 0
+    assert run("autoreply", "uninstall", "--channel", "phone").stdout == (
+        f"phone (swap): {NUMBER} already has the webhooks install found; nothing written\n"
+    )
+    posts = [r for r in swap.requests if r.method == "POST"]
+    assert posts == []
+    # each sync read the number once (and the uninstall once)
+    assert len(swap.seen("GET", f"/IncomingPhoneNumbers/{swap.number(NUMBER)['sid']}.json")) == 5
+
+
+def test_a_dry_run_while_closed_writes_nothing(swap: TwilioFake) -> None:
+    run("autoreply", "install", "--channel", "phone")
+    assert sync(at(23, 19, 0), "--dry-run")["action"] == "would have swapped"
+    assert [r for r in swap.requests if r.method == "POST"] == []
+    assert sync(at(23, 19, 1))["action"] == "swapped"
+
+
+def test_preview_voice_prints_twiml_that_parses_with_markup_in_the_name(swap: TwilioFake) -> None:
+    text = phone_config(swap, mode="swap").replace('"Sam\'s Nails"', '"Sam & Co <Nails>"')
+    write_config(text)
+    out = run("autoreply", "preview", "--channel", "voice", "--at", at(23, 19, 0).isoformat())
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[1].startswith("Hi, you've reached Sam & Co <Nails>. We're closed right now")
+    root = ElementTree.fromstring(lines[4])
+    assert [(e.tag, e.text) for e in root] == [
+        ("Say", lines[1]),
+        ("Record", None),
+        ("Hangup", None),
+    ]
+    record = root[1].attrib
+    assert (record["method"], record["maxLength"], record["playBeep"]) == ("GET", "120", "true")
+    hangup = ElementTree.fromstring(echoed(record["action"]))
+    assert [e.tag for e in hangup] == ["Hangup"]
+
+
+def test_doctor_warns_about_a_relative_time_in_swap_mode(
+    swap: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert "{next_open_relative}" not in run("--no-color", "doctor").stdout
+    extra = 'voice_message = "Back {next_open_relative}."\n'
+    write_config(phone_config(swap, mode="swap", extra=extra))
+    out = run("--no-color", "doctor").stdout
+    assert (
+        "[warn] phone (swap) messages — {next_open_relative} changes from minute to minute, so "
+        "every sync rewrites the number's webhooks"
+    ) in out

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from twilio.base.exceptions import TwilioException
 
 from hours import config
 from hours.autoreply import Incoming, SyncRun
@@ -216,6 +217,11 @@ def test_every_request_the_phone_channel_sends_is_in_twilios_contract(
     assert {p.get("To") for p in listed if p} == {NUMBER, WHATSAPP}
     assert {p.get("Status") for p in listed if p and "Status" in p} == {"no-answer", "busy"}
     assert any(p and "DateSent>" not in p for p in listed)
+    # Prism does not check the format of a date-time in a query (it takes "after supper"), so
+    # the date filters are checked here: UTC, as the client writes them, and never missing.
+    dates = [p[k] for p in listed if p for k in ("DateSent>", "StartTime>") if k in p]
+    # poll's sync from the start of the night (17:00 in New York), the listings from 17:05
+    assert dates == ["2026-11-23T22:00:00Z"] + ["2026-11-23T22:05:00Z"] * 3
     assert sum(1 for e in exchanges if e.method == "POST" and e.route() == "Messages.json") == 3
 
 
@@ -242,4 +248,65 @@ def test_clearing_a_url_is_the_descriptions_known_quirk(
     [exchange] = recorder.exchanges
     assert exchange.request_violations() == [
         'body.SmsFallbackUrl: Request body property SmsFallbackUrl must match format "uri"'
+    ]
+
+
+# -- the check can fail: one request of each kind that Twilio's contract refuses ---------------
+#
+# Each goes through the same client, recorder and judgement as the requests above; Prism must
+# refuse it, name what is wrong, and `assert_in_contract` must then fail.
+
+
+def refused(recorder: Recording) -> list[str]:
+    """Return what Prism found wrong with the last request, having checked the verdict fails."""
+    exchange = recorder.exchanges[-1]
+    assert 400 <= exchange.status < 500, (exchange.status, exchange.text[:300])
+    with pytest.raises(AssertionError):
+        assert_in_contract([exchange])
+    return exchange.request_violations()
+
+
+def test_a_numbers_list_out_of_contract_is_refused(api: TwilioApi, recorder: Recording) -> None:
+    with pytest.raises(TwilioException):
+        list(api.client.incoming_phone_numbers.stream(phone_number=NUMBER, page_size=5000))
+    assert refused(recorder) == ["query.pagesize: Request query parameter pagesize must be <= 1000"]
+
+
+def test_a_number_fetch_out_of_contract_is_refused(api: TwilioApi, recorder: Recording) -> None:
+    with pytest.raises(ProviderError, match="Twilio answered 422"):
+        api.fetch_number("PN-not-a-sid")
+    assert refused(recorder) == [
+        "path.sid: Request path parameter sid must NOT have fewer than 34 characters",
+        'path.sid: Request path parameter sid must match pattern "^PN[0-9a-fA-F]{32}$"',
+    ]
+
+
+def test_a_messages_list_out_of_contract_is_refused(api: TwilioApi, recorder: Recording) -> None:
+    with pytest.raises(TwilioException):
+        list(api.client.messages.stream(to=NUMBER, page_size=1001))
+    assert refused(recorder) == ["query.pagesize: Request query parameter pagesize must be <= 1000"]
+
+
+def test_a_calls_list_out_of_contract_is_refused(api: TwilioApi, recorder: Recording) -> None:
+    since = dt.datetime(2026, 11, 23, 17, 0, tzinfo=NY)
+    with pytest.raises(ProviderError, match="Twilio answered 422"):
+        api.missed_calls(NUMBER, since, statuses=("missed",))
+    [problem] = refused(recorder)
+    assert problem.startswith("query.status: Request query parameter status must be equal to one")
+
+
+def test_a_message_create_out_of_contract_is_refused(api: TwilioApi, recorder: Recording) -> None:
+    with pytest.raises(TwilioException):
+        api.client.messages.create(to=ANN, from_=NUMBER, body="hi", validity_period="soon")
+    assert refused(recorder) == [
+        "body.ValidityPeriod: Request body property ValidityPeriod must be integer"
+    ]
+
+
+def test_a_number_update_out_of_contract_is_refused(api: TwilioApi, recorder: Recording) -> None:
+    with pytest.raises(ProviderError, match="Twilio answered 422"):
+        api.update_number(NUMBER_SID, {"voice_method": "PUT"})
+    assert refused(recorder) == [
+        "body.VoiceMethod: Request body property VoiceMethod must be equal to one of the allowed "
+        "values: GET, POST"
     ]

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import requests
+import urllib3
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -32,7 +34,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from hours.channels.net import is_loopback
-from hours.errors import ProviderError
+from hours.errors import MaybeSent, ProviderError
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 ECHO_TWIMLET = "https://twimlets.com/echo"
@@ -41,6 +43,8 @@ ECHO_TWIMLET = "https://twimlets.com/echo"
 SEND_INTERVAL = 1.0
 PAGE_SIZE = 100
 RETRIES_ON_429 = 4
+# How long to wait for Twilio's answer. A reply whose answer never comes is not sent again.
+HTTP_TIMEOUT = 30.0
 MISSED = ("no-answer", "busy")  # the call statuses of a call nobody picked up
 # The number's settings that decide what a text or a call to it gets, in Twilio's field names.
 WEBHOOK_FIELDS = (
@@ -139,9 +143,9 @@ class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
         retries: int = RETRIES_ON_429,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
-        timeout: float = 30.0,
+        timeout: float | None = None,
     ) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=HTTP_TIMEOUT if timeout is None else timeout)
         base = urlsplit(api_base.rstrip("/"))
         self._base = None if api_base.rstrip("/") == DEFAULT_API_BASE else base
         self.retries = retries
@@ -350,6 +354,11 @@ class TwilioApi:
             status, code, message = _parse_error(response)
             self._fail(doing, status, code, message or str(e.args[0] if e.args else ""), recipient)
         except OSError as e:  # requests' errors are OSErrors: refused, reset, timed out, TLS
+            if recipient and _maybe_delivered(e):
+                raise MaybeSent(
+                    f"Twilio: no answer from {self.host} while {doing} ({type(e).__name__}); "
+                    "it may have been sent, so it is not sent again"
+                ) from None
             raise ProviderError(
                 f"Twilio: cannot reach {self.host} while {doing} ({type(e).__name__}); the next "
                 "sync tries again"
@@ -373,6 +382,21 @@ class TwilioApi:
         hint = _HINTS.get(code or 0)
         text = f"Twilio answered {status}{error} while {doing}: {message or 'no detail'}"
         raise ProviderError(f"{text}. {hint}" if hint else text) from None
+
+
+def _maybe_delivered(error: OSError) -> bool:
+    """Tell whether a request may have reached Twilio before `error` (not a failed connect)."""
+    never_sent = (
+        requests.exceptions.ConnectTimeout,
+        requests.exceptions.SSLError,
+        requests.exceptions.ProxyError,
+    )
+    if isinstance(error, never_sent):
+        return False
+    if isinstance(error, requests.exceptions.ConnectionError):
+        reason = getattr(error.args[0] if error.args else None, "reason", None)
+        return not isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return isinstance(error, requests.exceptions.RequestException)
 
 
 def _parse_error(response: Response | None) -> tuple[int, int | None, str]:

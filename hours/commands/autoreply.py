@@ -143,6 +143,7 @@ def install(app: App, channel: str | None) -> None:
       hours autoreply install --channel email
       hours autoreply install --channel phone
     """
+    settings_of(app)  # a config error is reported before the lock file is made
     with sync_lock(state_dir()), engine_run(app, None) as run:
         for ch in build(run.settings, app.config_path.parent, channel):
             app.echo(f"{ch.name} ({ch.mode}): {ch.install(run)}")
@@ -160,6 +161,7 @@ def uninstall(app: App, channel: str | None) -> None:
       hours autoreply uninstall
       hours autoreply uninstall --channel phone
     """
+    settings_of(app)
     with sync_lock(state_dir()), engine_run(app, None) as run:
         for ch in build(run.settings, app.config_path.parent, channel):
             app.echo(f"{ch.name} ({ch.mode}): {ch.uninstall(run)}")

@@ -22,10 +22,16 @@ from tests.servers.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, TwilioFake
 
 @pytest.fixture
 def twilio_fake() -> Iterator[TwilioFake]:
-    """Serve a fresh, empty fake of the Twilio REST API for one test."""
+    """Serve a fresh, empty fake of the Twilio REST API for one test.
+
+    Afterwards, every message the test had sent must have carried a `validity_period`: without
+    one Twilio keeps a queued reply for 10 hours and delivers it when you are open again.
+    """
     fake = TwilioFake().start()
     yield fake
     fake.stop()
+    creates = fake.seen("POST", "/Messages.json")
+    assert [r.form for r in creates if "ValidityPeriod" not in r.form] == []
 
 
 @pytest.fixture
