@@ -200,10 +200,8 @@ class PollChannel(_Phone):
             since = dt.datetime.fromisoformat(cursor["since"])
         else:
             floor = since = self._first_floor(run)
-        try:
-            items = self._incoming(since)
-        except ConfigError as e:  # a missing secret stops this channel, not the others
-            raise ProviderError(e.message) from None
+        # A missing secret raises ConfigError: this channel fails (exit 3), the others still run.
+        items = self._incoming(since)
         # Closed-period messages from before the first sync are no backlog to answer; those that
         # came while open go on to the engine, which counts them as such.
         items = [i for i in items if i.arrived >= floor or run.schedule.is_open(i.arrived)]
@@ -331,10 +329,7 @@ class SwapChannel(_Phone):
                 "swap mode is not installed: run `hours autoreply install --channel phone` "
                 "(it records the number's webhooks, so they can be put back)"
             )
-        try:
-            number = self.api.fetch_number(prior["sid"])  # the one read
-        except ConfigError as e:
-            raise ProviderError(e.message) from None
+        number = self.api.fetch_number(prior["sid"])  # the one read
         recorded: dict[str, str] = dict(prior["webhooks"])
         current = number.webhooks
         # Webhooks that are neither what install found nor ours were changed by hand since:

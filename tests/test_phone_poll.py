@@ -223,6 +223,21 @@ def test_a_bad_auth_token_is_reported_without_it(
     assert twilio.account_sid not in result.output
 
 
+def test_a_missing_secret_is_a_config_error_and_asks_twilio_nothing(
+    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HOURS_TEST_TWILIO_TOKEN")
+    twilio.receive(ANN, NUMBER, "Can I book Thursday?", at(23, 19, 0))
+    result = run("autoreply", "sync", "--at", at(23, 19, 5).isoformat())
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "Error: phone: [autoreply.phone] auth_token_env names $HOURS_TEST_TWILIO_TOKEN, which "
+        "is not set; export it where `hours` runs (cron has its own environment)\n"
+    )
+    assert twilio.seen("GET", "/Messages.json") == []
+    assert twilio.sent(ANN) == []
+
+
 def test_the_auth_token_is_in_no_output_journal_or_error(
     twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
