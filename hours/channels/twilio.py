@@ -289,11 +289,13 @@ class TwilioApi:
                 sender=r.from_ or "",
                 to=r.to or "",
                 body=r.body or "",
-                sent=_utc(r.date_sent or r.date_created),
+                sent=_utc(sent),
                 messaging_service_sid=r.messaging_service_sid or "",
             )
             for r in records
             if str(r.direction or "") == "inbound"
+            # Twilio dates every record; one without a date cannot be placed in time at all.
+            and (sent := r.date_sent or r.date_created) is not None
         ]
 
     def missed_calls(
@@ -315,10 +317,11 @@ class TwilioApi:
                     sender=r._from or "",
                     to=r.to or "",
                     status=str(r.status),
-                    started=_utc(r.start_time or r.date_created),
+                    started=_utc(started),
                 )
                 for r in records
                 if str(r.direction or "") == "inbound"
+                and (started := r.start_time or r.date_created) is not None
             ]
         return out
 
@@ -427,9 +430,7 @@ def _number(record: Any) -> PhoneNumber:
     )
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime:
-    if value is None:
-        return dt.datetime.now(dt.UTC)  # no date at all: treat it as just arrived
+def _utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC)
