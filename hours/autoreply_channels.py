@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from hours.autoreply import Channel
 from hours.autoreply_settings import Autoreply
-from hours.errors import UsageError
+from hours.errors import ConfigError, UsageError
 
 # (channel, mode) -> "module:class"; each class takes (settings, config_dir).
 PROVIDERS = {
@@ -33,5 +33,6 @@ def build(settings: Autoreply | None, config_dir: Path, only: str | None = None)
         factory = getattr(importlib.import_module(module), cls)
         out.append(cast(Channel, factory(channel_settings, config_dir)))
     if only is not None and not out:
-        raise UsageError(f"no [autoreply.{only}] in the config; see config.example.toml")
+        # The user named a real channel that the config does not set up: the config must change.
+        raise ConfigError(f"no [autoreply.{only}] in the config; see config.example.toml")
     return out

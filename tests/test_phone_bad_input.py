@@ -130,3 +130,20 @@ def test_preview_of_a_phone_channel_without_one(twilio: TwilioFake) -> None:
     result = run("autoreply", "preview", "--channel", "sms")
     assert (result.exit_code, result.stdout) == (3, "")
     assert result.stderr == "Error: no [autoreply.phone] in the config; see config.example.toml\n"
+
+
+def test_install_of_a_phone_channel_without_one_is_a_config_error(twilio: TwilioFake) -> None:
+    write_config(
+        'timezone = "UTC"\n[week]\nmon = "09:00-17:00"\n[autoreply.email]\n'
+        'address = "sam@example.com"\npassword_env = "X"\n'
+        'imap = { host = "127.0.0.1", port = 1, security = "none" }\n'
+        'smtp = { host = "127.0.0.1", port = 1, security = "none" }\n'
+    )
+    for command in ("install", "uninstall"):
+        result = run("autoreply", command, "--channel", "phone")
+        assert (result.exit_code, result.stdout) == (3, ""), command
+        assert result.stderr == (
+            "Error: no [autoreply.phone] in the config; see config.example.toml\n"
+        )
+    assert twilio.requests == []
+    assert not Path(os.environ["HOURS_HOME"]).exists()  # no journal or lock was made

@@ -143,9 +143,10 @@ def install(app: App, channel: str | None) -> None:
       hours autoreply install --channel email
       hours autoreply install --channel phone
     """
-    settings_of(app)  # a config error is reported before the lock file is made
+    # Config errors (none set up, or not this channel) are reported before any file is made.
+    channels = build(settings_of(app), app.config_path.parent, channel)
     with sync_lock(state_dir()), engine_run(app, None) as run:
-        for ch in build(run.settings, app.config_path.parent, channel):
+        for ch in channels:
             app.echo(f"{ch.name} ({ch.mode}): {ch.install(run)}")
     app.echo("Next: `hours cron install` so replies follow your hours.")
 
@@ -161,9 +162,9 @@ def uninstall(app: App, channel: str | None) -> None:
       hours autoreply uninstall
       hours autoreply uninstall --channel phone
     """
-    settings_of(app)
+    channels = build(settings_of(app), app.config_path.parent, channel)
     with sync_lock(state_dir()), engine_run(app, None) as run:
-        for ch in build(run.settings, app.config_path.parent, channel):
+        for ch in channels:
             app.echo(f"{ch.name} ({ch.mode}): {ch.uninstall(run)}")
 
 
