@@ -81,7 +81,8 @@ def import_(app: App, file: str, dry_run: bool, weeks: int, at: dt.datetime | No
       hours calendar import vacation.ics
     """
     from hours import calendar as calmod
-    from hours.cli import append_tables, closure_text
+    from hours.describe import closure_text
+    from hours.toml_layout import append_tables
 
     path = Path(file)
     try:

@@ -1,12 +1,16 @@
-"""`hours init`: turn answers (from flags or prompts) into a first config file."""
+"""`hours init`: turn answers (from flags or prompts) into a first config file, and write it."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
 
+from hours import config as configmod
+from hours.clikit import CONTEXT, App, pass_app, usage
 from hours.config import guess_timezone, validate_timezone
+from hours.describe import week_lines
 from hours.errors import ConfigError, UsageError
 from hours.parsing import parse_amount, parse_days, parse_range
 from hours.schedule import DAYS, overlapping
@@ -116,3 +120,68 @@ def build_config_text(a: dict[str, Any]) -> str:
         table["currency"] = (a.get("currency") or "USD").upper()
         doc["earnings"] = table
     return tomlkit.dumps(doc)
+
+
+def at_terminal() -> bool:
+    """Tell whether a person can answer prompts."""
+    return sys.stdin.isatty()
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--timezone", "-t", help="Your IANA time zone (default: this machine's).")
+@click.option("--days", help="Days you work, e.g. mon-fri (default), or mon,tue,thu.")
+@click.option(
+    "--hours", "hours_", multiple=True, metavar="RANGE", help="Your hours, e.g. 9-17 (repeatable)."
+)
+@click.option("--earnings", help="What you earn, e.g. 1200/week.")
+@click.option("--currency", help="Three-letter currency code, e.g. USD.")
+@click.option("--holidays", "country", help="Close on this country's public holidays, e.g. GB.")
+@click.option("--subdivision", help="The state or province for --holidays, e.g. ENG.")
+@click.option("--name", help="Your business name, as messages show it.")
+@click.option("--force", is_flag=True, help="Overwrite an existing config.")
+@pass_app
+def init(
+    app: App,
+    timezone: str | None,
+    days: str | None,
+    hours_: tuple[str, ...],
+    earnings: str | None,
+    currency: str | None,
+    country: str | None,
+    subdivision: str | None,
+    name: str | None,
+    force: bool,
+) -> None:
+    """Create your config: asks at a terminal, takes flags anywhere.
+
+    \b
+    Examples:
+      hours init
+      hours init --timezone Europe/London --days mon-fri --hours 9-17
+      hours init -t America/Toronto --hours 9-12 --hours 13-17 --earnings 1200/week --holidays CA
+    """
+    path = app.config_path
+    if (path.exists() or path.is_symlink()) and not force:
+        raise usage(
+            f"{path} already exists; pass --force to overwrite it, or edit it with `hours set`"
+        )
+    answers = {
+        "timezone": timezone,
+        "days": days,
+        "hours": list(hours_) or None,
+        "earnings": earnings,
+        "currency": currency,
+        "country": country,
+        "subdivision": subdivision,
+        "name": name,
+    }
+    if at_terminal():
+        answers = interactive_answers(answers)
+    text = build_config_text(answers)
+    cfg = configmod.parse(text, path)
+    configmod.save_text(path, text)
+    app.echo(f"Wrote {path}")
+    app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}")
+    for line in week_lines(cfg):
+        app.echo(line)
+    app.echo("Next: `hours status`, `hours off DATE --reason ...`, `hours show`.")

@@ -1,0 +1,241 @@
+"""`hours set`, `hours off` and `hours open`: the commands that change the schedule.
+
+Each edits the config with its comments and layout kept, writes it only when the result is
+valid, and prints what it now says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from hours import config as configmod
+from hours.clikit import CONTEXT, App, DateParam, pass_app, usage
+from hours.describe import closure_text, week_lines
+from hours.parsing import parse_amount, parse_days, parse_range
+from hours.schedule import Range, overlapping
+from hours.toml_layout import append_tables, ensure_table
+
+
+def _loose_ranges(texts: tuple[str, ...] | list[str]) -> list[Range]:
+    if [t.lower() for t in texts] == ["closed"]:
+        return []
+    try:
+        ranges = [parse_range(t, loose=True) for t in texts]
+    except ValueError as e:
+        raise usage(str(e)) from None
+    clash = overlapping(ranges)
+    if clash:
+        raise usage(f"{clash[0]} and {clash[1]} overlap; give separate ranges or join them")
+    return sorted(ranges)
+
+
+def _range_value(ranges: list[Range]) -> Any:
+    if not ranges:
+        return "closed"
+    return str(ranges[0]) if len(ranges) == 1 else [str(r) for r in ranges]
+
+
+@click.command(name="set", context_settings=CONTEXT)
+@click.argument("days", required=False)
+@click.argument("hours", nargs=-1)
+@click.option("--timezone", "-t", help="Your IANA time zone, e.g. Europe/London.")
+@click.option("--earnings", help="What you earn: 1200/week, 5200/month or 62400/year.")
+@click.option("--currency", help="Three-letter currency code, e.g. USD, EUR, GBP.")
+@click.option("--name", help="Your business name, as messages show it.")
+@pass_app
+def set_(
+    app: App,
+    days: str | None,
+    hours: tuple[str, ...],
+    timezone: str | None,
+    earnings: str | None,
+    currency: str | None,
+    name: str | None,
+) -> None:
+    """Set the weekly hours for some days, or your time zone, earnings, or name.
+
+    DAYS is mon, mon-fri, mon,wed,fri, weekdays, weekend or daily; HOURS one or more ranges
+    like 9-17, 9:30-17:30, 9am-5pm or 22-2 (overnight), or `closed`.
+
+    \b
+    Examples:
+      hours set mon-fri 9-17
+      hours set tue 9-12 13-17
+      hours set sun closed
+      hours set --timezone Europe/London --earnings 1200/week
+    """
+    if days is None and not (timezone or earnings or currency or name):
+        raise usage("say which days and hours, like `hours set mon-fri 9-17`, or give an option")
+    changes: list[tuple[str, Any]] = []
+    if days is not None:
+        try:
+            day_keys = parse_days(days)
+        except ValueError as e:
+            raise usage(str(e)) from None
+        if not hours:
+            raise usage("give hours after the days, like `hours set mon-fri 9-17`, or `closed`")
+        value = _range_value(_loose_ranges(hours))
+        changes += [(day, value) for day in day_keys]
+    if timezone is not None:
+        try:
+            configmod.validate_timezone(timezone)
+        except ValueError as e:
+            raise usage(str(e)) from None
+    amount = None
+    if earnings is not None:
+        try:
+            amount = parse_amount(earnings)
+        except ValueError as e:
+            raise usage(str(e)) from None
+
+    def change(doc: Any) -> None:
+        if name is not None:
+            doc["name"] = name
+        if timezone is not None:
+            doc["timezone"] = timezone
+        if changes:
+            week = ensure_table(doc, "week")
+            for day, value in changes:
+                week[day] = value
+        if amount is not None or currency is not None:
+            table = ensure_table(doc, "earnings")
+            if amount is not None:
+                for key in ("weekly", "monthly", "yearly"):
+                    if key in table:
+                        del table[key]
+                key = {"week": "weekly", "month": "monthly", "year": "yearly"}[amount[1]]
+                table[key] = int(amount[0]) if amount[0].is_integer() else amount[0]
+            if currency is not None:
+                table["currency"] = currency.upper()
+
+    created = not app.config_path.exists()
+    cfg = configmod.edit(app.config_path, change, timezone=timezone)
+    if created:
+        app.echo(f"Created {app.config_path}", err=True)
+    app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}")
+    for line in week_lines(cfg):
+        app.echo(line)
+    if amount is not None and cfg.earnings:
+        app.echo(
+            f"  Earnings: {cfg.earnings.amount:g} {cfg.earnings.currency} a {cfg.earnings.period}"
+        )
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("first", type=DateParam(), required=False)
+@click.argument("last", type=DateParam(), required=False)
+@click.option(
+    "--hours", "hours_", multiple=True, metavar="RANGE", help="Only these hours (repeatable)."
+)
+@click.option("--every", metavar="RRULE", help="Recurring, from FIRST: an RFC 5545 RRULE.")
+@click.option("--reason", default="Day off", show_default=True, help="Shown in status and replies.")
+@click.option("--list", "list_", is_flag=True, help="List the closures, numbered.")
+@click.option("--remove", type=click.IntRange(1), metavar="N", help="Remove closure N of --list.")
+@pass_app
+def off(
+    app: App,
+    first: dt.date | None,
+    last: dt.date | None,
+    hours_: tuple[str, ...],
+    every: str | None,
+    reason: str,
+    list_: bool,
+    remove: int | None,
+) -> None:
+    """Add a closure: a day off, a vacation, a partial day, or a recurring day off.
+
+    \b
+    Examples:
+      hours off 2026-12-24 2026-12-26 --reason Christmas
+      hours off 2026-11-25 --hours 15-24 --reason "Early close"
+      hours off 2026-01-09 --every "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR" --reason "Every other Friday"
+      hours off --list
+      hours off --remove 2
+    """
+    if list_:
+        closed = app.config.spec.closed
+        for n, c in enumerate(closed, 1):
+            app.echo(f"{n}. {closure_text(c)}")
+        if not closed:
+            app.echo("No closures. Add one with `hours off 2026-12-24 --reason Christmas`.")
+        return
+    if remove is not None:
+        _remove_closure(app, remove)
+        return
+    if first is None:
+        raise usage("give the first day off, like `hours off 2026-12-24`")
+    if last is not None and last < first:
+        raise usage(f"TO ({last}) is before FROM ({first}); swap them")
+    if every is not None and last is not None:
+        raise usage("--every repeats from FROM; give no TO with it")
+    ranges = _loose_ranges(hours_) if hours_ else []
+
+    def change(doc: Any) -> None:
+        import tomlkit
+
+        entry = tomlkit.table()
+        if every is not None:
+            entry["rrule"] = every
+            entry["start"] = first
+        elif last is not None and last != first:
+            entry["from"] = first
+            entry["to"] = last
+        else:
+            entry["date"] = first
+        if ranges:
+            entry["hours"] = _range_value(ranges)
+        entry["reason"] = reason
+        append_tables(doc, "closed", [entry])
+
+    cfg = configmod.edit(app.config_path, change)
+    app.echo(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
+
+
+def _remove_closure(app: App, n: int) -> None:
+    count = len(app.config.spec.closed)
+    if n > count:
+        raise usage(f"there is no closure {n}; `hours off --list` shows {count}")
+    gone = app.config.spec.closed[n - 1]
+
+    def change(doc: Any) -> None:
+        del doc["closed"][n - 1]
+        if not doc["closed"]:
+            del doc["closed"]
+
+    configmod.edit(app.config_path, change)
+    app.echo(f"Removed closure {n}: {closure_text(gone)}")
+
+
+@click.command(name="open", context_settings=CONTEXT)
+@click.argument("day", type=DateParam())
+@click.argument("hours", nargs=-1, required=True)
+@click.option("--reason", help="Shown in `hours next` and the report.")
+@pass_app
+def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) -> None:
+    """Add one-off hours for a date; they replace the weekly hours of that date.
+
+    \b
+    Examples:
+      hours open 2026-12-20 10-16 --reason "Holiday rush"
+      hours open 2026-12-21 9-12 13-18
+    """
+    ranges = _loose_ranges(hours)
+    if not ranges:
+        raise usage("give the hours to open, like 10-16; to close a date use `hours off`")
+
+    def change(doc: Any) -> None:
+        import tomlkit
+
+        entry = tomlkit.table()
+        entry["date"] = day
+        entry["hours"] = [str(r) for r in ranges]
+        if reason:
+            entry["reason"] = reason
+        append_tables(doc, "open", [entry])
+
+    cfg = configmod.edit(app.config_path, change)
+    opening = next(o for o in cfg.spec.open if o.date == day)
+    app.echo(f"Open on {day:%A %d %B %Y}: {', '.join(str(r) for r in opening.ranges)}")
