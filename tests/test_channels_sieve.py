@@ -8,7 +8,7 @@ import pytest
 
 from hours.channels.net import Endpoint
 from hours.channels.sieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList, SieveError
-from hours.channels.sieve_script import iso_utc, render_vacation_script, sieve_string
+from hours.channels.sieve_script import Segment, iso_utc, render_schedule_script, sieve_string
 from hours.errors import Exit, ProviderError
 from tests.servers.dovecot import Dovecot, MailUser, make_message
 from tests.servers.smtp import SmtpRecorder
@@ -26,15 +26,24 @@ def sieve(dovecot: Dovecot, user: MailUser, *, password: str | None = None) -> M
     return ManageSieve(endpoint, user.address, password or user.password, timeout=5)
 
 
+SUBJECT = 'Closed now: back "Monday" \\ 9:00'
+BODY = "Thanks for your message!\n.\nSam is back Monday at 9:00.\n"
+
+
+def segments(
+    windows: list[tuple[dt.datetime, dt.datetime]], subject: str = SUBJECT, body: str = BODY
+) -> list[Segment]:
+    """Give every window the same reply."""
+    return [Segment(start, end, subject, body) for start, end in windows]
+
+
 def script(user: MailUser, windows: list[tuple[dt.datetime, dt.datetime]], **extra: object) -> str:
     options: dict[str, object] = {
-        "subject": 'Closed now: back "Monday" \\ 9:00',
-        "body": "Thanks for your message!\n.\nSam is back Monday at 9:00.\n",
         "addresses": [user.address],
         "from_address": f"Sam's Nails <{user.address}>",
         "interval": dt.timedelta(seconds=1),
     } | extra
-    return render_vacation_script(windows, **options)  # type: ignore[arg-type]
+    return render_schedule_script(segments(windows), **options)  # type: ignore[arg-type]
 
 
 def install(dovecot: Dovecot, user: MailUser, text: str) -> None:
@@ -54,17 +63,19 @@ def now() -> dt.datetime:
 def test_strings_are_escaped_and_the_body_dot_stuffed() -> None:
     start = dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC)
     toronto = dt.timezone(dt.timedelta(hours=-5))
-    text = render_vacation_script(
-        [(start, dt.datetime(2026, 11, 24, 9, 0, tzinfo=toronto))],
-        subject='Re: "hi" \\ there\nBcc: x@evil.test',
-        body="line one\n.\n..two\n",
+    text = render_schedule_script(
+        segments(
+            [(start, dt.datetime(2026, 11, 24, 9, 0, tzinfo=toronto))],
+            subject='Re: "hi" \\ there\nBcc: x@evil.test',
+            body="line one\n.\n..two\n",
+        ),
         addresses=["sam@nails.test"],
         interval=dt.timedelta(hours=12),
     )
 
     assert sieve_string('a "b" \\c') == '"a \\"b\\" \\\\c"'
     assert ':subject "Re: \\"hi\\" \\\\ there Bcc: x@evil.test"' in text
-    assert "text:\r\nline one\r\n..\r\n...two\r\n.\r\n;\r\n" in text
+    assert "text:\r\nline one\r\n..\r\n...two\r\n.\r\n    ;\r\n" in text
     assert '"ge" "iso8601" "2026-11-23T22:00:00Z"' in text
     assert '"lt" "iso8601" "2026-11-24T14:00:00Z"' in text
     assert ":seconds 43200" in text
@@ -72,15 +83,18 @@ def test_strings_are_escaped_and_the_body_dot_stuffed() -> None:
 
 
 def test_whole_days_need_no_extension_and_bounds_must_be_aware() -> None:
-    text = render_vacation_script([], subject="s", body="b", addresses=["sam@nails.test"])
+    start = dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC)
+    text = render_schedule_script(segments([(start, start + HOUR)]), addresses=["sam@nails.test"])
 
     assert ":days 1" in text
     assert "vacation-seconds" not in text
-    assert "if true {\r\n    stop;\r\n}" in text
+    nothing = render_schedule_script([], addresses=["sam@nails.test"])
+    assert "vacation" not in nothing.split("require", 1)[1].split("\r\n", 1)[1]
+    assert nothing.endswith("# No closed window ahead: nothing is answered.\r\n")
     with pytest.raises(ValueError, match="aware"):
         iso_utc(dt.datetime(2026, 11, 23, 22, 0))
     with pytest.raises(ValueError, match="address"):
-        render_vacation_script([], subject="s", body="b", addresses=[])
+        render_schedule_script([], addresses=[])
 
 
 # --- ManageSieve ----------------------------------------------------------------------

@@ -80,58 +80,6 @@ def iso_utc(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def render_vacation_script(
-    windows: Sequence[Window],
-    *,
-    subject: str,
-    body: str,
-    addresses: Sequence[str],
-    from_address: str | None = None,
-    handle: str = "hours",
-    interval: dt.timedelta = dt.timedelta(days=1),
-    never_reply: Sequence[str] = (),
-) -> str:
-    """Render a script that sends `body` to senders only while now is inside a window.
-
-    `addresses` are the user's own addresses: mail from them is not answered, and mail that
-    names none of them in a recipient header is not answered either (RFC 3834 section 3.1.1).
-    `never_reply` holds address patterns (`*@bigclient.com`) never to answer. `interval` is how
-    long before the same sender is answered again; whole days use `:days`, anything else
-    `:seconds` (RFC 6131). Servers raise intervals below their minimum (Dovecot: one day
-    unless `sieve_vacation_min_period` says otherwise).
-    """
-    if not addresses:
-        raise ValueError("at least one address of the user is needed")
-    seconds = int(interval.total_seconds())
-    if seconds < 0:
-        raise ValueError("interval must not be negative")
-    use_days = seconds >= _DAY and seconds % _DAY == 0
-    extensions = ["date", "envelope", "relational", "vacation"]
-    if not use_days:
-        extensions.append("vacation-seconds")
-    period = f":days {seconds // _DAY}" if use_days else f":seconds {seconds}"
-    # A subject is one header line: no line breaks may reach it.
-    one_line_subject = " ".join(subject.split())
-    ordered = sorted((iso_utc(start), iso_utc(end)) for start, end in windows)
-
-    lines = [
-        "# Written by `hours autoreply sync`; replaced whenever the schedule changes.",
-        "# Answers mail only inside the closed windows below, given in UTC.",
-        f"require {sieve_list(extensions)};",
-        "",
-        _window_test(ordered),
-        "",
-        *_exclusions(addresses, never_reply),
-        "",
-        f"vacation :handle {sieve_string(handle)} {period}",
-        f"    :subject {sieve_string(one_line_subject)}",
-        *([f"    :from {sieve_string(from_address)}"] if from_address else []),
-        f"    :addresses {sieve_list(addresses)}",
-    ]
-    script = "\r\n".join(lines) + "\r\n    " + sieve_text(body).rstrip("\r\n") + "\r\n;\r\n"
-    return script
-
-
 def render_schedule_script(
     segments: Sequence[Segment],
     *,
@@ -148,7 +96,12 @@ def render_schedule_script(
     One fixed `:handle` for every segment, so a sender answered in the evening is not answered
     again after midnight within `interval`. With `variables` (RFC 5229), `${subject}` in a
     subject or body is the incoming message's subject; any other `${` is kept literally.
-    The exclusions, `addresses` and `interval` are as in `render_vacation_script`. With
+    `addresses` are the user's own addresses: mail from them is not answered, and mail that
+    names none of them in a recipient header is not answered either (RFC 3834 section 3.1.1).
+    `never_reply` holds address patterns (`*@bigclient.com`) never to answer. `interval` is how
+    long before the same sender is answered again; whole days use `:days`, anything else
+    `:seconds` (RFC 6131). Servers raise intervals below their minimum (Dovecot: one day
+    unless `sieve_vacation_min_period` says otherwise). With
     `emergency`, mail inside a window whose subject holds the keyword gets the emergency text
     (under its own handle) instead, and a copy goes to its `redirect` address.
     """
@@ -280,8 +233,6 @@ def _exclusions(addresses: Sequence[str], never_reply: Sequence[str]) -> list[st
 
 
 def _window_test(windows: list[tuple[str, str]]) -> str:
-    if not windows:
-        return "# No closed window ahead.\r\nif true {\r\n    stop;\r\n}"
     clauses = ",\r\n".join(
         "    allof ("
         f'currentdate :zone "+0000" :value "ge" "iso8601" "{start}", '
