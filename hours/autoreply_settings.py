@@ -347,7 +347,7 @@ class _Parser:
         # Imported here: `hours status` loads the config and needs neither.
         from urllib.parse import urlsplit
 
-        from hours.channels.net import is_loopback
+        from hours.clients.net import is_loopback
 
         api_base = self.url(f"{where} api_base", t.get("api_base"), "https://api.twilio.com")
         assert api_base is not None

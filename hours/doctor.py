@@ -50,7 +50,7 @@ def run_checks(app: App) -> tuple[list[Check], Exit]:
         except ConfigError as e:
             checks.append(Check(f"secret {secret.label}", False, e.message))
             status = Exit.CONFIG
-    from hours.autoreply_channels import build
+    from hours.channels import build
 
     journal = Journal(state_dir())
     try:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from hours.channels.imap import Cursor, ImapReader
-from hours.channels.net import Endpoint
+from hours.clients.imap import Cursor, ImapReader
+from hours.clients.net import Endpoint
 from hours.errors import Exit, ProviderError
 from tests.servers.dovecot import Dovecot, MailUser, make_message
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from hours.channels.mail import is_robot_sender, parse_header_block
-from hours.channels.net import Endpoint, is_loopback, require_safe
+from hours.clients.mail import is_robot_sender, parse_header_block
+from hours.clients.net import Endpoint, is_loopback, require_safe
 from hours.errors import ProviderError
 from tests.servers.plugin import unavailable
 

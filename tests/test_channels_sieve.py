@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from hours.channels.net import Endpoint
-from hours.channels.sieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList, SieveError
-from hours.channels.sieve_script import Segment, iso_utc, render_schedule_script, sieve_string
+from hours.clients.managesieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList, SieveError
+from hours.clients.net import Endpoint
+from hours.clients.sieve_script import Segment, iso_utc, render_schedule_script, sieve_string
 from hours.errors import Exit, ProviderError
 from tests.servers.dovecot import Dovecot, MailUser, make_message
 from tests.servers.smtp import SmtpRecorder

@@ -8,9 +8,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from hours.channels.mail import IncomingMail, parse_header_block
-from hours.channels.net import Endpoint
-from hours.channels.smtp import SmtpSender, build_reply
+from hours.clients.mail import IncomingMail, parse_header_block
+from hours.clients.net import Endpoint
+from hours.clients.smtp import SmtpSender, build_reply
 from hours.errors import Exit, ProviderError
 from tests.servers.smtp import SmtpRecorder
 

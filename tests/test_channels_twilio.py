@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hours.channels.twilio import (
+from hours.clients.twilio import (
     ApiBaseHttpClient,
     TwilioApi,
     Unreachable,

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from hours.autoreply import Incoming, SyncRun
+from hours.channels.email_imap import ImapChannel
 from hours.clikit import build_schedule
 from hours.config import load_or_default
-from hours.email_imap import ImapChannel
 from hours.journal import Journal
 from tests.email_e2e import (
     PASSWORD_ENV,

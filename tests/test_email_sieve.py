@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hours.channels.net import Endpoint
-from hours.channels.sieve import ManageSieve, ScriptList
+from hours.clients.managesieve import ManageSieve, ScriptList
+from hours.clients.net import Endpoint
 from tests.email_e2e import PASSWORD_ENV, sync
 from tests.helpers import run, write_config
 from tests.servers.dovecot import Dovecot, MailUser, make_message

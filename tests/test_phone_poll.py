@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from hours import autoreply_channels
+from hours import channels
 from hours.autoreply import ChannelResult, Incoming, SyncRun
-from hours.channels.twilio import TwilioApi
+from hours.clients.twilio import TwilioApi
 from hours.journal import Journal
 from tests.helpers import run, write_config
 from tests.phone_helpers import (
@@ -296,9 +296,7 @@ def test_the_first_sync_answers_no_earlier_night(twilio: TwilioFake) -> None:
 def test_the_email_channel_forwards_emergencies_by_sms(
     twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(
-        autoreply_channels.PROVIDERS, ("email", "imap"), f"{__name__}:UrgentMailChannel"
-    )
+    monkeypatch.setitem(channels.PROVIDERS, ("email", "imap"), f"{__name__}:UrgentMailChannel")
     write_config(phone_config(twilio, email=True))
     sync(at(23, 19, 5))
     assert bodies(twilio, CELL) == [
@@ -363,7 +361,7 @@ def test_kill_9_mid_sync_then_sync_sends_nothing_twice(twilio: TwilioFake) -> No
 def test_a_reply_whose_answer_never_comes_is_not_sent_again(
     twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("hours.channels.twilio.HTTP_TIMEOUT", 0.5)
+    monkeypatch.setattr("hours.clients.twilio.HTTP_TIMEOUT", 0.5)
     for minute, sender in enumerate((ANN, BOB, CAT)):
         twilio.receive(sender, NUMBER, "hi", at(23, 19, minute))
     twilio.hang_on = 2  # Twilio takes BOB's reply, and its answer never comes back

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from hours.channels.twilio import ECHO_TWIMLET
+from hours.clients.twilio import ECHO_TWIMLET
 from tests.helpers import run, write_config
 from tests.phone_helpers import ANN, NUMBER, at, phone_config, sync
 from tests.servers.twilio_fake import TwilioFake

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hours.sms import GSM7_BASIC, GSM7_EXTENSION, measure
+from hours.clients.sms import GSM7_BASIC, GSM7_EXTENSION, measure
 
 
 @pytest.mark.parametrize(

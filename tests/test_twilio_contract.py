@@ -27,11 +27,17 @@ from twilio.base.exceptions import TwilioException
 
 from hours import config
 from hours.autoreply import Incoming, SyncRun
-from hours.channels.twilio import ApiBaseHttpClient, TwilioApi, changed
+from hours.channels.phone_twilio import (
+    REPLY_VALIDITY,
+    PollChannel,
+    SmsForwarder,
+    SwapChannel,
+    validity,
+)
+from hours.clients.twilio import ApiBaseHttpClient, TwilioApi, changed
 from hours.clikit import build_schedule
 from hours.errors import ProviderError
 from hours.journal import Journal
-from hours.phone_twilio import REPLY_VALIDITY, PollChannel, SmsForwarder, SwapChannel, validity
 from tests.servers.prism import Prism
 
 ACCOUNT = "AC" + "a" * 32

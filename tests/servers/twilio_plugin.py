@@ -39,7 +39,7 @@ def twilio(twilio_fake: TwilioFake, monkeypatch: pytest.MonkeyPatch) -> TwilioFa
     """The fake with the business number, the config pointing at it, and no pacing."""
     monkeypatch.setenv("HOURS_TEST_TWILIO_SID", ACCOUNT_SID)
     monkeypatch.setenv("HOURS_TEST_TWILIO_TOKEN", AUTH_TOKEN)
-    monkeypatch.setattr("hours.channels.twilio.SEND_INTERVAL", 0.0)
+    monkeypatch.setattr("hours.clients.twilio.SEND_INTERVAL", 0.0)
     twilio_fake.add_number(NUMBER)
     write_config(phone_config(twilio_fake))
     return twilio_fake

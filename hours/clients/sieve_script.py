@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from hours.channels.mail import ROBOT_LOCALPART_PATTERNS, ROBOT_LOCALPARTS
+from hours.clients.mail import ROBOT_LOCALPART_PATTERNS, ROBOT_LOCALPARTS
 
 Window = tuple[dt.datetime, dt.datetime]
 # Where a rendered text takes the incoming message's subject, with the `variables` extension.

@@ -18,10 +18,10 @@ from typing import cast
 from hours import autoreply as engine
 from hours import secrets
 from hours.autoreply_settings import EmailSettings, Server
-from hours.channels.imap import Cursor, ImapReader, PollResult
-from hours.channels.mail import IncomingMail
-from hours.channels.net import Endpoint, Security, describe
-from hours.channels.smtp import RecipientRefused, SmtpSender, build_reply
+from hours.clients.imap import Cursor, ImapReader, PollResult
+from hours.clients.mail import IncomingMail
+from hours.clients.net import Endpoint, Security, describe
+from hours.clients.smtp import RecipientRefused, SmtpSender, build_reply
 from hours.errors import ConfigError, ProviderError
 
 MAILBOX = "INBOX"

@@ -20,15 +20,15 @@ from typing import Any
 from hours import autoreply as engine
 from hours import secrets
 from hours.autoreply_settings import EmailSettings
-from hours.channels.net import describe
-from hours.channels.sieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList
-from hours.channels.sieve_script import (
+from hours.channels.email_imap import endpoint
+from hours.clients.managesieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList
+from hours.clients.net import describe
+from hours.clients.sieve_script import (
     SUBJECT_VARIABLE,
     EmergencyRule,
     Segment,
     render_schedule_script,
 )
-from hours.email_imap import endpoint
 from hours.errors import ProviderError
 from hours.journal import utc_iso
 from hours.schedule import Schedule

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from hours.channels.mail import IncomingMail, parse_header_block
-from hours.channels.net import Endpoint, describe, require_safe, scrub
+from hours.clients.mail import IncomingMail, parse_header_block
+from hours.clients.net import Endpoint, describe, require_safe, scrub
 from hours.errors import ProviderError
 
 _HEADER = b"BODY[HEADER]"

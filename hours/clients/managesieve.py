@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
 
-from hours.channels.net import Endpoint, describe, require_safe, scrub
+from hours.clients.net import Endpoint, describe, require_safe, scrub
 from hours.errors import ProviderError
 
 # What `hours` writes into its script; a server lacking any of these cannot run it.

@@ -59,7 +59,7 @@ def render_preview(
     phone = settings.phone
     if phone is None:
         raise ConfigError("no [autoreply.phone] in the config; see config.example.toml")
-    from hours.channels import twilio
+    from hours.clients import twilio
 
     if channel == "whatsapp":
         text = engine.render(phone.whatsapp_message, values)
@@ -102,7 +102,7 @@ def render_preview(
 
 def sms_length(text: str) -> list[str]:
     """Say how a text goes out as SMS: its encoding, length and segments, warning above 2."""
-    from hours.sms import measure
+    from hours.clients.sms import measure
 
     m = measure(text)
     why = ""

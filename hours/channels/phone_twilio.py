@@ -20,7 +20,7 @@ from hours import autoreply as engine
 from hours import secrets
 from hours.autoreply import ChannelResult, Check, Incoming, SyncRun
 from hours.autoreply_settings import Autoreply, Emergency, PhoneSettings
-from hours.channels.twilio import (
+from hours.clients.twilio import (
     WEBHOOK_FIELDS,
     PhoneNumber,
     TwilioApi,

@@ -33,7 +33,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from hours.channels.net import is_loopback
+from hours.clients.net import is_loopback
 from hours.errors import MaybeSent, ProviderError
 
 DEFAULT_API_BASE = "https://api.twilio.com"

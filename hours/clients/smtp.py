@@ -12,8 +12,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Protocol
 
-from hours.channels.mail import IncomingMail
-from hours.channels.net import Endpoint, describe, require_safe, scrub
+from hours.clients.mail import IncomingMail
+from hours.clients.net import Endpoint, describe, require_safe, scrub
 from hours.errors import ProviderError
 
 # A thread of hundreds of messages must not make a reply's header unbounded; RFC 5322 allows
