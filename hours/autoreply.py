@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hours import humanize
-from hours.autoreply_settings import Autoreply, Emergency, Policy
+from hours.config.autoreply import Autoreply, Emergency, Policy
 from hours.errors import HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
 from hours.schedule import Schedule

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hours import cron as cronmod
-from hours import secrets
 from hours.autoreply import Check, SyncRun
-from hours.autoreply_settings import Autoreply, Secret
+from hours.config import secrets
+from hours.config.autoreply import Autoreply, Secret
 from hours.errors import ConfigError, Exit, HoursError
 from hours.files import state_dir
 from hours.journal import Journal

@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.text import Text
 
 from hours import report as reportmod
-from hours import report_text
 from hours.cli import cli
 from hours.clikit import build_schedule
 from hours.config import parse
 from hours.journal import Journal
+from hours.report import text as report_text
 from tests.helpers import config_file, run, write_config
 
 CONFIG = """\

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from hours.autoreply import Channel, Forward
-from hours.autoreply_settings import Autoreply
+from hours.config.autoreply import Autoreply
 from hours.errors import ConfigError, UsageError
 
 # (channel, mode) -> "module:class"; each class takes (settings, config_dir).

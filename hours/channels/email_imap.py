@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import cast
 
 from hours import autoreply as engine
-from hours import secrets
-from hours.autoreply_settings import EmailSettings, Server
 from hours.clients.imap import Cursor, ImapReader, PollResult
 from hours.clients.mail import IncomingMail
 from hours.clients.net import Endpoint, Security, describe
 from hours.clients.smtp import RecipientRefused, SmtpSender, build_reply
+from hours.config import secrets
+from hours.config.autoreply import EmailSettings, Server
 from hours.errors import ConfigError, ProviderError
 
 MAILBOX = "INBOX"

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from hours import autoreply as engine
-from hours import secrets
-from hours.autoreply_settings import EmailSettings
 from hours.channels.email_imap import endpoint
 from hours.clients.managesieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList
 from hours.clients.net import describe
@@ -29,6 +27,8 @@ from hours.clients.sieve_script import (
     Segment,
     render_schedule_script,
 )
+from hours.config import secrets
+from hours.config.autoreply import EmailSettings
 from hours.errors import ProviderError
 from hours.journal import utc_iso
 from hours.schedule import Schedule

@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hours import autoreply as engine
-from hours import secrets
 from hours.autoreply import ChannelResult, Check, Incoming, SyncRun
-from hours.autoreply_settings import Autoreply, Emergency, PhoneSettings
 from hours.clients.twilio import (
     WEBHOOK_FIELDS,
     PhoneNumber,
@@ -32,6 +30,8 @@ from hours.clients.twilio import (
     same,
     voice_twiml,
 )
+from hours.config import secrets
+from hours.config.autoreply import Autoreply, Emergency, PhoneSettings
 from hours.errors import ConfigError, HoursError, ProviderError
 from hours.journal import utc_iso
 

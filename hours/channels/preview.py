@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from hours import autoreply as engine
-from hours.autoreply_settings import Autoreply
+from hours.config.autoreply import Autoreply
 from hours.errors import ConfigError
 from hours.schedule import Schedule
 

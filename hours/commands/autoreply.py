@@ -10,9 +10,9 @@ import click
 
 from hours import autoreply as engine
 from hours import humanize
-from hours.autoreply_settings import Autoreply
 from hours.channels import build, forwarder
 from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
+from hours.config.autoreply import Autoreply
 from hours.errors import ConfigError
 from hours.files import state_dir
 from hours.journal import REPLY_CHANNELS, Journal, sync_lock

@@ -13,10 +13,10 @@ import click
 
 from hours import config as configmod
 from hours.clikit import CONTEXT, App, DateParam, pass_app, usage
+from hours.config.toml_layout import append_tables, ensure_table
 from hours.describe import closure_text, week_lines
 from hours.parsing import parse_amount, parse_days, parse_range
 from hours.schedule import Range, overlapping
-from hours.toml_layout import append_tables, ensure_table
 
 
 def _loose_ranges(texts: tuple[str, ...] | list[str]) -> list[Range]:

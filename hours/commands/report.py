@@ -156,21 +156,23 @@ def report(
     )
     data: str | bytes
     if kind == "text":
-        from hours import report_text
+        from hours.report import text as report_text
 
         data = report_text.render(rep, color=output is None and app.color is not False)
     elif kind == "markdown":
-        data = reportmod.to_markdown(rep)
+        from hours.report import markdown
+
+        data = markdown.render(rep)
     elif kind == "json":
         import json
 
         data = json.dumps(reportmod.to_json(rep), indent=2, ensure_ascii=False) + "\n"
     elif kind == "html":
-        from hours import report_html
+        from hours.report import html as report_html
 
         data = report_html.render(rep)
     elif kind == "svg":
-        from hours import report_svg
+        from hours.report import svg as report_svg
 
         data = report_svg.render(rep)
     else:

@@ -1,8 +1,9 @@
-"""The weekly availability report: a WeekReport value built from the schedule, and its renderers.
+"""The weekly availability report: the WeekReport value, its builder, and what renderers share.
 
-The value holds instants; the renderers say them. JSON and Markdown are here; the terminal's
-rich text, the HTML page and the SVG image have a module each (report_text, report_html,
-report_svg), and the week's events come from `hours.calendar`.
+The value holds instants; the renderers say them. The JSON document and the sentences every
+format shares are here; each format has a module: `text` (the terminal, with rich), `markdown`,
+`html`, `svg`; the week's events come from `hours.calendar`. This module imports only the
+schedule and `hours.money`; only the renderers may import rich (never click).
 
 A report is shown in one zone (the config's, or a client's with --tz): its seven days are the
 ISO week's dates in that zone, and an interval that crosses midnight there is split between
@@ -406,29 +407,3 @@ def autoreply_sentence(r: WeekReport) -> str:
 def heading(r: WeekReport) -> str:
     """Say what the report is: "Sam's Nails — week 48, 23-29 November 2026"."""
     return f"{r.title or 'Opening hours'} — week {r.week}, {r.dates_text()}"
-
-
-def to_markdown(r: WeekReport) -> str:
-    """Render the report as Markdown, to paste into a message."""
-    from hours import report_text
-
-    lines = [
-        f"## {heading(r)}",
-        "",
-        f"Times in {r.timezone}.",
-        "",
-        "| Day | Hours | Open | Notes |",
-        "| --- | --- | ---: | --- |",
-    ]
-    for d in r.days:
-        notes = "; ".join(day_notes(d))
-        open_hours = f"{hours_text(d.hours)} h" if d.open else DASH
-        lines.append(
-            f"| {day_label(d.date)} | {day_hours(d)} | {open_hours} | {notes} |".replace("  ", " ")
-        )
-    lines += ["", f"**{totals_sentence(r)}**", ""]
-    wage = wage_sentence(r)
-    if wage:
-        lines += [wage, ""]
-    lines += [autoreply_sentence(r), "", "```", *report_text.grid_lines(r, color=False), "```", ""]
-    return "\n".join(lines)

@@ -8,7 +8,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from hours.autoreply_settings import Secret
+from hours.config.autoreply import Secret
 from hours.errors import ConfigError
 
 SECRETS_FILE = "secrets.toml"

@@ -1,5 +1,10 @@
 """Load the config file into validated, frozen values, and edit it with the user's layout kept.
 
+The folder holds the loader and validator (here), the schema every key is listed in
+(`schema`), the `[autoreply]` tables (`autoreply`), secrets (`secrets`) and the layout of
+tables the commands add (`toml_layout`). It imports the schedule, parsing, files and errors,
+and the wire clients' address checks; never click, rich, the engine or a channel.
+
 Every error names the file and the `[section] key`, says what was wrong and what is allowed.
 Unknown keys are warnings, so a config written for a newer version still loads.
 """
@@ -23,7 +28,7 @@ from hours.schedule import DAYS, Closure, Opening, Range, Spec, overlapping
 if TYPE_CHECKING:  # each loads only when used: an edit, or a config with [autoreply]
     import tomlkit
 
-    from hours.autoreply_settings import Autoreply
+    from hours.config.autoreply import Autoreply
 
 DEFAULT_WEEK = dict.fromkeys(DAYS[:5], "09:00-17:00")
 
@@ -260,7 +265,9 @@ class _Validator:
     def autoreply(self, raw: dict[str, Any]) -> Autoreply | None:
         if not raw:
             return None
-        from hours import autoreply_settings  # `hours status` without auto-replies skips it
+        from hours.config import (
+            autoreply as autoreply_settings,  # `hours status` without auto-replies skips it
+        )
 
         return autoreply_settings.parse(raw, self.fail)
 
