@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hours import humanize
+from hours.clients.mail import IncomingMail, never_answer
 from hours.config.autoreply import Autoreply, Emergency, Policy
 from hours.errors import HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
@@ -41,10 +42,6 @@ OPT_KEYWORDS = frozenset(
         "INFO",
     ]
 )
-_ROBOT_LOCALPART = re.compile(
-    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|noreply-.*|.*-noreply|"
-    r"bounces?|bounce-.*|listserv|majordomo|owner-.*|.*-request|.*-owner)$"
-)
 # Phone channels share one per-sender limit: a client who calls and then texts hears back once.
 RATE_GROUPS = {"email": ("email",), "sms": ("sms", "whatsapp", "voice")}
 RATE_GROUPS |= {"whatsapp": RATE_GROUPS["sms"], "voice": RATE_GROUPS["sms"]}
@@ -59,8 +56,8 @@ class Incoming:
     sender: str  # an address (lower-case) or an E.164 number
     arrived: dt.datetime
     text: str = ""  # what the keyword is looked for in (SMS body; email subject)
-    headers: Mapping[str, str] | None = None  # email only, lower-cased names
-    recipients: tuple[str, ...] = ()  # email only: To and Cc addresses
+    mail: IncomingMail | None = None  # email only: what its headers say, parsed once
+    recipients: tuple[str, ...] = ()  # email only: To, Cc, Bcc and Resent-* addresses
     sender_name: str = ""
     subject: str = ""
 
@@ -180,22 +177,11 @@ def normalize_sender(sender: str) -> str:
 
 
 def email_exclusion(msg: Incoming, own: Iterable[str]) -> str | None:
-    """Return why RFC 3834 says not to answer this email, or None."""
-    h = msg.headers or {}
-    auto = h.get("auto-submitted", "").strip().lower()
-    if auto and auto.split(";")[0].strip() != "no":
-        return "auto_submitted"
-    if h.get("precedence", "").strip().lower() in ("bulk", "list", "junk"):
-        return "bulk"
-    if any(name.startswith("list-") for name in h):
-        return "mailing_list"
-    if "return-path" in h and h["return-path"].strip() in ("<>", ""):
-        return "no_return_path"
-    local = msg.sender.partition("@")[0].lower()
-    # The reply goes to the return path: a robot there is as much a robot as in From.
-    path = h.get("return-path", "").strip().strip("<>").partition("@")[0].lower()
-    if not msg.sender or _ROBOT_LOCALPART.match(local) or _ROBOT_LOCALPART.match(path):
-        return "robot_sender"
+    """Return why an email must not be answered (RFC 3834, robots, not to you), or None."""
+    assert msg.mail is not None, "an email is decided on its parsed headers"
+    reason = never_answer(msg.mail)
+    if reason is not None:
+        return reason
     if not any(_matches(r, own) for r in msg.recipients):
         return "not_addressed_to_me"
     return None

@@ -12,6 +12,7 @@ import pytest
 
 from hours import autoreply, config
 from hours.autoreply import ChannelResult, Incoming, OptedOut, SyncRun
+from hours.clients.mail import IncomingMail, parse_header_block
 from hours.clikit import build_schedule
 from hours.errors import ConfigError, LockedError, ProviderError
 from hours.journal import Journal, count_replies, sync_lock
@@ -112,7 +113,21 @@ def sync_items(
     return result
 
 
+def parsed(
+    sender: str,
+    arrived: dt.datetime,
+    headers: dict[str, str],
+    recipients: tuple[str, ...],
+    subject: str = "Booking",
+) -> IncomingMail:
+    """Return a mail's header block as the IMAP channel reads it, parsed the one way."""
+    lines = [f"From: {sender}", f"To: {', '.join(recipients)}", f"Subject: {subject}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return parse_header_block(1, arrived, ("\r\n".join(lines) + "\r\n\r\n").encode())
+
+
 def mail(item: str, sender: str, arrived: dt.datetime, **headers: str) -> Incoming:
+    recipients = ("sam@example.com",)
     return Incoming(
         "email",
         item,
@@ -120,8 +135,10 @@ def mail(item: str, sender: str, arrived: dt.datetime, **headers: str) -> Incomi
         arrived,
         text="hello",
         subject="Booking",
-        headers={k.replace("_", "-"): v for k, v in headers.items()},
-        recipients=("sam@example.com",),
+        mail=parsed(
+            sender, arrived, {k.replace("_", "-"): v for k, v in headers.items()}, recipients
+        ),
+        recipients=recipients,
     )
 
 
@@ -196,13 +213,14 @@ def test_email_never_answered(
     recipients: tuple[str, ...] | None,
     reason: str,
 ) -> None:
+    to = recipients or ("Sam@Example.com",)
     msg = Incoming(
         "email",
         "1",
         sender.lower() if "@" in sender else sender,
         at(23, 19, 0),
-        headers=headers,
-        recipients=recipients or ("Sam@Example.com",),
+        mail=parsed(sender, at(23, 19, 0), headers, to),
+        recipients=to,
     )
     out = Outbox()
     r = sync_items(cfg, journal, at(23, 19, 5), [msg], out)
@@ -295,7 +313,7 @@ def test_an_emergency_whose_reply_failed_is_forwarded_once(
             "a@x.org",
             at(23, 19, 0),
             subject="URGENT: leak",
-            headers={},
+            mail=parsed("a@x.org", at(23, 19, 0), {}, ("sam@example.com",), "URGENT: leak"),
             recipients=("sam@example.com",),
         )
     ]

@@ -37,18 +37,14 @@ def endpoint(server: Server) -> Endpoint:
 
 def incoming(mail: IncomingMail, uidvalidity: int) -> engine.Incoming:
     """Turn a polled message into what the engine decides on."""
-    headers: dict[str, str] = {}
-    for name, value in mail.headers.items():
-        # The first of a repeated header is the newest (Return-Path, Received, ...).
-        headers.setdefault(name.lower(), str(value))
     return engine.Incoming(
         channel="email",
         item=f"{uidvalidity}:{mail.uid}",
         sender=mail.sender.lower(),
         arrived=mail.arrived,
         text=mail.subject,
-        headers=headers,
-        recipients=tuple(a.lower() for a in (*mail.to, *mail.cc)),
+        mail=mail,
+        recipients=tuple(a.lower() for a in mail.recipients),
         sender_name=mail.sender_name,
         subject=mail.subject,
     )

@@ -1,4 +1,10 @@
-"""An incoming email as the auto-reply engine sees it: arrival time and the headers that matter."""
+"""An incoming email as the auto-reply engine sees it, and the one rule set for never answering.
+
+`parse_header_block` is the one place an incoming mail's headers are read. `never_answer` says
+which mail an automatic reply must leave alone (RFC 3834: automatic mail, lists, bulk, the null
+return path, robots); IMAP mode asks it of every message, and the Sieve script is written from
+the same tables (`hours.clients.sieve_script`), so both email modes answer the same mail.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +15,56 @@ import email.policy
 import email.utils
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import Message
 
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 
-# Senders that are robots, not people (RFC 3834 section 2), matched on the address's local
-# part without case. Shared by the IMAP engine and the Sieve script so both modes agree.
+# Senders that are robots, not people (RFC 3834 section 2): glob patterns on an address's local
+# part, matched without case. A subaddress is the same robot: `noreply+x` matches "noreply".
 ROBOT_LOCALPARTS: tuple[str, ...] = (
     "mailer-daemon",
     "postmaster",
     "noreply",
     "no-reply",
     "no_reply",
+    "noreply-*",
+    "*-noreply",
     "donotreply",
     "do-not-reply",
     "do_not_reply",
+    "donot-reply",
+    "do-notreply",
+    "bounce",
+    "bounces",
+    "bounce-*",
     "listserv",
     "majordomo",
+    "owner-*",
+    "*-request",
+    "*-owner",
 )
-# Glob patterns (Sieve :matches, fnmatch) for list owners and request addresses.
-ROBOT_LOCALPART_PATTERNS: tuple[str, ...] = ("owner-*", "*-request", "*-owner")
+# Precedence values of mail sent in bulk (RFC 3834 section 3.1.8 and common practice).
+BULK_PRECEDENCE: tuple[str, ...] = ("bulk", "list", "junk")
+# The headers of a mailing list (RFC 2369, 2919, 8058). Only these count: Sieve cannot match
+# header names by pattern, and IMAP mode must not see a list where Sieve mode does not.
+LIST_HEADERS: tuple[str, ...] = (
+    "List-Id",
+    "List-Help",
+    "List-Subscribe",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "List-Post",
+    "List-Owner",
+    "List-Archive",
+)
+# Where the user's own address must appear for a mail to be answered (RFC 3834 section 3.1.1).
+RECIPIENT_HEADERS: tuple[str, ...] = ("To", "Cc", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc")
+
+
+def robot_patterns() -> list[str]:
+    """Return the local-part globs of robot senders, each also with a `+subaddress`."""
+    return [q for p in ROBOT_LOCALPARTS for q in (p, f"{p}+*")]
 
 
 @dataclass(frozen=True)
@@ -50,12 +85,12 @@ class IncomingMail:
     references: tuple[str, ...]
     to: tuple[str, ...]
     cc: tuple[str, ...]
+    recipients: tuple[str, ...]  # every address of RECIPIENT_HEADERS: To, Cc, Bcc, Resent-*
     reply_to: tuple[str, ...]
     return_path: str | None
     auto_submitted: str | None
     precedence: str | None
-    list_headers: tuple[str, ...]  # names of any List-* headers, e.g. ("List-Id",)
-    headers: Message = field(compare=False, repr=False)
+    list_headers: tuple[str, ...]  # which LIST_HEADERS it has, e.g. ("List-Id",)
 
     @property
     def has_list_headers(self) -> bool:
@@ -78,11 +113,28 @@ class IncomingMail:
 def is_robot_sender(address: str) -> bool:
     """Tell whether an address belongs to a daemon, a list or a no-reply robot."""
     local = address.rpartition("@")[0].lower() if "@" in address else address.lower()
-    # A subaddress (noreply+bounces@) is still the same robot.
-    base = local.split("+", 1)[0]
-    if base in ROBOT_LOCALPARTS:
-        return True
-    return any(fnmatch.fnmatchcase(local, pattern) for pattern in ROBOT_LOCALPART_PATTERNS)
+    return any(fnmatch.fnmatchcase(local, pattern) for pattern in robot_patterns())
+
+
+def never_answer(mail: IncomingMail) -> str | None:
+    """Return why no automatic reply may answer `mail`, or None when one may.
+
+    The reasons, as `sync` counts them: auto_submitted (an Auto-Submitted header other than
+    "no"), bulk (Precedence bulk, list or junk), mailing_list (a List-* header), no_return_path
+    (the null return path `<>`), robot_sender (no From, or a robot in From or Return-Path).
+    """
+    if mail.auto_submitted is not None and mail.auto_submitted != "no":
+        return "auto_submitted"
+    if mail.precedence in BULK_PRECEDENCE:
+        return "bulk"
+    if mail.list_headers:
+        return "mailing_list"
+    if mail.return_path == "":
+        return "no_return_path"
+    # The reply goes to the return path: a robot there is as much a robot as in From.
+    if not mail.sender or any(is_robot_sender(a) for a in (mail.sender, mail.return_path or "")):
+        return "robot_sender"
+    return None
 
 
 def parse_header_block(uid: int, arrived: dt.datetime, raw: bytes) -> IncomingMail:
@@ -102,14 +154,14 @@ def parse_header_block(uid: int, arrived: dt.datetime, raw: bytes) -> IncomingMa
         references=tuple(_MSG_ID.findall(_raw(headers.get("References")))),
         to=tuple(addr for _, addr in _addresses(headers, "To")),
         cc=tuple(addr for _, addr in _addresses(headers, "Cc")),
+        recipients=tuple(
+            addr for name in RECIPIENT_HEADERS for _, addr in _addresses(headers, name)
+        ),
         reply_to=tuple(addr for _, addr in _addresses(headers, "Reply-To")),
         return_path=_return_path(headers.get("Return-Path")),
         auto_submitted=_token(headers.get("Auto-Submitted")),
         precedence=_token(headers.get("Precedence")),
-        list_headers=tuple(
-            dict.fromkeys(name for name in headers if name.lower().startswith("list-"))
-        ),
-        headers=headers,
+        list_headers=tuple(name for name in LIST_HEADERS if name in headers),
     )
 
 

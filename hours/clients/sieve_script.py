@@ -12,9 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from hours.clients.mail import ROBOT_LOCALPART_PATTERNS, ROBOT_LOCALPARTS
+from hours.clients.mail import BULK_PRECEDENCE, LIST_HEADERS, RECIPIENT_HEADERS, robot_patterns
 
-Window = tuple[dt.datetime, dt.datetime]
 # Where a rendered text takes the incoming message's subject, with the `variables` extension.
 SUBJECT_VARIABLE = "${subject}"
 
@@ -37,18 +36,6 @@ class EmergencyRule(NamedTuple):
     redirect: str | None = None
 
 
-# RFC 2369 and 2919 list headers; Sieve cannot match header names by pattern.
-LIST_HEADERS = (
-    "List-Id",
-    "List-Help",
-    "List-Subscribe",
-    "List-Unsubscribe",
-    "List-Unsubscribe-Post",
-    "List-Post",
-    "List-Owner",
-    "List-Archive",
-)
-RECIPIENT_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
 _DAY = 86400
 
 
@@ -215,14 +202,16 @@ def _vacation(
 
 def _exclusions(addresses: Sequence[str], never_reply: Sequence[str]) -> list[str]:
     return [
-        "# Never answer automatic mail, lists, robots, or ourselves (RFC 3834).",
+        "# Never answer automatic mail, lists, robots, or ourselves (RFC 3834): the rules of",
+        "# hours.clients.mail.never_answer, which IMAP mode applies.",
         "if anyof (",
         '    allof (exists "Auto-Submitted", not header :is "Auto-Submitted" "no"),',
-        '    header :is "Precedence" ["bulk", "list", "junk"],',
+        f'    header :is "Precedence" {sieve_list(BULK_PRECEDENCE)},',
         *(f'    exists "{name}",' for name in LIST_HEADERS),
         '    envelope :is "from" "",',
-        f'    envelope :localpart :matches "from" {sieve_list(_robot_patterns())},',
-        f'    address :localpart :matches "from" {sieve_list(_robot_patterns())},',
+        '    not exists "From",',
+        f'    envelope :localpart :matches "from" {sieve_list(robot_patterns())},',
+        f'    address :localpart :matches "from" {sieve_list(robot_patterns())},',
         f'    address :is "from" {sieve_list(addresses)},',
         *([f'    address :matches "from" {sieve_list(never_reply)},'] if never_reply else []),
         f"    not address :is {sieve_list(RECIPIENT_HEADERS)} {sieve_list(addresses)}",
@@ -240,9 +229,3 @@ def _window_test(windows: list[tuple[str, str]]) -> str:
         for start, end in windows
     )
     return f"if not anyof (\r\n{clauses}\r\n) {{\r\n    stop;\r\n}}"
-
-
-def _robot_patterns() -> list[str]:
-    # A subaddress (noreply+x) is still the robot.
-    exact = [p for local in ROBOT_LOCALPARTS for p in (local, f"{local}+*")]
-    return [*exact, *ROBOT_LOCALPART_PATTERNS]
