@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Callable
 from functools import cached_property
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -171,6 +170,38 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not a date; use YYYY-MM-DD like 2026-12-24", param, ctx)
 
 
+class EarningsParam(click.ParamType):  # type: ignore[type-arg]
+    """Earnings like 1200/week, 5200/month or 62400/year (a bare number is per week)."""
+
+    name = "AMOUNT[/PERIOD]"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[float, str]:
+        if isinstance(value, tuple):
+            return value
+        from hours.parsing import parse_amount
+
+        try:
+            return parse_amount(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+class CurrencyParam(click.ParamType):  # type: ignore[type-arg]
+    """An ISO 4217 currency code that Babel knows, like USD, EUR or GBP (any case)."""
+
+    name = "CODE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from hours.money import currency_code
+
+        try:
+            return currency_code(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
 def at_option(f: F) -> F:
     """Add `--at WHEN`."""
     return click.option(
@@ -200,8 +231,3 @@ def iso(value: dt.datetime | None) -> str | None:
 def usage(message: str) -> UsageError:
     """Return a usage error (exit 2) for a bad argument."""
     return UsageError(message)
-
-
-def config_file_exists(path: Path) -> bool:
-    """Tell whether there is something at the config path (a file, or a dangling link)."""
-    return path.exists() or path.is_symlink()
