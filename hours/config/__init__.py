@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hours.config import schema
 from hours.errors import ConfigError
 from hours.files import write_atomic
 from hours.parsing import PERIODS, parse_range
@@ -31,71 +32,6 @@ if TYPE_CHECKING:  # each loads only when used: an edit, or a config with [autor
     from hours.config.autoreply import Autoreply
 
 DEFAULT_WEEK = dict.fromkeys(DAYS[:5], "09:00-17:00")
-
-# The schema: every known key of every table. A value of None is a leaf; a dict a sub-table;
-# a list of one dict an array of tables.
-_CHANNEL_COMMON = {"message": None, "min_interval": None, "max_age": None, "vip": None}
-_SERVER = {"host": None, "port": None, "security": None}
-SCHEMA: dict[str, Any] = {
-    "name": None,
-    "timezone": None,
-    "week": dict.fromkeys(DAYS),
-    "holidays": {"country": None, "subdivision": None, "keep_open": None},
-    "closed": [
-        {
-            "from": None,
-            "to": None,
-            "date": None,
-            "hours": None,
-            "rrule": None,
-            "start": None,
-            "reason": None,
-        }
-    ],
-    "open": [{"date": None, "hours": None, "reason": None}],
-    "earnings": {
-        "weekly": None,
-        "monthly": None,
-        "yearly": None,
-        "currency": None,
-        "compare": [{"label": None, "hourly": None}],
-    },
-    "autoreply": _CHANNEL_COMMON
-    | {
-        "emergency": {"keyword": None, "forward_to": None, "message": None},
-        "email": _CHANNEL_COMMON
-        | {
-            "mode": None,
-            "address": None,
-            "aliases": None,
-            "username": None,
-            "password_env": None,
-            "password_command": None,
-            "subject": None,
-            "imap": _SERVER,
-            "smtp": _SERVER,
-            "sieve": _SERVER,
-        },
-        "phone": _CHANNEL_COMMON
-        | {
-            "provider": None,
-            "number": None,
-            "whatsapp": None,
-            "account_sid_env": None,
-            "account_sid_command": None,
-            "auth_token_env": None,
-            "auth_token_command": None,
-            "mode": None,
-            "sms_message": None,
-            "voice_message": None,
-            "whatsapp_message": None,
-            "missed_call_text": None,
-            "api_base": None,
-            "sms_twiml_url": None,
-            "voice_twiml_url": None,
-        },
-    },
-}
 
 
 class Holidays(NamedTuple):
@@ -232,9 +168,21 @@ class _Validator:
     def fail(self, where: str, message: str) -> ConfigError:
         return ConfigError(f"{self.path}: {where}: {message}")
 
+    def get(
+        self, table: Mapping[str, Any], path: str, default: Any = None, *, where: str | None = None
+    ) -> Any:
+        """Return the schema's key `path` in `table`, its kind checked, or `default`."""
+        section, _, key = path.replace("[]", "").rpartition(".")
+        if where is None:
+            where = f"[{section}] {key}" if section else key
+            if schema.KEYS[path].kind is schema.TABLE:
+                where = f"[{path}]"
+        value = schema.get(table, path, lambda message: self.fail(where, message))
+        return default if value is None else value
+
     def config(self, raw: dict[str, Any]) -> Config:
-        self.unknown(raw, SCHEMA, "")
-        tz = raw.get("timezone")
+        self.unknown(raw)
+        tz = self.get(raw, "timezone")
         if tz is None:
             raise self.fail("timezone", 'missing; add a line like timezone = "Europe/London"')
         if not isinstance(tz, str) or not _zone_exists(tz):
@@ -243,7 +191,7 @@ class _Validator:
                 f"{tz!r} is not a known time zone; use an IANA name like Europe/London "
                 "or America/New_York",
             )
-        name = raw.get("name", "")
+        name = self.get(raw, "name", "")
         if not isinstance(name, str):
             raise self.fail("name", "must be text, in quotes")
         spec = Spec(
@@ -256,8 +204,8 @@ class _Validator:
             path=self.path,
             spec=spec,
             name=name,
-            holidays=self.holidays(raw.get("holidays")),
-            earnings=self.earnings(raw.get("earnings")),
+            holidays=self.holidays(self.get(raw, "holidays")),
+            earnings=self.earnings(self.get(raw, "earnings")),
             autoreply=self.autoreply(self.table(raw, "autoreply")),
             warnings=tuple(self.warnings),
         )
@@ -271,24 +219,15 @@ class _Validator:
 
         return autoreply_settings.parse(raw, self.fail)
 
-    def unknown(self, raw: Mapping[str, Any], schema: Mapping[str, Any], where: str) -> None:
-        for key, value in raw.items():
-            here = f"[{where}] {key}" if where else key
-            if key not in schema:
-                if where == "week":
-                    raise self.fail(
-                        "[week]", f"{key!r} is not a day; use mon, tue, wed, thu, fri, sat, sun"
-                    )
-                self.warnings.append(f"{self.path}: {here}: unknown key, ignored")
-                continue
-            sub = schema[key]
-            name = f"{where}.{key}" if where else key
-            if isinstance(sub, dict) and isinstance(value, dict):
-                self.unknown(value, sub, name)
-            elif isinstance(sub, list) and isinstance(value, list):
-                for item in value:
-                    if isinstance(item, dict):
-                        self.unknown(item, sub[0], name)
+    def unknown(self, raw: Mapping[str, Any]) -> None:
+        for path in schema.unknown(raw):
+            table, _, key = path.replace("[]", "").rpartition(".")
+            if table == "week":
+                raise self.fail(
+                    "[week]", f"{key!r} is not a day; use mon, tue, wed, thu, fri, sat, sun"
+                )
+            here = f"[{table}] {key}" if table else key
+            self.warnings.append(f"{self.path}: {here}: unknown key, ignored")
 
     def table(self, raw: Mapping[str, Any], key: str) -> dict[str, Any]:
         value = raw.get(key, {})
@@ -324,7 +263,8 @@ class _Validator:
 
     def week(self, raw: Mapping[str, Any]) -> tuple[tuple[Range, ...], ...]:
         return tuple(
-            self.ranges(f"[week] {day}", raw.get(day, "closed"), allow_closed=True) for day in DAYS
+            self.ranges(f"[week] {day}", self.get(raw, f"week.{day}", "closed"), allow_closed=True)
+            for day in DAYS
         )
 
     def date(self, where: str, value: Any) -> dt.date:
@@ -339,23 +279,29 @@ class _Validator:
                 pass
         raise self.fail(where, f"{value!r} is not a date; use YYYY-MM-DD, like 2026-12-24")
 
-    def reason(self, where: str, entry: Mapping[str, Any], fallback: str) -> str:
-        value = entry.get("reason", fallback)
+    def reason(
+        self, where: str, entry: Mapping[str, Any], fallback: str, path: str = "closed[]"
+    ) -> str:
+        value = self.get(entry, f"{path}.reason", fallback, where=f"{where} reason")
         if not isinstance(value, str):
             raise self.fail(f"{where} reason", "must be text, in quotes")
         return value.strip() or fallback
 
     def closure(self, n: int, entry: Mapping[str, Any]) -> Closure:
         where = f"[[closed]] #{n}"
+
+        def field(key: str) -> Any:
+            return self.get(entry, f"closed[].{key}", where=f"{where} {key}")
+
         ranges = (
-            self.ranges(f"{where} hours", entry["hours"], allow_closed=False)
+            self.ranges(f"{where} hours", field("hours"), allow_closed=False)
             if "hours" in entry
             else ()
         )
         reason = self.reason(where, entry, "closed")
         if "rrule" in entry:
-            rule = entry["rrule"]
-            start = self.date(f"{where} start", entry.get("start", entry.get("from")))
+            rule = field("rrule")
+            start = self.date(f"{where} start", field("start") or field("from"))
             if not isinstance(rule, str):
                 raise self.fail(f"{where} rrule", 'must be text like "FREQ=WEEKLY;BYDAY=FR"')
             check_rrule(rule, start, lambda msg: self.fail(f"{where} rrule", msg))
@@ -363,11 +309,11 @@ class _Validator:
         if "date" in entry and "from" in entry:
             raise self.fail(where, "give either date or from/to, not both")
         if "date" in entry:
-            return Closure(reason, self.date(f"{where} date", entry["date"]), None, ranges)
+            return Closure(reason, self.date(f"{where} date", field("date")), None, ranges)
         if "from" not in entry:
             raise self.fail(where, "needs date = YYYY-MM-DD, from = ... to = ..., or rrule = ...")
-        first = self.date(f"{where} from", entry["from"])
-        last = self.date(f"{where} to", entry.get("to", entry["from"]))
+        first = self.date(f"{where} from", field("from"))
+        last = self.date(f"{where} to", field("to") or field("from"))
         if last < first:
             raise self.fail(f"{where} to", f"{last} is before from ({first}); swap them")
         return Closure(reason, first, last, ranges)
@@ -378,9 +324,10 @@ class _Validator:
             where = f"[[open]] #{n}"
             if "date" not in entry or "hours" not in entry:
                 raise self.fail(where, 'needs date = YYYY-MM-DD and hours = "HH:MM-HH:MM"')
-            day = self.date(f"{where} date", entry["date"])
-            ranges = self.ranges(f"{where} hours", entry["hours"], allow_closed=False)
-            reason = entry.get("reason")
+            day = self.date(f"{where} date", self.get(entry, "open[].date", where=f"{where} date"))
+            hours = self.get(entry, "open[].hours", where=f"{where} hours")
+            ranges = self.ranges(f"{where} hours", hours, allow_closed=False)
+            reason = self.get(entry, "open[].reason", where=f"{where} reason")
             if reason is not None and not isinstance(reason, str):
                 raise self.fail(f"{where} reason", "must be text, in quotes")
             if day in by_date:  # several entries for one date add up
@@ -397,15 +344,15 @@ class _Validator:
             return None
         if not isinstance(raw, dict):
             raise self.fail("[holidays]", "must be a table")
-        country = raw.get("country")
+        country = self.get(raw, "holidays.country")
         if country is None:
             return None
         if not isinstance(country, str) or not country.strip():
             raise self.fail("[holidays] country", 'must be a country code like "GB" or "US"')
-        sub = raw.get("subdivision")
+        sub = self.get(raw, "holidays.subdivision")
         if sub is not None and not isinstance(sub, str):
             raise self.fail("[holidays] subdivision", 'must be a code like "ENG" or "ON"')
-        keep = raw.get("keep_open", [])
+        keep = self.get(raw, "holidays.keep_open", [])
         if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
             raise self.fail(
                 "[holidays] keep_open", 'must be a list of holiday names like ["Civic Holiday"]'
@@ -417,22 +364,26 @@ class _Validator:
             return None
         if not isinstance(raw, dict):
             raise self.fail("[earnings]", "must be a table")
-        given = [(k, raw[k]) for k in ("weekly", "monthly", "yearly") if k in raw]
+        given = [
+            (k, self.get(raw, f"earnings.{k}")) for k in ("weekly", "monthly", "yearly") if k in raw
+        ]
         if len(given) > 1:
             raise self.fail("[earnings]", "give one of weekly, monthly or yearly, not several")
-        currency = raw.get("currency", "USD")
+        currency = self.get(raw, "earnings.currency", "USD")
         if not isinstance(currency, str) or len(currency.strip()) != 3:
             raise self.fail(
                 "[earnings] currency", 'must be a three-letter code like "USD" or "EUR"'
             )
         compare = []
         for n, c in enumerate(self.array(raw, "compare"), 1):
-            label, hourly = c.get("label"), c.get("hourly")
+            where = f"[[earnings.compare]] #{n}"
+            label = self.get(c, "earnings.compare[].label", where=f"{where} label")
+            hourly = self.get(c, "earnings.compare[].hourly", where=f"{where} hourly")
             if not isinstance(label, str) or not label.strip():
                 raise self.fail(f"[[earnings.compare]] #{n} label", "must be text, in quotes")
             if not _positive(hourly):
                 raise self.fail(f"[[earnings.compare]] #{n} hourly", "must be a positive number")
-            compare.append(CompareRate(label.strip(), float(hourly)))  # type: ignore[arg-type]
+            compare.append(CompareRate(label.strip(), float(hourly)))
         if not given:
             return None
         key, amount = given[0]

@@ -11,6 +11,7 @@ import string
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from hours.config import schema
 from hours.parsing import parse_duration
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
@@ -157,7 +158,7 @@ def parse(raw: Mapping[str, Any], fail: Fail) -> Autoreply | None:
     if not raw:
         return None
     p = _Parser(fail)
-    emergency = p.emergency(raw.get("emergency"))
+    emergency = p.emergency(p.get(raw, "autoreply.emergency"))
     email = p.email(raw, emergency) if "email" in raw else None
     phone = p.phone(raw, emergency) if "phone" in raw else None
     return Autoreply(emergency, email, phone)
@@ -166,6 +167,13 @@ def parse(raw: Mapping[str, Any], fail: Fail) -> Autoreply | None:
 class _Parser:
     def __init__(self, fail: Fail) -> None:
         self.fail = fail
+
+    def get(self, table: Mapping[str, Any], path: str, default: Any = None) -> Any:
+        """Return the schema's key `path` in `table`, its kind checked, or `default`."""
+        section, _, key = path.rpartition(".")
+        where = f"[{path}]" if schema.KEYS[path].kind is schema.TABLE else f"[{section}] {key}"
+        value = schema.get(table, path, lambda message: self.fail(where, message))
+        return default if value is None else value
 
     def text(self, where: str, value: Any, *, required: bool = False) -> str | None:
         if value is None:
@@ -218,9 +226,9 @@ class _Parser:
     ) -> Policy:
         def pick(key: str) -> tuple[str, Any]:
             return (
-                (f"[{where}] {key}", own[key])
+                (f"[{where}] {key}", self.get(own, f"{where}.{key}"))
                 if key in own
-                else (f"[autoreply] {key}", shared.get(key))
+                else (f"[autoreply] {key}", self.get(shared, f"autoreply.{key}"))
             )
 
         vip_where, vip = pick("vip")
@@ -238,17 +246,22 @@ class _Parser:
 
     def emergency(self, raw: Any) -> Emergency | None:
         table = self.table("[autoreply.emergency]", raw)
-        keyword = self.text("[autoreply.emergency] keyword", table.get("keyword"))
+        keyword = self.text(
+            "[autoreply.emergency] keyword", self.get(table, "autoreply.emergency.keyword")
+        )
         if keyword is None:
             return None
         if not keyword.replace("-", "").replace("_", "").isalnum():
             raise self.fail("[autoreply.emergency] keyword", "must be one word, like URGENT")
         return Emergency(
             keyword=keyword,
-            forward_to=self.text("[autoreply.emergency] forward_to", table.get("forward_to")),
+            forward_to=self.text(
+                "[autoreply.emergency] forward_to",
+                self.get(table, "autoreply.emergency.forward_to"),
+            ),
             message=self.template(
                 "[autoreply.emergency] message",
-                table.get("message"),
+                self.get(table, "autoreply.emergency.message"),
                 DEFAULT_EMERGENCY_MESSAGE,
                 COMMON_FIELDS,
             ),
@@ -258,11 +271,15 @@ class _Parser:
         if raw is None:
             return None
         table = self.table(where, raw)
-        host = self.text(f"{where} host", table.get("host"), required=True)
-        security = table.get("security", "ssl" if kind != "sieve" else "starttls")
+        host = self.text(
+            f"{where} host", self.get(table, f"autoreply.email.{kind}.host"), required=True
+        )
+        security = self.get(
+            table, f"autoreply.email.{kind}.security", "ssl" if kind != "sieve" else "starttls"
+        )
         if security not in SECURITY:
             raise self.fail(f"{where} security", f"{security!r}: use ssl, starttls or none")
-        port = table.get("port", DEFAULT_PORTS[kind][security])
+        port = self.get(table, f"autoreply.email.{kind}.port", DEFAULT_PORTS[kind][security])
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise self.fail(f"{where} port", f"{port!r}: use a port number from 1 to 65535")
         assert host is not None
@@ -271,23 +288,26 @@ class _Parser:
     def secret(
         self, where: str, table: Mapping[str, Any], key: str, file_key: tuple[str, str]
     ) -> Secret:
-        env = self.text(f"{where} {key}_env", table.get(f"{key}_env"))
-        command = self.text(f"{where} {key}_command", table.get(f"{key}_command"))
+        section = where.strip("[]")
+        env = self.text(f"{where} {key}_env", self.get(table, f"{section}.{key}_env"))
+        command = self.text(f"{where} {key}_command", self.get(table, f"{section}.{key}_command"))
         if env and command:
             raise self.fail(f"{where} {key}_env", f"give {key}_env or {key}_command, not both")
         return Secret(f"{where} {key}", env, command, file_key)
 
     def email(self, shared: Mapping[str, Any], emergency: Emergency | None) -> EmailSettings:
         where = "[autoreply.email]"
-        t = self.table(where, shared["email"])
-        mode = t.get("mode", "imap")
+        t = self.table(where, self.get(shared, "autoreply.email"))
+        mode = self.get(t, "autoreply.email.mode", "imap")
         if mode not in ("imap", "sieve"):
             raise self.fail(f"{where} mode", f"{mode!r}: use imap or sieve")
-        address = self.text(f"{where} address", t.get("address"), required=True)
+        address = self.text(
+            f"{where} address", self.get(t, "autoreply.email.address"), required=True
+        )
         assert address is not None
         if "@" not in address:
             raise self.fail(f"{where} address", f"{address!r} is not an email address")
-        aliases = t.get("aliases", [])
+        aliases = self.get(t, "autoreply.email.aliases", [])
         if not isinstance(aliases, list) or not all(
             isinstance(a, str) and "@" in a for a in aliases
         ):
@@ -295,7 +315,8 @@ class _Parser:
                 f"{where} aliases", 'must be a list of addresses like ["me@example.com"]'
             )
         imap, smtp, sieve = (
-            self.server(f"{where} {k}", t.get(k), k) for k in ("imap", "smtp", "sieve")
+            self.server(f"{where} {k}", self.get(t, f"autoreply.email.{k}"), k)
+            for k in ("imap", "smtp", "sieve")
         )
         if mode == "imap" and (imap is None or smtp is None):
             raise self.fail(
@@ -308,13 +329,17 @@ class _Parser:
             mode=mode,
             address=address,
             aliases=tuple(aliases),
-            username=self.text(f"{where} username", t.get("username")) or address,
+            username=self.text(f"{where} username", self.get(t, "autoreply.email.username"))
+            or address,
             password=self.secret(where, t, "password", ("email", "password")),
             imap=imap,
             smtp=smtp,
             sieve=sieve,
             subject=self.template(
-                f"{where} subject", t.get("subject"), DEFAULT_SUBJECT, EMAIL_FIELDS
+                f"{where} subject",
+                self.get(t, "autoreply.email.subject"),
+                DEFAULT_SUBJECT,
+                EMAIL_FIELDS,
             ),
             policy=self.policy(
                 "autoreply.email",
@@ -327,21 +352,21 @@ class _Parser:
 
     def phone(self, shared: Mapping[str, Any], emergency: Emergency | None) -> PhoneSettings:
         where = "[autoreply.phone]"
-        t = self.table(where, shared["phone"])
-        provider = t.get("provider", "twilio")
+        t = self.table(where, self.get(shared, "autoreply.phone"))
+        provider = self.get(t, "autoreply.phone.provider", "twilio")
         if provider != "twilio":
             raise self.fail(f"{where} provider", f"{provider!r}: only twilio is supported")
-        number = self.text(f"{where} number", t.get("number"), required=True)
+        number = self.text(f"{where} number", self.get(t, "autoreply.phone.number"), required=True)
         assert number is not None
         if not (number.startswith("+") and number[1:].isdigit()):
             raise self.fail(f"{where} number", f"{number!r}: use E.164, like +15550001111")
-        whatsapp = self.text(f"{where} whatsapp", t.get("whatsapp"))
+        whatsapp = self.text(f"{where} whatsapp", self.get(t, "autoreply.phone.whatsapp"))
         if whatsapp is not None and not whatsapp.startswith("whatsapp:+"):
             raise self.fail(f"{where} whatsapp", f"{whatsapp!r}: use whatsapp:+15550001111")
-        mode = t.get("mode", "poll")
+        mode = self.get(t, "autoreply.phone.mode", "poll")
         if mode not in ("poll", "swap"):
             raise self.fail(f"{where} mode", f"{mode!r}: use poll or swap")
-        missed = t.get("missed_call_text", True)
+        missed = self.get(t, "autoreply.phone.missed_call_text", True)
         if not isinstance(missed, bool):
             raise self.fail(f"{where} missed_call_text", "must be true or false")
         # Imported here: `hours status` loads the config and needs neither.
@@ -349,7 +374,9 @@ class _Parser:
 
         from hours.clients.net import is_loopback
 
-        api_base = self.url(f"{where} api_base", t.get("api_base"), "https://api.twilio.com")
+        api_base = self.url(
+            f"{where} api_base", self.get(t, "autoreply.phone.api_base"), "https://api.twilio.com"
+        )
         assert api_base is not None
         host = urlsplit(api_base).hostname or ""
         if api_base.startswith("http://") and not is_loopback(host):
@@ -362,7 +389,10 @@ class _Parser:
         sms_default = DEFAULT_SMS_MESSAGE.replace("{emergency_line}", line)
         policy = self.policy("autoreply.phone", shared, t, sms_default, COMMON_FIELDS)
         sms = self.template(
-            f"{where} sms_message", t.get("sms_message"), policy.message, COMMON_FIELDS
+            f"{where} sms_message",
+            self.get(t, "autoreply.phone.sms_message"),
+            policy.message,
+            COMMON_FIELDS,
         )
         return PhoneSettings(
             provider=provider,
@@ -373,17 +403,24 @@ class _Parser:
             mode=mode,
             sms_message=sms,
             whatsapp_message=self.template(
-                f"{where} whatsapp_message", t.get("whatsapp_message"), sms, COMMON_FIELDS
+                f"{where} whatsapp_message",
+                self.get(t, "autoreply.phone.whatsapp_message"),
+                sms,
+                COMMON_FIELDS,
             ),
             voice_message=self.template(
                 f"{where} voice_message",
-                t.get("voice_message"),
+                self.get(t, "autoreply.phone.voice_message"),
                 DEFAULT_VOICE_MESSAGE,
                 COMMON_FIELDS,
             ),
             missed_call_text=missed,
             api_base=api_base.rstrip("/"),
-            sms_twiml_url=self.url(f"{where} sms_twiml_url", t.get("sms_twiml_url")),
-            voice_twiml_url=self.url(f"{where} voice_twiml_url", t.get("voice_twiml_url")),
+            sms_twiml_url=self.url(
+                f"{where} sms_twiml_url", self.get(t, "autoreply.phone.sms_twiml_url")
+            ),
+            voice_twiml_url=self.url(
+                f"{where} voice_twiml_url", self.get(t, "autoreply.phone.voice_twiml_url")
+            ),
             policy=policy,
         )
