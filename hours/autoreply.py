@@ -71,6 +71,28 @@ class Decision:
     period: dt.datetime | None = None  # the start of the closed period it arrived in
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the engine decided to send to one Incoming, rendered: a channel only delivers it."""
+
+    msg: Incoming
+    kind: str  # reply | emergency
+    text: str
+    subject: str = ""  # email only
+
+
+class Outbox(Protocol):
+    """Where a channel delivers the engine's replies: an SMTP server, Twilio."""
+
+    def deliver(self, reply: Reply) -> None:
+        """Send `reply`.
+
+        Raise ProviderError when it was not sent (the next sync tries again), MaybeSent when
+        it may have been (it is never sent again), OptedOut when this recipient cannot get it.
+        """
+        ...
+
+
 @dataclass(slots=True)
 class ChannelResult:
     """What one channel's sync did (the `channels` rows of `sync --json`)."""
@@ -110,8 +132,7 @@ class SyncReport:
         return min(failed) if failed else 0
 
 
-Send = Callable[[Incoming, str, str], None]  # (msg, kind "reply"|"emergency", text)
-Forward = Callable[[Incoming], None]
+Forward = Callable[[Incoming], None]  # takes an emergency to the practitioner
 
 
 @dataclass(slots=True)
@@ -272,6 +293,28 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(dict(values))
 
 
+def reply_to(msg: Incoming, kind: str, run: SyncRun) -> Reply:
+    """Render what `msg` gets: its channel's template for `kind`, the fields computed once.
+
+    An emergency gets the emergency message; an email the email message and subject; a
+    WhatsApp message the WhatsApp text; a text or a missed call the SMS text.
+    """
+    settings = run.settings
+    values = fields(run.schedule, run.now, run.business, settings.emergency, msg)
+    subject = ""
+    if msg.channel == "email":
+        assert settings.email is not None
+        template, subject = settings.email.policy.message, render(settings.email.subject, values)
+    else:
+        assert settings.phone is not None
+        phone = settings.phone
+        template = phone.whatsapp_message if msg.channel == "whatsapp" else phone.sms_message
+    if kind == "emergency":
+        assert settings.emergency is not None
+        template = settings.emergency.message
+    return Reply(msg, kind, render(template, values), subject)
+
+
 # -- answering -----------------------------------------------------------------------------
 
 
@@ -294,14 +337,14 @@ def answer(
     items: Iterable[Incoming],
     policy: Policy,
     own: Iterable[str],
-    text_for: Callable[[Incoming, str], str],
-    send: Send,
+    outbox: Outbox,
     forward: Forward | None,
 ) -> None:
-    """Decide each item, journal each reply before sending it, and count what happened.
+    """Decide each item, render its reply, journal it, then have `outbox` deliver it.
 
-    A ProviderError from `send` undoes that reply's journal entry (so the next sync tries it
-    again) and propagates: the channel is reported failed.
+    Every item is decided here and every reply rendered here (`decide`, `reply_to`); the
+    channel's outbox only delivers. A ProviderError from the outbox undoes that reply's journal
+    entry (so the next sync tries it again) and propagates: the channel is reported failed.
     """
     journal, now = run.journal, run.now
     for msg in items:
@@ -321,7 +364,7 @@ def answer(
         # Decided before anything is sent: after a crash this item is never looked at again.
         journal.decide(msg.channel, msg.item, d.action, now)
         try:
-            _reply(run, result, msg, d, text_for, send, forward)
+            _reply(run, result, msg, d, outbox, forward)
         except MaybeSent:
             raise  # it may have gone out: decided for good, never tried again
         except (ProviderError, OptedOut) as e:
@@ -337,8 +380,7 @@ def _reply(
     result: ChannelResult,
     msg: Incoming,
     d: Decision,
-    text_for: Callable[[Incoming, str], str],
-    send: Send,
+    outbox: Outbox,
     forward: Forward | None,
 ) -> None:
     assert d.period is not None
@@ -355,8 +397,8 @@ def _reply(
     ):
         result.skipped["emergency_already_answered"] += 1
         return
-    text = text_for(msg, d.action)
-    _journalled(run, msg, d.action, d.period, functools.partial(send, msg, d.action, text))
+    reply = reply_to(msg, d.action, run)
+    _journalled(run, msg, d.action, d.period, functools.partial(outbox.deliver, reply))
     result.replied += 1
 
 

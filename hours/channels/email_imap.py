@@ -76,44 +76,15 @@ class ImapChannel:
         polled = self._reader(password).poll(cursor)
         result = engine.ChannelResult(self.name, self.mode, _action(cursor, polled))
         sender = SmtpSender(self.smtp, self.settings.username, password)
-        originals = {}
-        items = []
-        for mail in polled.messages:
-            item = incoming(mail, polled.cursor.uidvalidity)
-            originals[item.item] = mail
-            items.append(item)
-
-        def text_for(msg: engine.Incoming, kind: str) -> str:
-            template = self.settings.policy.message
-            if kind == "emergency":
-                assert run.settings.emergency is not None
-                template = run.settings.emergency.message
-            return engine.render(template, self._fields(run, msg))
-
-        def send(msg: engine.Incoming, kind: str, text: str) -> None:
-            subject = engine.render(self.settings.subject, self._fields(run, msg))
-            reply = build_reply(
-                originals[msg.item],
-                from_address=self.settings.address,
-                business=run.business,
-                subject=subject,
-                body=text,
-                now=run.now,
-            )
-            try:
-                sender.send(reply)
-            except RecipientRefused:
-                # An address that does not exist must not fail every sync until max_age.
-                raise engine.OptedOut("recipient_refused") from None
-
+        items = [incoming(mail, polled.cursor.uidvalidity) for mail in polled.messages]
+        outbox = SmtpOutbox(sender, self.settings.address, run.business, run.now)
         engine.answer(
             run,
             result,
             items,
             self.settings.policy,
             self.settings.addresses,
-            text_for,
-            send,
+            outbox,
             self._forwarder(run, sender),
         )
         # Stored only once every message was decided: after a failure or a crash the next
@@ -187,9 +158,6 @@ class ImapChannel:
     def _reader(self, password: str) -> ImapReader:
         return ImapReader(self.imap, self.settings.username, password, mailbox=MAILBOX)
 
-    def _fields(self, run: engine.SyncRun, msg: engine.Incoming) -> dict[str, str]:
-        return engine.fields(run.schedule, run.now, run.business, run.settings.emergency, msg)
-
     def _forwarder(self, run: engine.SyncRun, sender: SmtpSender) -> engine.Forward | None:
         """Return how an emergency reaches the practitioner: the phone channel, else email."""
         if run.forwarder is not None:
@@ -200,6 +168,35 @@ class ImapChannel:
         return forward_by_email(
             sender, self.settings.address, emergency.forward_to, run.business, emergency.keyword
         )
+
+
+class SmtpOutbox:
+    """Deliver the engine's replies over SMTP, each an RFC 3834 reply to the mail it answers."""
+
+    def __init__(
+        self, sender: SmtpSender, from_address: str, business: str, now: dt.datetime
+    ) -> None:
+        self.sender = sender
+        self.from_address = from_address
+        self.business = business
+        self.now = now
+
+    def deliver(self, reply: engine.Reply) -> None:
+        """Send `reply` to the return path of the mail it answers."""
+        assert reply.msg.mail is not None  # every email item carries its parsed headers
+        message = build_reply(
+            reply.msg.mail,
+            from_address=self.from_address,
+            business=self.business,
+            subject=reply.subject,
+            body=reply.text,
+            now=self.now,
+        )
+        try:
+            self.sender.send(message)
+        except RecipientRefused:
+            # An address that does not exist must not fail every sync until max_age.
+            raise engine.OptedOut("recipient_refused") from None
 
 
 def forward_by_email(

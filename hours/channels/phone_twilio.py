@@ -87,6 +87,24 @@ def withheld(sender: str) -> bool:
     return s in WITHHELD or s in WITHHELD_NUMBERS
 
 
+class TwilioOutbox:
+    """Deliver the engine's replies as texts, or WhatsApp messages, from the business number."""
+
+    def __init__(self, api: TwilioApi, settings: PhoneSettings, validity_period: int) -> None:
+        self.api = api
+        self.settings = settings
+        self.validity_period = validity_period
+
+    def deliver(self, reply: engine.Reply) -> None:
+        """Send `reply` back the way its message came (a missed call is texted)."""
+        s, msg = self.settings, reply.msg
+        sender = s.whatsapp if msg.channel == "whatsapp" and s.whatsapp else s.number
+        try:
+            self.api.send(sender, msg.sender, reply.text, validity_period=self.validity_period)
+        except Unreachable as e:
+            raise engine.OptedOut(e.reason) from None
+
+
 class _Phone:
     """What both modes share: the settings, a client made on first use, install's record."""
 
@@ -211,26 +229,8 @@ class PollChannel(_Phone):
         if emergency is not None and emergency.forward_to:
             own.append(emergency.forward_to)
 
-        def text_for(msg: Incoming, kind: str) -> str:
-            values = engine.fields(run.schedule, run.now, run.business, emergency, msg)
-            if kind == "emergency" and emergency is not None:
-                template = emergency.message
-            elif msg.channel == "whatsapp":
-                template = s.whatsapp_message
-            else:
-                template = s.sms_message  # a text, or a missed call texted back
-            return engine.render(template, values)
-
-        def send(msg: Incoming, kind: str, text: str) -> None:
-            sender = s.whatsapp if msg.channel == "whatsapp" and s.whatsapp else s.number
-            try:
-                self.api.send(
-                    sender, msg.sender, text, validity_period=validity(run, REPLY_VALIDITY)
-                )
-            except Unreachable as e:
-                raise engine.OptedOut(e.reason) from None
-
-        engine.answer(run, result, items, s.policy, own, text_for, send, run.forwarder)
+        outbox = TwilioOutbox(self.api, s, validity(run, REPLY_VALIDITY))
+        engine.answer(run, result, items, s.policy, own, outbox, run.forwarder)
         if not run.dry_run:
             value = {"floor": utc_iso(floor), "since": utc_iso(run.now - OVERLAP)}
             run.journal.set_cursor(cursor_name, value)
