@@ -211,6 +211,18 @@ def at_option(f: F) -> F:
     )(f)
 
 
+def earnings_option(help: str) -> Callable[[F], F]:
+    """Add `--earnings AMOUNT[/PERIOD]`, read by EarningsParam."""
+    return click.option("--earnings", type=EarningsParam(), help=help)
+
+
+def currency_option(f: F) -> F:
+    """Add `--currency CODE`, read by CurrencyParam."""
+    return click.option(
+        "--currency", type=CurrencyParam(), help="Three-letter currency code, e.g. USD, EUR, GBP."
+    )(f)
+
+
 def json_option(f: F) -> F:
     """Add `--json`."""
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(f)

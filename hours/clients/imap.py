@@ -13,7 +13,7 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -43,14 +43,6 @@ class PollResult:
     cursor: Cursor
     messages: tuple[IncomingMail, ...]
     restarted: bool  # True when the cursor was (re)set to "now" and nothing old was returned
-
-
-class MailReader(Protocol):
-    """What the auto-reply engine needs from a mailbox; tests may pass a fake."""
-
-    def poll(self, cursor: Cursor | None) -> PollResult:
-        """Return the mail that arrived after `cursor`, and the next cursor."""
-        ...
 
 
 class ImapReader:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.headerregistry import Address
 from email.message import EmailMessage
-from typing import Protocol
 
 from hours.clients.mail import IncomingMail
 from hours.clients.net import Endpoint, describe, require_safe, scrub
@@ -23,14 +22,6 @@ _MAX_REFERENCES = 20
 
 class RecipientRefused(ProviderError):
     """The server refused every recipient for good (5xx): sending again cannot help."""
-
-
-class MailSender(Protocol):
-    """What the auto-reply engine needs to send an email; tests may pass a fake."""
-
-    def send(self, message: EmailMessage, *, envelope_from: str = "") -> None:
-        """Send `message` to the addresses in its To header."""
-        ...
 
 
 class SmtpSender:

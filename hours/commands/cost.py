@@ -10,9 +10,9 @@ import click
 from hours.clikit import (
     CONTEXT,
     App,
-    CurrencyParam,
-    EarningsParam,
     at_option,
+    currency_option,
+    earnings_option,
     json_option,
     pass_app,
     print_json,
@@ -24,14 +24,8 @@ PERIOD_WORDS = {"week": "a week", "month": "a month", "year": "a year"}
 
 
 @click.command(context_settings=CONTEXT)
-@click.option(
-    "--earnings",
-    type=EarningsParam(),
-    help="What you earn, instead of [earnings]: 1200/week, 5200/month or 62400/year.",
-)
-@click.option(
-    "--currency", type=CurrencyParam(), help="Three-letter currency code, e.g. USD, EUR, GBP."
-)
+@earnings_option("What you earn, instead of [earnings]: 1200/week, 5200/month or 62400/year.")
+@currency_option
 @at_option
 @json_option
 @pass_app
@@ -82,8 +76,8 @@ def cost(
 
 def cost_lines(app: App, wage: Any, amount: float, period: str) -> list[str]:
     """Render the wage as a small table and a plain sentence or two."""
+    from hours.humanize import hours as hours_text
     from hours.money import money
-    from hours.report import hours_text
     from hours.wage import YOUR_HOURS
 
     cur = wage.currency

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, CurrencyParam, DateParam, EarningsParam, pass_app, usage
+from hours.clikit import CONTEXT, App, DateParam, currency_option, earnings_option, pass_app, usage
 from hours.config.toml_layout import append_tables, ensure_table
 from hours.describe import closure_text, week_lines
 from hours.parsing import parse_days, parse_range
@@ -42,14 +42,8 @@ def _range_value(ranges: list[Range]) -> Any:
 @click.argument("days", required=False)
 @click.argument("hours", nargs=-1)
 @click.option("--timezone", "-t", help="Your IANA time zone, e.g. Europe/London.")
-@click.option(
-    "--earnings",
-    type=EarningsParam(),
-    help="What you earn: 1200/week, 5200/month or 62400/year.",
-)
-@click.option(
-    "--currency", type=CurrencyParam(), help="Three-letter currency code, e.g. USD, EUR, GBP."
-)
+@earnings_option("What you earn: 1200/week, 5200/month or 62400/year.")
+@currency_option
 @click.option("--name", help="Your business name, as messages show it.")
 @pass_app
 def set_(

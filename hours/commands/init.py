@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, CurrencyParam, EarningsParam, pass_app, usage
+from hours.clikit import CONTEXT, App, currency_option, earnings_option, pass_app, usage
 from hours.config import guess_timezone, validate_timezone
 from hours.describe import week_lines
 from hours.errors import ConfigError, UsageError
@@ -139,8 +139,8 @@ def at_terminal() -> bool:
 @click.option(
     "--hours", "hours_", multiple=True, metavar="RANGE", help="Your hours, e.g. 9-17 (repeatable)."
 )
-@click.option("--earnings", type=EarningsParam(), help="What you earn, e.g. 1200/week.")
-@click.option("--currency", type=CurrencyParam(), help="Three-letter currency code, e.g. USD.")
+@earnings_option("What you earn, e.g. 1200/week.")
+@currency_option
 @click.option("--holidays", "country", help="Close on this country's public holidays, e.g. GB.")
 @click.option("--subdivision", help="The state or province for --holidays, e.g. ENG.")
 @click.option("--name", help="Your business name, as messages show it.")

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from hours.humanize import hours as hours_text
 from hours.schedule import Schedule
 
 CHANNELS = ("email", "sms", "voice", "whatsapp")
@@ -203,11 +204,6 @@ def clock(day: dt.date, at: dt.datetime) -> str:
 def span_text(day: dt.date, span: Span, dash: str = DASH) -> str:
     """Say a span of a day: "09:00-17:00"."""
     return f"{clock(day, span.start)}{dash}{clock(day, span.end)}"
-
-
-def hours_text(value: float) -> str:
-    """Say hours compactly: 8, 7.5, 6.25."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _cells(day: dt.date, spans: Sequence[Span]) -> tuple[float, ...]:

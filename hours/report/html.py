@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
+from hours.humanize import hours as hours_text
 from hours.report import (
     CHANNEL_NAMES,
     DASH,
@@ -16,7 +17,6 @@ from hours.report import (
     Span,
     WeekReport,
     closure_notes,
-    hours_text,
     minutes,
     opening_notes,
     span_text,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hours.humanize import hours as hours_text
 from hours.report import (
     DASH,
     WeekReport,
@@ -10,7 +11,6 @@ from hours.report import (
     day_label,
     day_notes,
     heading,
-    hours_text,
     totals_sentence,
     wage_sentence,
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
+from hours.humanize import hours as hours_text
 from hours.report import (
     CHANNEL_NAMES,
     DASH,
@@ -15,7 +16,6 @@ from hours.report import (
     Span,
     WeekReport,
     day_notes,
-    hours_text,
     minutes,
     span_text,
 )

@@ -10,6 +10,7 @@ import io
 import itertools
 import re
 
+from hours.humanize import hours as hours_text
 from hours.report import (
     CELLS,
     DASH,
@@ -19,7 +20,6 @@ from hours.report import (
     day_hours,
     day_label,
     heading,
-    hours_text,
     opening_notes,
     totals_sentence,
     wage_sentence,

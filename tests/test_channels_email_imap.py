@@ -34,7 +34,6 @@ from tests.email_e2e import (
 from tests.helpers import config_file, run
 from tests.servers.dovecot import Dovecot, MailUser, make_message
 from tests.servers.smtp import SmtpRecorder
-from tests.test_email_doctor import crontab  # noqa: F401 - a stand-in crontab
 
 ZOE = "zoe@client.test"
 MONDAY_NOON = at("2026-11-16T12:00")  # open: the first sync, which starts the cursor
@@ -499,7 +498,7 @@ def test_install_with_a_wrong_smtp_password_fails(
 # --- secrets ------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("crontab")
+@pytest.mark.usefixtures("hours_crontab")
 def test_the_password_never_appears_in_any_output_log_or_journal(
     dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder
 ) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,16 +12,6 @@ from tests.email_e2e import PASSWORD_ENV, imap_config, sync
 from tests.helpers import config_file, run, write_config
 from tests.servers.dovecot import Dovecot, MailUser
 from tests.servers.smtp import SmtpRecorder
-from tests.test_cron import stand_in_crontab
-
-
-@pytest.fixture
-def crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A stand-in crontab already holding the `hours` line (and another one)."""
-    table = stand_in_crontab(tmp_path, monkeypatch)
-    ours = cron.line(5, config_file(), Path(os.environ["HOURS_HOME"]), ({}, ["/usr/bin/hours"]))
-    table.write_text(f"{PASSWORD_ENV}=kept-in-crontab\n0 3 * * * backup.sh\n{ours}\n")
-    return table
 
 
 @pytest.fixture
@@ -39,7 +28,7 @@ def doctor_lines() -> tuple[int, list[str], str]:
 
 
 def test_imap_mode_all_well(
-    dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder, crontab: Path
+    dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder, hours_crontab: Path
 ) -> None:
     imap_config(dovecot, mail_user, smtp)
 
@@ -60,7 +49,7 @@ def test_imap_mode_wrong_password_and_server_down(
     dovecot: Dovecot,
     mail_user: MailUser,
     smtp: SmtpRecorder,
-    crontab: Path,
+    hours_crontab: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     imap_config(dovecot, mail_user, smtp)
@@ -83,10 +72,10 @@ def test_imap_mode_wrong_password_and_server_down(
 
 
 def test_a_missing_cron_line_fails(
-    dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder, crontab: Path
+    dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder, hours_crontab: Path
 ) -> None:
     imap_config(dovecot, mail_user, smtp)
-    crontab.write_text("0 3 * * * backup.sh\n")
+    hours_crontab.write_text("0 3 * * * backup.sh\n")
 
     status, lines, _ = doctor_lines()
 
@@ -95,11 +84,11 @@ def test_a_missing_cron_line_fails(
 
 
 def test_a_cron_line_for_another_config_fails_and_a_variable_cron_lacks_warns(
-    dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder, crontab: Path
+    dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder, hours_crontab: Path
 ) -> None:
     imap_config(dovecot, mail_user, smtp)
     other = cron.line(5, Path("/elsewhere/config.toml"), Path("/tmp"), ({}, ["/usr/bin/hours"]))
-    crontab.write_text(f"{other}\n")
+    hours_crontab.write_text(f"{other}\n")
 
     status, lines, _ = doctor_lines()
 
@@ -109,7 +98,7 @@ def test_a_cron_line_for_another_config_fails_and_a_variable_cron_lacks_warns(
     )
 
     ours = cron.line(5, config_file(), Path("/tmp"), ({}, ["/usr/bin/hours"]))
-    crontab.write_text(f"{ours}\n")
+    hours_crontab.write_text(f"{ours}\n")
 
     status, lines, _ = doctor_lines()
 
@@ -139,7 +128,7 @@ sieve = {{ host = "{dovecot.host}", port = {dovecot.sieve_port}, security = "non
 
 
 def test_sieve_mode_login_extensions_and_script(
-    dovecot: Dovecot, mail_user: MailUser, crontab: Path, monkeypatch: pytest.MonkeyPatch
+    dovecot: Dovecot, mail_user: MailUser, hours_crontab: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, mail_user.password)
     sieve_config(dovecot, mail_user)
@@ -163,7 +152,7 @@ def test_sieve_mode_login_extensions_and_script(
 
 
 def test_sieve_mode_warns_that_the_server_cannot_text_a_phone(
-    dovecot: Dovecot, mail_user: MailUser, crontab: Path, monkeypatch: pytest.MonkeyPatch
+    dovecot: Dovecot, mail_user: MailUser, hours_crontab: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, mail_user.password)
     sieve_config(
@@ -180,7 +169,7 @@ def test_sieve_mode_warns_that_the_server_cannot_text_a_phone(
 
 
 def test_sieve_mode_wrong_password(
-    dovecot: Dovecot, mail_user: MailUser, crontab: Path, monkeypatch: pytest.MonkeyPatch
+    dovecot: Dovecot, mail_user: MailUser, hours_crontab: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "wrong-s3cret")
     sieve_config(dovecot, mail_user)
