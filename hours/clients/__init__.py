@@ -1,0 +1,1 @@
+"""Wire clients (a module per protocol or API): they import only hours.errors and each other."""
