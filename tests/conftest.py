@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.servers.plugin", "tests.servers.twilio_plugin"]
+pytest_plugins = [
+    "tests.servers.plugin",
+    "tests.servers.twilio_plugin",
+    "tests.servers.mail_api_plugin",
+]
 
 
 @pytest.fixture(autouse=True)
