@@ -198,7 +198,9 @@ class BearerJsonClient:
             attempt += 1
             if attempt >= MAX_ATTEMPTS:
                 why = f"still, after {attempt} tries"
-            elif deadline is None or self.clock() + wait >= deadline:
+            elif deadline is None:
+                why = "no time was left in this run to try again"
+            elif self.clock() + wait >= deadline:
                 why = (
                     f"it asked to wait {asked:g} s, past this run's deadline"
                     if asked is not None

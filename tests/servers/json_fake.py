@@ -9,10 +9,13 @@ fixtures demand be empty when the test that sent it ends.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -209,6 +212,33 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in answer.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        # A client that stops reading (an answer over its size cap) hangs up.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
 
     do_GET = do_PUT = do_PATCH = do_POST = do_DELETE = _handle
+
+
+class ManualClock:
+    """A monotonic clock that moves only when a client sleeps: deadlines without waiting."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Move the clock on instead of waiting."""
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """Listen on 127.0.0.1 and never answer; yield the base URL (for time limits)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
