@@ -30,7 +30,7 @@ from tests.servers.prism import Prism, PrismUnavailable
 Fake = TypeVar("Fake", bound=JsonFake)
 
 
-def _serve(fake: Fake) -> Iterator[Fake]:
+def serve_checked(fake: Fake) -> Iterator[Fake]:
     """Serve `fake` for one test; then demand that every body it got was in contract."""
     fake.start()
     yield fake
@@ -45,7 +45,7 @@ def gmail_fake() -> Iterator[GmailFake]:
         vacation_contract()
     except DescriptionUnavailable as e:
         unavailable(str(e))
-    yield from _serve(GmailFake())
+    yield from serve_checked(GmailFake())
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def graph_fake() -> Iterator[GraphFake]:
         mailbox_contract()
     except DescriptionUnavailable as e:
         unavailable(str(e))
-    yield from _serve(GraphFake())
+    yield from serve_checked(GraphFake())
 
 
 @pytest.fixture(scope="session")

@@ -103,6 +103,12 @@ def closure(schemas: dict[str, Any], roots: tuple[str, ...]) -> dict[str, Any]:
     return found
 
 
+def cache_path(relative: str, roots: tuple[str, ...]) -> Path:
+    """Return where the schemas `roots` of one description are cached (for this version)."""
+    key = hashlib.sha256(f"{PACKAGE} {relative} {sorted(roots)}".encode()).hexdigest()[:16]
+    return CACHE / f"{Path(relative).stem}-{key}.json"
+
+
 @functools.cache
 def component_schemas(relative: str, roots: tuple[str, ...]) -> dict[str, Any]:
     """Return `roots` and what they reference from one description, as its OpenAPI schemas.
@@ -110,8 +116,7 @@ def component_schemas(relative: str, roots: tuple[str, ...]) -> dict[str, Any]:
     Read from the cache when it has them; otherwise parsed out of the description and cached
     (written atomically, so a process that reads it while another writes sees all or nothing).
     """
-    key = hashlib.sha256(f"{PACKAGE} {relative} {sorted(roots)}".encode()).hexdigest()[:16]
-    cached = CACHE / f"{Path(relative).stem}-{key}.json"
+    cached = cache_path(relative, roots)
     try:
         found: dict[str, Any] = json.loads(cached.read_text())
         return found

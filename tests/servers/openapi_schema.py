@@ -6,7 +6,8 @@ OpenAPI 3.0 schemas are almost JSON Schema; what differs is converted here, each
   is how Microsoft's description generator writes "or null"; taken literally it would accept
   any object at all, so it becomes `{"type": "null"}`;
 - `#/components/schemas/NAME` references point into `$defs`;
-- `format: int64` (Google's 64-bit integers, sent as decimal strings) is checked as such;
+- `format: int64` (Google's 64-bit integers, sent as decimal strings) is checked as such, and
+  no other format is (see FORMATS);
 - `strict`: an object schema with properties refuses other properties, as both Google's and
   Microsoft's APIs refuse a property they do not know ("Unknown name", "Could not find a property
   named") though OpenAPI cannot say so without `additionalProperties: false`; `annotations`
@@ -27,7 +28,9 @@ from jsonschema.exceptions import ValidationError
 
 PREFIX = "#/components/schemas/"
 _INT64 = re.compile(r"^-?[0-9]+$")
-FORMATS = jsonschema.FormatChecker()
+# Only the formats chosen here: JSON Schema's own `time` is RFC 3339's full-time, with an
+# offset, which Graph's `time` (a wall-clock time, its pattern given beside it) is not.
+FORMATS = jsonschema.FormatChecker(formats=())
 
 
 @FORMATS.checks("int64")
