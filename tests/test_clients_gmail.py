@@ -241,6 +241,15 @@ def test_a_5xx_that_goes_on_is_given_up_after_a_few_tries(
     assert len(gmail_fake.seen()) == rest.MAX_ATTEMPTS
 
 
+def test_retry_after_in_seconds_or_as_a_date() -> None:
+    now = dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC).timestamp()
+    assert rest.retry_after_seconds("120", now) == 120.0
+    assert rest.retry_after_seconds("Mon, 23 Nov 2026 22:00:45 GMT", now) == 45.0
+    assert rest.retry_after_seconds("Mon, 23 Nov 2026 21:59:00 GMT", now) == 0.0
+    assert rest.retry_after_seconds("soon", now) is None
+    assert rest.retry_after_seconds(None, now) is None
+
+
 def test_without_a_deadline_nothing_is_retried(gmail: GmailClient, gmail_fake: GmailFake) -> None:
     gmail_fake.fail(503, retry_after="1")
     with pytest.raises(Busy, match=r"\(no time was left in this run to try again\)"):

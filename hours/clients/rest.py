@@ -56,7 +56,10 @@ class MissingScope(ConfigError):
 
 
 class Busy(ProviderError):
-    """HTTP 429 or 5xx still, after what the caller's deadline allowed; try at the next run."""
+    """HTTP 429 or 5xx still, after what the caller's deadline allowed; try at the next run.
+
+    `status` is 0 when the deadline had passed before the request could be sent.
+    """
 
     def __init__(self, message: str, status: int, retry_after: float | None) -> None:
         super().__init__(message)
