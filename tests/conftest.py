@@ -12,7 +12,11 @@ from tests.email_e2e import PASSWORD_ENV
 from tests.helpers import config_file
 from tests.servers.crontab import stand_in_crontab
 
-pytest_plugins = ["tests.servers.plugin", "tests.servers.twilio_plugin"]
+pytest_plugins = [
+    "tests.servers.plugin",
+    "tests.servers.twilio_plugin",
+    "tests.servers.mail_api_plugin",
+]
 
 
 @pytest.fixture(autouse=True)
