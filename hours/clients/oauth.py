@@ -221,7 +221,7 @@ def endpoints(
     p = provider(name)
     if tenant is not None and p.default_tenant is None:
         raise ValueError(f"{p.label} has no tenants; leave the tenant out")
-    chosen = check_tenant(tenant or p.default_tenant or "common")
+    chosen = check_tenant(tenant if tenant is not None else p.default_tenant or "common")
     urls: dict[str, str | None] = {
         n: (None if u is None else u.replace("{tenant}", chosen))
         for n, u in (
@@ -556,21 +556,20 @@ def authorization_code_login(
             **p.authorize_params,
         }
         url = f"{endpoints.authorization}?{urllib.parse.urlencode(query)}"
-        minutes = max(1, round(time_limit / 60))
+        within = _duration(time_limit)
         if open_browser and _browser_available():
             say(f"Opening a browser to sign in to {p.label}. If none opens, visit:")
             threading.Thread(target=_open_browser, args=(url,), daemon=True).start()
         else:
             say(f"Open this address in a browser on this computer to sign in to {p.label}:")
         say(f"  {url}")
-        say(f"Waiting up to {minutes} minute{'s' if minutes != 1 else ''} for the sign-in...")
+        say(f"Waiting up to {within} for the sign-in...")
         deadline = time.monotonic() + time_limit
         while expected.code is None and expected.error is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise LoginIncomplete(
-                    f"the browser did not come back within {minutes} minute"
-                    f"{'s' if minutes != 1 else ''}; nothing was stored. "
+                    f"the browser did not come back within {within}; nothing was stored. "
                     f"Run `hours login {name}` again"
                 )
             server.timeout = remaining
@@ -617,8 +616,8 @@ def device_code_login(
     *,
     say: Callable[[str], None],
     time_limit: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> Grant:
     """Sign in with a code typed on another device (RFC 8628), polling until it is done.
 
@@ -626,6 +625,8 @@ def device_code_login(
     code's expiry (or `time_limit`, if sooner). Raises LoginIncomplete when the code expires or
     the user declines, OAuthError/ConfigError when the server fails or refuses the client.
     """
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
     p = provider(name)
     if endpoints.device is None:
         raise ConfigError(f"{p.label} has no device code endpoint configured")
@@ -643,10 +644,9 @@ def device_code_login(
     expires_in = _seconds(data.get("expires_in"), 900.0)
     interval = _seconds(data.get("interval"), 5.0)
     limit = expires_in if time_limit is None else min(expires_in, time_limit)
-    minutes = max(1, round(limit / 60))
     say(
         f"To sign in to {p.label}, open {verification} on any device and enter the code "
-        f"{user_code} (within {minutes} minute{'s' if minutes != 1 else ''})."
+        f"{user_code} (within {_duration(limit)})."
     )
     say("Waiting for the sign-in... (Ctrl-C to give up)")
     deadline = clock() + limit
@@ -675,6 +675,15 @@ def device_code_login(
         if error in ("access_denied", "authorization_declined"):
             raise LoginIncomplete(f"the sign-in to {p.label} was declined; nothing was stored")
         raise _refused(answer, label=p.label, what="sign-in")
+
+
+def _duration(seconds: float) -> str:
+    """Say a time limit the way a person would: "15 minutes", "1 minute", "30 seconds"."""
+    if seconds >= 60:
+        minutes = round(seconds / 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    whole = max(1, round(seconds))
+    return f"{whole} second{'s' if whole != 1 else ''}"
 
 
 def _seconds(value: object, default: float) -> float:
@@ -782,7 +791,7 @@ class TokenStore:
         return True
 
 
-def login_to_store(
+def stored_login(
     name: str, client: Client, endpoints: Endpoints, grant: Grant, scopes: Sequence[str]
 ) -> StoredLogin:
     """Return what to store after a successful sign-in."""
