@@ -108,6 +108,14 @@ class OAuthSasl:
         self._sent = True
         return base64.b64encode(self.initial()).decode("ascii")
 
+    def respond_base64(self, challenge: str) -> str:
+        """Answer a base64 challenge in base64, as ManageSieve carries them (RFC 5804 2.1)."""
+        try:
+            decoded = base64.b64decode(challenge, validate=True)
+        except (binascii.Error, ValueError):
+            decoded = challenge.encode()
+        return base64.b64encode(self(decoded).encode()).decode("ascii")
+
     def __call__(self, challenge: bytes | None = None) -> str:
         """Answer a challenge: the initial response first, then the reply a failure needs."""
         if not self._sent and not challenge:
