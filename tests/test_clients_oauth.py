@@ -719,7 +719,11 @@ def test_logout_from_microsoft_forgets_without_revoking(
 
     assert result.forgotten
     assert result.revoked is None
-    assert result.advice.startswith("Microsoft offers no way for an app to revoke its token")
+    assert result.advice == (
+        "Microsoft offers no way for an app to revoke its token; to end its access everywhere, "
+        "remove the app at https://account.live.com/consent/Manage (personal accounts) or "
+        "https://myapps.microsoft.com (work or school)."
+    )
     assert oauth_server.requests_to("/revoke") == []
     assert not store.path("microsoft").exists()
 
@@ -734,8 +738,8 @@ def test_a_failed_revocation_still_forgets_and_says_so(
         oauth.logout(store, "google")
     assert e.value.message == (
         "forgot the Google login here, but could not revoke it: the revocation endpoint "
-        f"http://127.0.0.1:{oauth_server.port}/revoke failed (HTTP 500). "
-        "Remove hours' access in your account's security settings"
+        f"http://127.0.0.1:{oauth_server.port}/revoke failed (HTTP 500); "
+        "remove the app's access at https://myaccount.google.com/permissions"
     )
     assert not store.path("google").exists()
 

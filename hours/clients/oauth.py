@@ -70,8 +70,8 @@ class Provider:
     authorize_params: Mapping[str, str] = field(default_factory=dict)
     # Whether a refresh request names the scopes again (Microsoft's v2.0 endpoint asks for it).
     refresh_sends_scope: bool = False
-    # What to tell the user at logout when the provider has no revocation endpoint.
-    revocation_advice: str = ""
+    # Where the user removes an app's access by hand, when hours cannot revoke it.
+    access_page: str = ""
     default_tenant: str | None = None
 
 
@@ -88,6 +88,7 @@ PROVIDERS: dict[str, Provider] = {
         scopes={"mail": ("https://mail.google.com/",)},
         # offline + consent: Google returns a refresh token on every login, not only the first.
         authorize_params={"access_type": "offline", "prompt": "consent"},
+        access_page="https://myaccount.google.com/permissions",
     ),
     "microsoft": Provider(
         name="microsoft",
@@ -105,10 +106,9 @@ PROVIDERS: dict[str, Provider] = {
             ),
         },
         refresh_sends_scope=True,
-        revocation_advice=(
-            "Microsoft offers no way for an app to revoke its token; to end its access "
-            "everywhere, remove the app at https://account.live.com/consent/Manage (personal "
-            "accounts) or https://myapps.microsoft.com (work or school)."
+        access_page=(
+            "https://account.live.com/consent/Manage (personal accounts) or "
+            "https://myapps.microsoft.com (work or school)"
         ),
         default_tenant="common",
     ),
@@ -350,9 +350,9 @@ def _post(
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
         raise OAuthError(
-            f"the {what} endpoint {where} answered HTTP {response.status_code} with {kind}, "
+            f"the {what} endpoint {where} answered HTTP {response.status_code} with "
+            f"{_content_type(response)}, "
             "not JSON (a proxy or a Wi-Fi sign-in page in the way?)"
         )
     if response.status_code >= 400 and "error" not in data:
@@ -857,19 +857,33 @@ def logout(store: TokenStore, name: str) -> Logout:
     except LoginRequired:
         # A damaged file cannot be revoked, but is forgotten all the same.
         store.forget(name)
-        return Logout(forgotten=True, revoked=None, advice=p.revocation_advice)
+        return Logout(
+            forgotten=True,
+            revoked=None,
+            advice=(
+                "The login could not be read, so it was not revoked; to end its access, "
+                f"remove the app at {p.access_page}."
+            ),
+        )
     if login is None:
         return Logout(forgotten=False, revoked=None)
     if login.revocation_url is None:
         store.forget(name)
-        return Logout(forgotten=True, revoked=None, advice=p.revocation_advice)
+        return Logout(
+            forgotten=True,
+            revoked=None,
+            advice=(
+                f"{p.label} offers no way for an app to revoke its token; to end its access "
+                f"everywhere, remove the app at {p.access_page}."
+            ),
+        )
     try:
         revoke(login.revocation_url, login.refresh_token, label=p.label)
     except OAuthError as e:
         store.forget(name)
         raise OAuthError(
-            f"forgot the {p.label} login here, but could not revoke it: {e.message}. "
-            "Remove hours' access in your account's security settings"
+            f"forgot the {p.label} login here, but could not revoke it: {e.message}; "
+            f"remove the app's access at {p.access_page}"
         ) from None
     store.forget(name)
     return Logout(forgotten=True, revoked=True)
@@ -881,12 +895,12 @@ def revoke(url: str, token: str, *, label: str) -> None:
     A token the server no longer knows (invalid_token) counts as revoked.
     """
     data = _post_revocation(url, token)
-    if data is not None and data.get("error") not in (None, "invalid_token"):
+    if data is not None and data.get("error") != "invalid_token":
         raise OAuthError(f"{label} refused to revoke the login ({_describe_error(data)})")
 
 
 def _post_revocation(url: str, token: str) -> dict[str, Any] | None:
-    # Google answers a revocation with 200 and an empty body: not JSON, and not an error.
+    """POST a revocation; return None when it succeeded, or the error object answered."""
     where = _host(url)
     try:
         response = requests.post(
@@ -900,7 +914,8 @@ def _post_revocation(url: str, token: str) -> dict[str, Any] | None:
         raise OAuthError(f"cannot reach the revocation endpoint {where}") from None
     if response.status_code >= 500 or 300 <= response.status_code < 400:
         raise OAuthError(f"the revocation endpoint {where} failed (HTTP {response.status_code})")
-    if response.status_code == 200:
+    # Google answers a revocation with 200 and an empty body.
+    if response.status_code == 200 and not response.content.strip():
         return None
     try:
         data = response.json()
@@ -908,9 +923,16 @@ def _post_revocation(url: str, token: str) -> dict[str, Any] | None:
         data = None
     if not isinstance(data, dict):
         raise OAuthError(
-            f"the revocation endpoint {where} answered HTTP {response.status_code}, not JSON"
+            f"the revocation endpoint {where} answered HTTP {response.status_code} with "
+            f"{_content_type(response)}, not JSON"
         )
+    if response.status_code == 200 and "error" not in data:
+        return None
     return _scrubbed(data, (token,))
+
+
+def _content_type(response: requests.Response) -> str:
+    return response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
 
 
 # -- access tokens for a sync ------------------------------------------------------------
