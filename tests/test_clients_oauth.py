@@ -410,6 +410,38 @@ def test_a_token_endpoint_nobody_answers(oauth_server: OAuthServer) -> None:
     )
 
 
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A server that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/token"
+
+
+def test_a_token_endpoint_that_never_answers_is_given_up_on(
+    tmp_path: Path, oauth_server: OAuthServer, silent_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(oauth, "HTTP_TIMEOUT", (1.0, 0.5))
+    store = TokenStore(tmp_path)
+    login = stored(oauth_server, sign_in(oauth_server))
+    store.save(StoredLogin(**{**login.__dict__, "token_url": silent_server}))
+    started = time.monotonic()
+    with pytest.raises(OAuthError) as e:
+        StoredLoginTokens(store, "google").access_token()
+    assert time.monotonic() - started < 5
+    assert e.value.message == f"the token endpoint {silent_server} did not answer within 0.5 s"
+
+
+def test_a_provider_description_is_one_printable_line() -> None:
+    assert (
+        oauth._describe_error(
+            {"error": "invalid_request", "error_description": "bad\x1b[31m thing\r\nTrace ID: 1"}
+        )
+        == "invalid_request: bad[31m thing"
+    )
+
+
 def test_a_wrong_client_secret_is_a_config_error(oauth_server: OAuthServer) -> None:
     oauth_server.register_client(CLIENT.client_id, "another-secret")
     browser = Browser()

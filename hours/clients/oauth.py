@@ -333,10 +333,8 @@ def _post(
             # (with its secrets) into a GET somewhere else.
             allow_redirects=False,
         )
-    except requests.exceptions.Timeout:
-        raise OAuthError(
-            f"the {what} endpoint {where} did not answer within {HTTP_TIMEOUT[1]:g} s"
-        ) from None
+    except requests.exceptions.Timeout as e:
+        raise OAuthError(f"the {what} endpoint {where} {_timed_out(e)}") from None
     except requests.exceptions.ConnectionError:
         raise OAuthError(f"cannot reach the {what} endpoint {where} (is the network up?)") from None
     except requests.exceptions.RequestException as e:
@@ -360,6 +358,12 @@ def _post(
     return _scrubbed(data, hidden)
 
 
+def _timed_out(error: requests.exceptions.Timeout) -> str:
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return f"could not be reached within {HTTP_TIMEOUT[0]:g} s"
+    return f"did not answer within {HTTP_TIMEOUT[1]:g} s"
+
+
 def _scrubbed(data: dict[str, Any], hidden: Sequence[str | None]) -> dict[str, Any]:
     # An error description is shown to the user: it must never echo what was sent.
     if isinstance(data.get("error_description"), str):
@@ -371,7 +375,8 @@ def _describe_error(data: Mapping[str, Any]) -> str:
     code = str(data.get("error"))
     description = data.get("error_description")
     if isinstance(description, str) and description.strip():
-        first = description.strip().splitlines()[0]
+        # The provider's words go on a terminal: one line, printable, not too long.
+        first = "".join(c for c in description.strip().splitlines()[0] if c.isprintable())
         return f"{code}: {first[:200]}"
     return code
 
@@ -651,6 +656,8 @@ def device_code_login(
     say("Waiting for the sign-in... (Ctrl-C to give up)")
     deadline = clock() + limit
     poll = {"grant_type": _DEVICE_GRANT, "device_code": device_code, "client_id": client.client_id}
+    if client.client_secret:
+        poll["client_secret"] = client.client_secret
     while True:
         if clock() + interval > deadline:
             raise LoginIncomplete(
@@ -658,7 +665,9 @@ def device_code_login(
                 f"stored. Run `hours login {name}` again"
             )
         sleep(interval)
-        answer = _post(endpoints.token, poll, what="token", hidden=(device_code,))
+        answer = _post(
+            endpoints.token, poll, what="token", hidden=(device_code, client.client_secret)
+        )
         error = answer.get("error")
         if error is None:
             return _with_refresh_token(_grant(answer, what="token", url=endpoints.token), p)
@@ -906,10 +915,8 @@ def _post_revocation(url: str, token: str) -> dict[str, Any] | None:
         response = requests.post(
             url, data={"token": token}, timeout=HTTP_TIMEOUT, allow_redirects=False
         )
-    except requests.exceptions.Timeout:
-        raise OAuthError(
-            f"the revocation endpoint {where} did not answer within {HTTP_TIMEOUT[1]:g} s"
-        ) from None
+    except requests.exceptions.Timeout as e:
+        raise OAuthError(f"the revocation endpoint {where} {_timed_out(e)}") from None
     except requests.exceptions.RequestException:
         raise OAuthError(f"cannot reach the revocation endpoint {where}") from None
     if response.status_code >= 500 or 300 <= response.status_code < 400:
