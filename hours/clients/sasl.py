@@ -94,8 +94,9 @@ class OAuthSasl:
     token: str = field(repr=False)
     host: str = ""
     port: int = 0
-    failure: SaslFailure | None = None
-    _sent: bool = False
+    # What the server said when it refused the token, once it has.
+    failure: SaslFailure | None = field(default=None, init=False)
+    _sent: bool = field(default=False, init=False, repr=False)
 
     def initial(self) -> bytes:
         """Return the initial response (before base64)."""

@@ -84,9 +84,10 @@ class _State:
     codes: dict[str, _Code] = field(default_factory=dict)
     access: dict[str, _Token] = field(default_factory=dict)
     refresh: dict[str, _Refresh] = field(default_factory=dict)
-    devices: dict[str, tuple[str, str, str]] = field(
-        default_factory=dict
-    )  # code: client, scope, user code
+    # device code: (client ID, scope, user code)
+    devices: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    # Every code, device code and token ever handed out, for tests that look for leaks.
+    issued: list[str] = field(default_factory=list)
     faults: dict[str, list[str]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
 
@@ -99,13 +100,8 @@ class OAuthServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.lock = threading.Lock()
-        self.user = "sam@example.test"
-        self.access_lifetime = 3600
-        self.device_interval = 5
-        self.device_expires_in = 900
-        self.rotate_refresh_tokens = False
-        self._state = _State()
         self._httpd: http.server.ThreadingHTTPServer | None = None
+        self.reset()
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -128,6 +124,7 @@ class OAuthServer:
         """Forget every client, token, fault and recorded request; restore the defaults."""
         with self.lock:
             self._state = _State()
+            # Who signs in at /authorize and with a device code; tests may change these.
             self.user = "sam@example.test"
             self.access_lifetime = 3600
             self.device_interval = 5
@@ -208,10 +205,7 @@ class OAuthServer:
     def secrets_issued(self) -> list[str]:
         """Return every code, token and client secret this server handed out or knows."""
         with self.lock:
-            found = [*self._state.codes, *self._state.access, *self._state.refresh]
-            found += [s for s in self._state.clients.values() if s]
-            found += list(self._state.devices)
-            return found
+            return [*self._state.issued, *(s for s in self._state.clients.values() if s)]
 
     # -- behind the lock -----------------------------------------------------------------
 
@@ -225,6 +219,7 @@ class OAuthServer:
         refresh: str | None = None,
     ) -> str:
         token = f"ya29.test-{secrets.token_urlsafe(24)}"
+        self._state.issued.append(token)
         seconds = self.access_lifetime if lifetime is None else lifetime
         self._state.access[token] = _Token(
             user, scope, client_id, time.time() + seconds, refresh=refresh
@@ -233,6 +228,7 @@ class OAuthServer:
 
     def _new_refresh(self, user: str, scope: str, client_id: str) -> str:
         token = f"1//test-refresh-{secrets.token_urlsafe(24)}"
+        self._state.issued.append(token)
         self._state.refresh[token] = _Refresh(user, scope, client_id)
         return token
 
@@ -285,6 +281,7 @@ class OAuthServer:
             params = {"error": "access_denied", "state": q["state"]}
         else:
             code = f"4/test-code-{secrets.token_urlsafe(16)}"
+            self._state.issued.append(code)
             self._state.codes[code] = _Code(
                 q["client_id"], redirect, q["code_challenge"], q.get("scope", ""), self.user
             )
@@ -391,6 +388,7 @@ class OAuthServer:
                 },
             )
         device_code = f"test-device-{secrets.token_urlsafe(24)}"
+        self._state.issued.append(device_code)
         user_code = f"{secrets.token_hex(2).upper()}-{secrets.token_hex(2).upper()}"
         # The device code stays pending until the test's faults run out: then it is approved.
         self._state.devices[device_code] = (client_id, form.get("scope", ""), user_code)
