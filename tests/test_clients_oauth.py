@@ -600,6 +600,21 @@ def test_the_store_writes_0600_in_a_0700_directory_atomically(
     assert login.refresh_token not in repr(login)
 
 
+def test_a_store_that_cannot_be_written_is_a_config_error(
+    tmp_path: Path, oauth_server: OAuthServer
+) -> None:
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the state directory should be")
+    store = TokenStore(blocker / "oauth")
+    login = stored(oauth_server, sign_in(oauth_server))
+    with pytest.raises(ConfigError) as e:
+        store.save(login)
+    assert e.value.message == (
+        f"cannot write the Google login to {blocker / 'oauth' / 'google.json'}: Not a directory"
+    )
+    assert e.value.exit_status == Exit.CONFIG
+
+
 def test_the_store_refuses_a_file_others_can_read(
     tmp_path: Path, oauth_server: OAuthServer
 ) -> None:

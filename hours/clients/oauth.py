@@ -773,9 +773,19 @@ class TokenStore:
             "token_url": login.token_url,
             "revocation_url": login.revocation_url,
         }
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # mkdir's mode applies only when it creates the directory.
-        self.directory.chmod(0o700)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # mkdir's mode applies only when it creates the directory.
+            self.directory.chmod(0o700)
+            self._write(path, data)
+        except OSError as e:
+            raise ConfigError(
+                f"cannot write the {provider(login.provider).label} login to {path}: "
+                f"{e.strerror or e}"
+            ) from None
+        return path
+
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -789,7 +799,6 @@ class TokenStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-        return path
 
     def forget(self, name: str) -> bool:
         """Delete a provider's token file; tell whether there was one."""

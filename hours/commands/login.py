@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hours.clikit import CONTEXT, json_option, print_json
 from hours.errors import UsageError
+
+if TYPE_CHECKING:
+    # The OAuth client (and requests) load only when a login or logout runs.
+    from hours.clients.oauth import Provider, TokenStore
 
 PROVIDER = click.Choice(["google", "microsoft"])
 
@@ -36,7 +40,7 @@ class EndpointParam(click.ParamType):  # type: ignore[type-arg]
             self.fail(str(e), param, ctx)
 
 
-def _store() -> Any:
+def _store() -> TokenStore:
     from hours.clients.oauth import STORE_DIRNAME, TokenStore
     from hours.files import state_dir
 
@@ -193,7 +197,7 @@ def login(
     )
 
 
-def _scopes(p: Any, text: str | None) -> tuple[str, ...]:
+def _scopes(p: Provider, text: str | None) -> tuple[str, ...]:
     from hours.clients import oauth
 
     if text is None:
