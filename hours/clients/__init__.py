@@ -1,4 +1,4 @@
-"""Wire clients: IMAP, SMTP, ManageSieve, Sieve scripts, the Twilio, Gmail and Graph REST APIs.
+"""Wire clients: IMAP, SMTP, ManageSieve, Sieve, Twilio, Gmail and Graph APIs, OAuth2, SASL.
 
 Each speaks one provider's protocol and turns its failures into `hours.errors`; none knows the
 schedule, the config or the engine. They import only `hours.errors` and each other
