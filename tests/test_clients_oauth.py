@@ -6,7 +6,6 @@ redirect to the client's loopback listener), or lets the device code be approved
 
 from __future__ import annotations
 
-import ast
 import json
 import socket
 import stat
@@ -858,41 +857,3 @@ def test_a_token_command_past_its_time_limit_is_killed_with_its_children(tmp_pat
 def test_the_default_time_limit_is_thirty_seconds() -> None:
     assert oauth.TOKEN_COMMAND_TIME_LIMIT == 30
     assert oauth.CommandTokens("x").time_limit == 30
-
-
-# --- the house rule for wire clients --------------------------------------------------
-
-
-def forbidden_imports(source: str) -> list[str]:
-    """Return the modules of ours that `source` imports, other than errors and clients."""
-    found: list[str] = []
-    for node in ast.walk(ast.parse(source)):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module == "hours":
-            names = [f"hours.{a.name}" for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        found += [
-            n
-            for n in names
-            if n.split(".")[0] == "hours"
-            and n != "hours.errors"
-            and not n.startswith("hours.clients")
-        ]
-    return found
-
-
-def test_clients_import_only_errors_and_each_other() -> None:
-    paths = sorted((HOURS / "clients").glob("*.py"))
-    assert [p.name for p in paths][:3] == ["__init__.py", "oauth.py", "sasl.py"]
-    assert {p.name: forbidden_imports(p.read_text()) for p in paths} == {p.name: [] for p in paths}
-
-
-def test_the_import_check_can_fail() -> None:
-    source = (
-        "import hours.errors\nfrom hours.clients import sasl\nfrom hours.files import state_dir\n"
-        "def later():\n    import hours.channels.net\n    from hours import secrets\n"
-    )
-    assert forbidden_imports(source) == ["hours.files", "hours.channels.net", "hours.secrets"]
