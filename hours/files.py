@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -31,18 +33,69 @@ def state_dir() -> Path:
 
 
 def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
-    """Write `data` to `path` through a temporary file, fsync and rename, with `mode`."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write `data` to `path` so that a reader sees the old content or the new, never half.
+
+    Regular files are written to a temporary file, fsynced and renamed over the old one, with
+    `mode`. What is at the path is never replaced by something else: a symlink is followed and
+    its target replaced; a character device or a named pipe (`/dev/null`, a pipe a reader
+    waits on) is written through, as the shell's `>` does (a pipe waits for its reader); a
+    directory, a socket or a block device is refused with an OSError saying what it is.
+    """
     raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        found = os.stat(path)  # through every symlink
+    except FileNotFoundError:
+        found = None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        _write_through(path, raw, found.st_mode)
+        return
+    target = Path(os.path.realpath(path))
+    if found is not None and not _is_file(target, found):
+        # A name only the kernel resolves, like /proc/self/fd/1 onto a deleted file: the file
+        # has no name to rename onto, so it is written in place.
+        _write_through(path, raw, found.st_mode, truncate=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), mode)
             f.write(raw)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+_NOT_WRITTEN_THROUGH = {
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFBLK: "a block device",  # a disk: a report written onto it would destroy it
+}
+
+
+def _write_through(path: Path, raw: bytes, st_mode: int, *, truncate: bool = False) -> None:
+    """Write `raw` into what is at `path` without replacing it (a device, a pipe)."""
+    if stat.S_ISDIR(st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    kind = _NOT_WRITTEN_THROUGH.get(stat.S_IFMT(st_mode))
+    if kind is not None:
+        raise OSError(errno.EINVAL, f"it is {kind}, not a file", str(path))
+    fd = os.open(path, os.O_WRONLY | (os.O_TRUNC if truncate else 0) | os.O_CLOEXEC)
+    try:
+        view = memoryview(raw)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _is_file(target: Path, found: os.stat_result) -> bool:
+    """Tell whether `target` names the very file `found` describes."""
+    try:
+        here = os.stat(target)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (found.st_dev, found.st_ino)
