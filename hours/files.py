@@ -9,6 +9,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from hours.errors import StateError
+
 APP = "hours"
 
 
@@ -30,6 +32,36 @@ def state_dir() -> Path:
     from platformdirs import user_state_path
 
     return user_state_path(APP, appauthor=False)
+
+
+def make_state_dir(path: Path) -> Path:
+    """Create the state directory if need be (mode 0700), or raise StateError saying why not."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise state_problem(path, path, e) from None
+    return path
+
+
+def state_problem(state: Path, where: Path, e: OSError) -> StateError:
+    """Return the StateError (exit 3) for an OSError met at `where` in the state directory."""
+    if isinstance(e, FileExistsError | NotADirectoryError) and where == state:
+        found = "is a file" if state.exists() else "has a file in place of a directory above it"
+        return StateError(
+            f"the state directory {state} {found}; point $HOURS_HOME at a directory, or move "
+            "the file aside"
+        )
+    if isinstance(e, PermissionError):
+        return StateError(f"{where}: permission denied; {own_hint(state)}")
+    return StateError(f"cannot use {where}: {e.strerror or e}")
+
+
+def own_hint(state: Path) -> str:
+    """Say how to take back a state directory another user (root, after `sudo`) owns."""
+    return (
+        f"check that you own {state} and the files in it (after a `sudo hours`: "
+        f"`sudo chown -R $(id -un) {state}`)"
+    )
 
 
 def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:

@@ -152,7 +152,9 @@ def report(
         zone=shown,
         title=cfg.name,
         earnings=earnings,
-        autoreplies=count_replies(state_dir(), start, end),
+        autoreplies=count_replies(
+            state_dir(), start, end, warn=lambda text: click.echo(f"Warning: {text}", err=True)
+        ),
     )
     data: str | bytes
     if kind == "text":
