@@ -20,7 +20,8 @@ import pytest
 from hours.errors import ConfigError
 from hours.journal import FILENAME, Journal, count_replies, sync_lock
 from tests.helpers import run, snapshot, write_config
-from tests.phone_helpers import at
+from tests.phone_helpers import NUMBER, at
+from tests.servers.twilio_fake import TwilioFake
 
 
 def as_unprivileged(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -270,3 +271,104 @@ def test_counting_a_newer_journal_without_a_warning_is_refused(state: Path) -> N
     newer(state / FILENAME)
     with pytest.raises(ConfigError, match=r"newer hours \(schema 2\)"):
         count_replies(state, at(23, 0), at(30, 0))
+
+
+# -- a disk that fills during a sync ---------------------------------------------------------
+
+# Runs inside a private mount namespace: a tmpfs of `size` bytes on MOUNT, the state copied onto
+# it, the disk filled but for FREE bytes, then `hours ARGV...`; what is left on the disk is copied
+# back into STATE, and the namespace (with its mount) goes away with the process.
+ON_A_SMALL_DISK = """
+import os, shutil, subprocess, sys
+state, mount, free, argv = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", mount], check=True)
+shutil.copytree(state, mount, dirs_exist_ok=True)
+disk = os.statvfs(mount)
+with open(os.path.join(mount, "filler"), "wb") as f:
+    f.write(bytes(disk.f_bavail * disk.f_frsize - free))
+env = dict(os.environ, HOURS_HOME=mount)
+code = subprocess.run([sys.executable, "-m", "hours", *argv], env=env).returncode
+os.unlink(os.path.join(mount, "filler"))
+shutil.rmtree(state)
+shutil.copytree(mount, state)
+sys.exit(code)
+"""
+
+
+def on_a_small_disk(
+    state: Path, mount: Path, free: int, *argv: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `hours ARGV` with the state on a disk that has `free` bytes left."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("unshare (util-linux) is needed to mount a small disk")
+    as_root = [] if os.geteuid() == 0 else ["--map-root-user"]
+    mount.mkdir()
+    probe = subprocess.run(
+        [unshare, "--mount", *as_root, "mount", "-t", "tmpfs", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs in a mount namespace here: {probe.stderr.decode()}")
+    script = [sys.executable, "-c", ON_A_SMALL_DISK, str(state), str(mount), str(free), *argv]
+    return subprocess.run(
+        [unshare, "--mount", *as_root, *script],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ,
+    )
+
+
+FREE = 96 * 1024  # the -shm takes 32 KiB, each reply a few 4 KiB pages of the -wal
+
+SENDERS = [f"+1555999{n:04d}" for n in range(12)]
+
+
+def test_a_disk_filling_mid_sync_is_exit_4_and_the_journal_stays_true(
+    twilio: TwilioFake, tmp_path: Path
+) -> None:
+    state = Path(os.environ["HOURS_HOME"])
+    assert run("autoreply", "sync", "--at", at(23, 18, 0).isoformat()).exit_code == 0
+    for minute, sender in enumerate(SENDERS):
+        twilio.receive(sender, NUMBER, "Can I book?", at(23, 19, minute))
+    disk = tmp_path / "disk"
+
+    proc = on_a_small_disk(
+        state, disk, FREE, "autoreply", "sync", "--at", at(23, 19, 30).isoformat()
+    )
+
+    assert (proc.returncode, proc.stdout) == (4, "")
+    assert proc.stderr == (
+        f"Error: cannot write the journal {disk}/{FILENAME}: database or disk is full; free some "
+        "space on its disk (nothing already sent is sent again)\n"
+    )
+    answered = [s for s in SENDERS if twilio.sent(s)]
+    assert 0 < len(answered) < len(SENDERS)  # the disk filled mid-sync, after some replies
+    with sqlite3.connect(state / FILENAME) as db:
+        rows = dict(db.execute("SELECT sender, status FROM replies WHERE kind = 'reply'"))
+    db.close()
+    # Journalled before sent: every reply that went out is in the journal; none is marked sent
+    # that did not go out.
+    assert set(answered) <= set(rows)
+    assert {s for s, status in rows.items() if status == "sent"} <= set(answered)
+
+    result = run("autoreply", "sync", "--json", "--at", at(23, 19, 40).isoformat())  # space again
+
+    assert result.exit_code == 0, result.output
+    replies = [len(twilio.sent(s)) for s in SENDERS]
+    assert max(replies) == 1  # nothing twice
+    # Only the text decided when the disk filled, before its reply was journalled, may be left
+    # unanswered: as after a crash right after deciding (the sender's next text gets a reply).
+    unanswered = [s for s, n in zip(SENDERS, replies, strict=True) if n == 0]
+    assert len(unanswered) <= 1
+    sid_of = {m["from"]: m["sid"] for m in twilio.messages if m["direction"] == "inbound"}
+    with sqlite3.connect(state / FILENAME) as db:
+        for sender in unanswered:
+            item = sid_of[sender]
+            assert db.execute("SELECT decision FROM seen WHERE item = ?", (item,)).fetchall() == [
+                ("reply",)
+            ]
+            assert db.execute("SELECT 1 FROM replies WHERE item = ?", (item,)).fetchall() == []
+    db.close()
