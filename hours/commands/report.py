@@ -23,12 +23,15 @@ class WeekParam(click.ParamType):  # type: ignore[type-arg]
     ) -> tuple[int, int]:
         if isinstance(value, tuple):
             return value
+        from hours.parsing import check_date
         from hours.report import parse_week
 
         try:
-            return parse_week(str(value))
+            year, week = parse_week(str(value))
+            check_date(dt.date.fromisocalendar(year, week, 1), str(value).strip())
         except ValueError as e:
             self.fail(str(e), param, ctx)
+        return year, week
 
 
 class ZoneParam(click.ParamType):  # type: ignore[type-arg]
