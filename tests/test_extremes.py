@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hours.parsing import MAX_DURATION, parse_duration
+from hours.parsing import FIRST_DATE, LAST_DATE, MAX_DURATION, parse_duration
 from tests.helpers import run, snapshot, write_config
 
 GOOD = 'timezone = "Europe/London"\n[week]\nmon = "09:00-17:00"\n'
@@ -143,3 +143,10 @@ def test_durations_up_to_the_maximum_are_taken(value: str) -> None:
     result = run("status", "--at", "2026-11-23T10:00")
     assert (result.exit_code, result.stderr) == (0, "")
     assert parse_duration(value) <= MAX_DURATION == dt.timedelta(days=365)
+
+
+def test_the_readme_limits_table_says_what_the_code_does() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    limits = readme.split("## Limits", 1)[1].split("\n## ", 1)[0]
+    assert f"| {FIRST_DATE} to {LAST_DATE} (exit 2) |" in limits
+    assert f"| at most {MAX_DURATION.days} days (" in limits
