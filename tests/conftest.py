@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.servers.plugin", "tests.servers.twilio_plugin"]
+pytest_plugins = ["tests.servers.plugin", "tests.servers.twilio_plugin", "tests.servers.hostile"]
 
 
 @pytest.fixture(autouse=True)
