@@ -64,14 +64,17 @@ def own_hint(state: Path) -> str:
     )
 
 
-def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
+def write_atomic(
+    path: Path, data: str | bytes, *, mode: int = 0o600, through: bool = False
+) -> None:
     """Write `data` to `path` so that a reader sees the old content or the new, never half.
 
     Regular files are written to a temporary file, fsynced and renamed over the old one, with
     `mode`. What is at the path is never replaced by something else: a symlink is followed and
-    its target replaced; a character device or a named pipe (`/dev/null`, a pipe a reader
-    waits on) is written through, as the shell's `>` does (a pipe waits for its reader); a
-    directory, a socket or a block device is refused with an OSError saying what it is.
+    its target replaced; anything else but a regular file is refused with an OSError saying
+    what it is, except that with `through` (for `-o`, as the shell's `>` does) a character
+    device or a named pipe is written into (`/dev/null`; a pipe waits for its reader). A
+    directory, a socket or a block device is always refused.
     """
     raw = data.encode() if isinstance(data, str) else data
     try:
@@ -79,13 +82,13 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
     except FileNotFoundError:
         found = None
     if found is not None and not stat.S_ISREG(found.st_mode):
-        _write_through(path, raw, found.st_mode)
+        _write_through(path, raw, found.st_mode, through=through)
         return
     target = Path(os.path.realpath(path))
     if found is not None and not _is_file(target, found):
         # A name only the kernel resolves, like /proc/self/fd/1 onto a deleted file: the file
         # has no name to rename onto, so it is written in place.
-        _write_through(path, raw, found.st_mode, truncate=True)
+        _write_through(path, raw, found.st_mode, through=True, truncate=True)
         return
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -102,19 +105,25 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
         raise
 
 
-_NOT_WRITTEN_THROUGH = {
+_KINDS = {
+    stat.S_IFCHR: "a character device",
+    stat.S_IFIFO: "a named pipe",
     stat.S_IFSOCK: "a socket",
     stat.S_IFBLK: "a block device",  # a disk: a report written onto it would destroy it
 }
+_WRITTEN_THROUGH = (stat.S_IFCHR, stat.S_IFIFO)
 
 
-def _write_through(path: Path, raw: bytes, st_mode: int, *, truncate: bool = False) -> None:
-    """Write `raw` into what is at `path` without replacing it (a device, a pipe)."""
+def _write_through(
+    path: Path, raw: bytes, st_mode: int, *, through: bool, truncate: bool = False
+) -> None:
+    """Write `raw` into what is at `path` without replacing it, or refuse what it is."""
     if stat.S_ISDIR(st_mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    kind = _NOT_WRITTEN_THROUGH.get(stat.S_IFMT(st_mode))
-    if kind is not None:
-        raise OSError(errno.EINVAL, f"it is {kind}, not a file", str(path))
+    kind = stat.S_IFMT(st_mode)
+    if kind != stat.S_IFREG and not (through and kind in _WRITTEN_THROUGH):
+        what = _KINDS.get(kind, "not a regular file")
+        raise OSError(errno.EINVAL, f"it is {what}, not a file", str(path))
     fd = os.open(path, os.O_WRONLY | (os.O_TRUNC if truncate else 0) | os.O_CLOEXEC)
     try:
         view = memoryview(raw)

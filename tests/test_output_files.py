@@ -160,6 +160,23 @@ def test_the_config_behind_a_symlink_stays_linked_when_edited(tmp_path: Path) ->
 def test_write_atomic_onto_a_device_keeps_its_mode(tmp_path: Path) -> None:
     null = device(tmp_path, "null", 1, 3)
     before = stat.S_IMODE(null.stat().st_mode)
-    write_atomic(null, "anything", mode=0o600)
+    write_atomic(null, "anything", mode=0o600, through=True)
     assert stat.S_ISCHR(null.stat().st_mode)
     assert stat.S_IMODE(null.stat().st_mode) == before
+
+
+def test_a_pipe_where_a_state_file_belongs_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """Without `through` (the config, the holiday cache) nothing but a file is written."""
+    fifo = tmp_path / "holidays.json"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="it is a named pipe, not a file") as refused:
+        write_atomic(fifo, "{}")
+    assert refused.value.filename == str(fifo)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_config_that_is_dev_null_is_not_written_through(tmp_path: Path) -> None:
+    null = device(tmp_path, "null", 1, 3)
+    with pytest.raises(OSError, match="it is a character device, not a file"):
+        write_atomic(null, "timezone = 'UTC'\n")
+    assert stat.S_ISCHR(null.stat().st_mode)

@@ -87,7 +87,7 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
             f"cannot write {path}: there is no directory {path.parent}; nothing was written"
         )
     try:
-        write_atomic(path, data, mode=0o644)
+        write_atomic(path, data, mode=0o644, through=True)
     except OSError as e:
         raise usage(f"cannot write {path}: {e.strerror or e}; nothing was written") from None
     click.echo(f"Wrote {path}", err=True)
