@@ -349,9 +349,9 @@ class SlowSmtp(Hostile):
     def handle(self, link: Link) -> None:
         def reply(text: bytes) -> None:
             link.pause(self.delay)
-            link.send(text)
-            with self._lock:
+            with self._lock:  # counted before it is sent: never behind what a client saw
                 self.replies += 1
+            link.send(text)
 
         reply(b"220 hostile.example ESMTP slow\r\n")
         while True:
