@@ -288,10 +288,12 @@ def count_replies(
     """
     counts = dict.fromkeys(REPLY_CHANNELS, 0)
     path = state_dir / FILENAME
-    if not (path.exists() or path.is_symlink()):
+    if not path.exists():
         return counts
     try:
-        version, _ = _schema_of(path)
+        version, objects = _schema_of(path)
+        if not objects:
+            return counts  # an empty journal: nothing was ever sent
         if version > SCHEMA_VERSION:
             newer = (
                 f"the journal {path} was written by a newer hours (schema {version}); "

@@ -372,3 +372,12 @@ def test_a_disk_filling_mid_sync_is_exit_4_and_the_journal_stays_true(
             ]
             assert db.execute("SELECT 1 FROM replies WHERE item = ?", (item,)).fetchall() == []
     db.close()
+
+
+def test_counting_an_empty_journal_file_counts_nothing(state: Path) -> None:
+    state.mkdir(parents=True)
+    (state / FILENAME).write_bytes(b"")
+    assert count_replies(state, at(23, 0), at(30, 0)) == dict.fromkeys(
+        ("email", "sms", "voice", "whatsapp"), 0
+    )
+    assert (state / FILENAME).read_bytes() == b""
