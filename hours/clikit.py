@@ -19,6 +19,7 @@ import click
 from hours import config as configmod
 from hours.errors import Exit, HoursError, UsageError
 from hours.files import config_path, state_dir
+from hours.parsing import check_date
 from hours.schedule import Schedule
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -131,7 +132,7 @@ pass_app = click.make_pass_decorator(App)
 
 
 class DateTimeParam(click.ParamType):  # type: ignore[type-arg]
-    """An ISO 8601 date-time; without an offset it is read in the config's zone."""
+    """An ISO 8601 date-time from 1900 to 9000; without an offset, in the config's zone."""
 
     name = "DATETIME"
 
@@ -144,7 +145,7 @@ class DateTimeParam(click.ParamType):  # type: ignore[type-arg]
         try:
             if "T" not in text.upper() and " " not in text:
                 raise ValueError
-            return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
+            at = dt.datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError:
             self.fail(
                 f"{value!r} is not a date-time; use ISO 8601 like 2026-12-25T10:00 "
@@ -152,10 +153,15 @@ class DateTimeParam(click.ParamType):  # type: ignore[type-arg]
                 param,
                 ctx,
             )
+        try:
+            check_date(at.date(), text)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+        return at
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]
-    """An ISO 8601 date."""
+    """An ISO 8601 date from 1900 to 9000."""
 
     name = "DATE"
 
@@ -164,10 +170,16 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
     ) -> dt.date:
         if isinstance(value, dt.date):
             return value
+        text = str(value).strip()
         try:
-            return dt.date.fromisoformat(str(value).strip())
+            day = dt.date.fromisoformat(text)
         except ValueError:
             self.fail(f"{value!r} is not a date; use YYYY-MM-DD like 2026-12-24", param, ctx)
+        try:
+            check_date(day, text)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+        return day
 
 
 class EarningsParam(click.ParamType):  # type: ignore[type-arg]

@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.servers.plugin",
     "tests.servers.twilio_plugin",
     "tests.servers.mail_api_plugin",
+    "tests.servers.hostile",
 ]
 
 
