@@ -273,7 +273,10 @@ def fields(
     emergency: Emergency | None,
     msg: Incoming | None = None,
 ) -> dict[str, str]:
-    """Return the template fields at `now`: when you are back, why you are closed, and so on."""
+    """Return the template fields at `now`: when you are back, why you are closed, and so on.
+
+    Exactly the fields of `hours.config.autoreply.FIELDS`, which templates were checked against.
+    """
     state = schedule.state(now)
     back = state.next_open if not state.open else now
     return {
@@ -357,6 +360,9 @@ def answer(
             if not run.dry_run:
                 journal.decide(msg.channel, msg.item, f"skipped:{d.reason}", now)
             continue
+        # Rendered before anything is journalled: a reply that cannot be written is never
+        # recorded as answered.
+        reply = reply_to(msg, d.action, run)
         if run.dry_run:
             run._dry_replied.add((RATE_GROUPS[msg.channel][0], normalize_sender(msg.sender)))
             result.replied += 1
@@ -364,7 +370,7 @@ def answer(
         # Decided before anything is sent: after a crash this item is never looked at again.
         journal.decide(msg.channel, msg.item, d.action, now)
         try:
-            _reply(run, result, msg, d, outbox, forward)
+            _reply(run, result, reply, d, outbox, forward)
         except MaybeSent:
             raise  # it may have gone out: decided for good, never tried again
         except (ProviderError, OptedOut) as e:
@@ -378,12 +384,13 @@ def answer(
 def _reply(
     run: SyncRun,
     result: ChannelResult,
-    msg: Incoming,
+    reply: Reply,
     d: Decision,
     outbox: Outbox,
     forward: Forward | None,
 ) -> None:
     assert d.period is not None
+    msg = reply.msg
     # Once per item: a retry after the reply itself failed must not forward it again.
     if (
         d.action == "emergency"
@@ -397,7 +404,6 @@ def _reply(
     ):
         result.skipped["emergency_already_answered"] += 1
         return
-    reply = reply_to(msg, d.action, run)
     _journalled(run, msg, d.action, d.period, functools.partial(outbox.deliver, reply))
     result.replied += 1
 

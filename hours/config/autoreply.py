@@ -7,6 +7,7 @@ so that `hours autoreply sync` only meets the errors the network gives it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -16,10 +17,32 @@ from hours.parsing import parse_duration
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
 
-COMMON_FIELDS = frozenset(
-    {"business", "next_open", "next_open_date", "next_open_relative", "reason", "emergency_keyword"}
-)
-EMAIL_FIELDS = COMMON_FIELDS | {"sender_name", "subject"}
+
+class Field(NamedTuple):
+    """A template field: a value of the type the engine fills in, and where it may be used."""
+
+    sample: object  # rendered into every template at load, so a bad format spec fails then
+    email_only: bool = False
+
+
+# The one list of template fields: the loader checks templates against it, and the engine
+# (`hours.autoreply.fields`) fills in exactly these. A new field is one line here.
+FIELDS: dict[str, Field] = {
+    "business": Field("Sam's Nails"),
+    "next_open": Field("tomorrow at 9:00 AM"),
+    "next_open_date": Field("Tuesday 24 November"),
+    "next_open_relative": Field("in 14 hours"),
+    "reason": Field("outside hours"),
+    "emergency_keyword": Field("URGENT"),
+    "sender_name": Field("Alex", email_only=True),
+    "subject": Field("Appointment next week?", email_only=True),
+}
+COMMON_FIELDS = frozenset(name for name, f in FIELDS.items() if not f.email_only)
+EMAIL_FIELDS = frozenset(FIELDS)
+# The widest a format spec may pad or cut a field: enough for any layout, and a template
+# cannot make every reply (or the check at load) a gigabyte of spaces.
+MAX_FIELD_WIDTH = 1000
+_NUMBER = re.compile(r"\d+")
 SECURITY = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {
     "imap": {"ssl": 993, "starttls": 143, "none": 143},
@@ -138,19 +161,46 @@ class Autoreply(NamedTuple):
 
 
 def check_template(text: str, allowed: frozenset[str], fail: Callable[[str], Exception]) -> str:
-    """Return `text` if it is a str.format template using only `allowed` fields."""
+    """Return `text` if it is a str.format template of plain `allowed` fields.
+
+    A field is a bare name: no attribute (`{business.__class__}` reads into Python objects), no
+    index, no `!conversion`. Each format spec is tried on a sample of the field's type, so a
+    spec the value cannot take (`{business:d}`) fails here, not at 2 a.m. in cron.
+    """
+    known = ", ".join("{" + a + "}" for a in sorted(allowed))
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        parts = [
+            (f, spec, conv) for _, f, spec, conv in string.Formatter().parse(text) if f is not None
+        ]
     except ValueError as e:
         raise fail(
             f"is not a valid template ({e}); write a literal brace as {{{{ or }}}}"
         ) from None
-    for f in fields:
-        name = f.split(".")[0].split("[")[0]
+    for name, spec, conversion in parts:
+        shown = "{" + name + (f"!{conversion}" if conversion else "")
+        shown += (f":{spec}" if spec else "") + "}"
+        if name and not name.isidentifier() and not name.isdigit():
+            plain = re.split(r"[.\[]", name, maxsplit=1)[0].strip() or "business"
+            raise fail(f"{shown}: a field is a plain name, like {{{plain}}}, with no . or []")
         if name not in allowed:
-            known = ", ".join("{" + a + "}" for a in sorted(allowed))
-            raise fail(f"{{{f}}} is not a field you can use; use {known}")
+            raise fail(f"{shown} is not a field you can use; use {known}")
+        if conversion:
+            raise fail(f"{shown}: a field takes no !{conversion}; write {{{name}}}")
+        if not spec:
+            continue
+        if "{" in spec:
+            raise fail(f"{shown}: a format spec cannot hold another field")
+        if any(int(n) > MAX_FIELD_WIDTH for n in _NUMBER.findall(spec)):
+            raise fail(f"{shown}: a width or precision is at most {MAX_FIELD_WIDTH}")
+        try:
+            format(FIELDS[name].sample, spec)
+        except (ValueError, TypeError) as e:
+            raise fail(f"{shown}: {_first_lower(str(e).rstrip('.'))}; {{{name}}} is text") from None
     return text
+
+
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def parse(raw: Mapping[str, Any], fail: Fail) -> Autoreply | None:
