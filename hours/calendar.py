@@ -204,20 +204,31 @@ def _detail(e: Exception) -> str:
 def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: str) -> list[Closure]:
     """Return the closures the calendar's events make on the dates [first, last), in `zone`.
 
-    Each occurrence becomes whole-day closures (a `from`/`to` range) and partial ones (a date
-    with hours), cut at the zone's midnights; the event's SUMMARY is the reason. The open hours
-    of an `hours` export, cancelled events and empty ones make none.
+    Each occurrence, cut to the window, becomes whole-day closures (a `from`/`to` range) and
+    partial ones (a date with hours), cut at the zone's midnights; the event's SUMMARY is the
+    reason, and occurrences of one reason that touch or overlap make one closure. The open hours
+    of an `hours` export, cancelled events and empty ones make none. More than
+    MAX_IMPORT_OCCURRENCES occurrences in the window is refused.
     """
     import recurring_ical_events
 
+    lo = dt.datetime.combine(first, dt.time(), zone)
+    hi = dt.datetime.combine(last, dt.time(), zone)
+    _bound_rules(cal, lo, hi, source)
     try:
         occurrences = list(recurring_ical_events.of(cal).between(first, last))
+    except OverflowError:
+        raise UsageError(
+            f"{source}: a repeating event lasts so long that its dates run off the calendar "
+            "(past the year 1 or 9999); nothing was changed"
+        ) from None
     except (ValueError, TypeError, recurring_ical_events.InvalidCalendar) as e:
         raise UsageError(
             f"{source} is not a valid iCalendar file ({e}); nothing was changed"
         ) from None
     durations = _durations(cal)
-    out: list[Closure] = []
+    timed: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    days: dict[str, list[tuple[dt.date, dt.date]]] = {}
     for ev in occurrences:
         if (
             str(ev.get(KIND, "")).lower() == "open"
@@ -230,10 +241,145 @@ def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: st
         if duration is not None and isinstance(begin, dt.datetime):
             finish = _add_duration(_aware(begin, zone), duration)
         if isinstance(begin, dt.datetime):
-            out += _timed(_aware(begin, zone), _aware(finish, zone), zone, reason)
+            # Cut to the window in UTC first: an event from the year 1 to 9999 must not be
+            # walked day by day, nor moved into a zone past the ends of the calendar.
+            a = max(_aware(begin, zone).astimezone(UTC), lo.astimezone(UTC))
+            z = min(_aware(finish, zone).astimezone(UTC), hi.astimezone(UTC))
+            if a < z:
+                timed.setdefault(reason, []).append((a.astimezone(zone), z.astimezone(zone)))
         elif finish > begin:
-            out.append(Closure(reason, begin, finish - dt.timedelta(days=1)))
+            a_day, z_day = max(begin, first), min(finish, last)
+            if a_day < z_day:
+                days.setdefault(reason, []).append((a_day, z_day))
+    out: list[Closure] = []
+    for reason, spans in timed.items():
+        for begin, end in _merged(spans):
+            out += _timed(begin, end, zone, reason)
+    for reason, dates in days.items():
+        out += [Closure(reason, a, z - dt.timedelta(days=1)) for a, z in _merged(dates)]
     return unique(out)
+
+
+# How many occurrences one import reads: a year of an hourly event fits, one repeating every
+# minute does not (it would be half a million).
+MAX_IMPORT_OCCURRENCES = 10_000
+
+
+def _merged(spans: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """Return spans that overlap or touch joined, in order."""
+    out: list[tuple[Any, Any]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _bound_rules(cal: Any, lo: dt.datetime, hi: dt.datetime, source: str) -> None:
+    """Make every event's RRULE cheap to expand over [lo, hi), or refuse the file.
+
+    A daily or weekly series from long ago starts again near the window (the same
+    occurrences); a rule that falls on no date at all (30 February) is refused, naming the
+    event, since dateutil would walk up to the year 9999 looking for one; and more than
+    MAX_IMPORT_OCCURRENCES occurrences in the window are refused before any is made.
+    """
+    from dateutil.rrule import rrulestr
+
+    from hours.parsing import first_occurrence
+    from hours.schedule import rephase
+
+    start_at, end_at = lo.replace(tzinfo=None), hi.replace(tzinfo=None)
+    total = 0
+    for ev in cal.walk("VEVENT"):
+        rules = ev.get("RRULE")
+        if rules is None and "RDATE" not in ev and "RECURRENCE-ID" not in ev:
+            _clip(ev, lo, hi)
+        if rules is None or "RECURRENCE-ID" in ev:
+            continue
+        name = printable(str(ev.get("SUMMARY", ev.get("UID", "?"))))
+        start = ev["DTSTART"].dt
+        naive = start if isinstance(start, dt.datetime) else dt.datetime.combine(start, dt.time())
+        naive = naive.replace(tzinfo=None)
+        texts = [r.to_ical().decode() for r in (rules if isinstance(rules, list) else [rules])]
+        if len(texts) == 1:
+            later = rephase(texts[0], naive, start_at)
+            if later != naive:
+                shift = dt.timedelta(days=(later - naive).days)
+                ev["DTSTART"].dt = start + shift
+                if "DTEND" in ev:
+                    ev["DTEND"].dt = ev["DTEND"].dt + shift
+                naive = later
+        for text in texts:
+            try:
+                rule = rrulestr(text, dtstart=naive, ignoretz=True)
+            except (ValueError, TypeError):
+                continue  # recurring-ical-events says what is wrong with it
+            if first_occurrence(rule, naive) is None:
+                raise UsageError(
+                    f"{source}: the event {name!r} repeats by a rule that falls on no date "
+                    f"({printable(text)}); nothing was changed"
+                )
+            for when in rule.xafter(start_at, count=MAX_IMPORT_OCCURRENCES + 1, inc=True):
+                if when >= end_at:
+                    break
+                total += 1
+            if total > MAX_IMPORT_OCCURRENCES:
+                raise UsageError(
+                    f"{source} has more than {MAX_IMPORT_OCCURRENCES:,} event occurrences in "
+                    f"those weeks (the event {name!r} repeats {_how_often(text)}); import fewer "
+                    "weeks with --weeks, or leave that event out; nothing was changed"
+                )
+
+
+def _clip(ev: Any, lo: dt.datetime, hi: dt.datetime) -> None:
+    """Cut a one-off event to a day either side of [lo, hi): only that part makes closures.
+
+    recurring-ical-events subtracts an event's length from the window's start, which for an
+    event from the year 1 to 9999 falls off the calendar.
+    """
+    begin, finish = _bounds(ev)
+    if isinstance(begin, dt.datetime):
+        zone = lo.tzinfo
+        assert isinstance(zone, ZoneInfo)
+        floating = begin.tzinfo is None
+        a = _aware(begin, zone).astimezone(UTC)
+        z = _aware(finish, zone).astimezone(UTC)
+        a_min = (lo - dt.timedelta(days=1)).astimezone(UTC)
+        z_max = (hi + dt.timedelta(days=1)).astimezone(UTC)
+        if a >= a_min and z <= z_max:
+            return
+        a, z = max(a, a_min), max(min(z, z_max), max(a, a_min))
+        tz = zone if floating else begin.tzinfo
+        new_begin, new_end = a.astimezone(tz), z.astimezone(tz)
+        if floating:
+            new_begin, new_end = new_begin.replace(tzinfo=None), new_end.replace(tzinfo=None)
+    else:
+        first, last = lo.date() - dt.timedelta(days=1), hi.date() + dt.timedelta(days=1)
+        if begin >= first and finish <= last:
+            return
+        new_begin = max(begin, first)
+        new_end = max(min(finish, last), new_begin)
+    ev["DTSTART"].dt = new_begin
+    if "DURATION" in ev:
+        del ev["DURATION"]
+    if "DTEND" in ev:
+        ev["DTEND"].dt = new_end
+    else:
+        ev.add("DTEND", new_end)
+
+
+def _how_often(rule: str) -> str:
+    freq = rrule_freq(rule)
+    return {"SECONDLY": "every second", "MINUTELY": "every minute", "HOURLY": "every hour"}.get(
+        freq, "often"
+    )
+
+
+def rrule_freq(rule: str) -> str:
+    from hours.parsing import rrule_parts
+
+    return rrule_parts(rule).get("FREQ", "")
 
 
 def _reason(ev: Any) -> str:

@@ -151,3 +151,74 @@ def check_date(day: dt.date, text: str) -> None:
     """Raise ValueError unless `day` is within FIRST_DATE..LAST_DATE; `text` is what was typed."""
     if not FIRST_DATE <= day <= LAST_DATE:
         raise ValueError(f"{text!r} is out of range: dates run from {FIRST_DATE} to {LAST_DATE}")
+
+
+# A closure recurs by the day; its hours are given apart. Finer rules would expand into
+# thousands of closures a day.
+CLOSURE_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+_SUB_DAILY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+# How long the check of a rule may look for its first date. dateutil walks day by day up to
+# the year 9999 when a rule can never match (30 February), with no way to stop it: a rule that
+# finds no date in this time is refused rather than hang every command that reads it.
+RRULE_SEARCH_SECONDS = 1.0
+
+
+def rrule_parts(text: str) -> dict[str, str]:
+    """Return an RRULE's parts by name, upper-cased: {"FREQ": "WEEKLY", "INTERVAL": "2"}."""
+    body = text.strip().removeprefix("RRULE:")
+    parts = (p.partition("=") for p in body.split(";") if p.strip())
+    return {name.strip().upper(): value.strip().upper() for name, _, value in parts}
+
+
+def check_closure_rrule(text: str, start: dt.date) -> str:
+    """Return the RRULE of a recurring closure, without `RRULE:`, or raise ValueError saying why.
+
+    It must be an RFC 5545 RRULE that dateutil expands, repeat at most daily (DAILY, WEEKLY,
+    MONTHLY or YEARLY, no BYHOUR, BYMINUTE or BYSECOND), and fall on a date from `start` on.
+    """
+    from dateutil.rrule import rrulestr
+
+    body = text.strip().removeprefix("RRULE:")
+    example = "use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"
+    try:
+        rule = rrulestr(body, dtstart=dt.datetime.combine(start, dt.time()))
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{text!r} is not an RRULE ({e}); {example}") from None
+    parts = rrule_parts(body)
+    if parts.get("FREQ") not in CLOSURE_FREQUENCIES:
+        raise ValueError(
+            f"{text!r} repeats more often than daily; a closure recurs by the day (FREQ=DAILY, "
+            "WEEKLY, MONTHLY or YEARLY), its hours given apart"
+        )
+    finer = [p for p in _SUB_DAILY_PARTS if p in parts]
+    if finer:
+        raise ValueError(
+            f"{text!r}: a closure recurs by the day, so {finer[0]} does not apply; give its "
+            "hours apart"
+        )
+    first = first_occurrence(rule, dt.datetime.combine(start, dt.time()))
+    if first is None:
+        raise ValueError(
+            f"{text!r} falls on no date from {start} on (a day that does not exist, like 30 "
+            "February?)"
+        )
+    return body
+
+
+def first_occurrence(rule: object, start: dt.datetime) -> dt.datetime | None:
+    """Return the first date of a dateutil rule at or after `start`, or None if it has none.
+
+    The search runs in a thread given RRULE_SEARCH_SECONDS: one not done by then is taken as
+    finding nothing (the thread, a daemon, is left to end with the process).
+    """
+    import threading
+
+    found: list[dt.datetime | None] = []
+
+    def search() -> None:
+        found.append(rule.after(start, inc=True))  # type: ignore[attr-defined]
+
+    thread = threading.Thread(target=search, name="rrule search", daemon=True)
+    thread.start()
+    thread.join(RRULE_SEARCH_SECONDS)
+    return found[0] if found else None

@@ -167,7 +167,7 @@ class Schedule:
         self._holidays = holidays
         self._holiday_years: dict[int, Sequence[tuple[dt.date, str]]] = {}
         self._openings = {o.date: o for o in spec.open}
-        self._rrules: dict[int, object] = {}
+        self._rrules: dict[int, tuple[dt.datetime, object]] = {}
         self._built: _Built | None = None
 
     # -- queries -------------------------------------------------------------------------
@@ -346,10 +346,11 @@ class Schedule:
                         (self._local(a, 0), self._local(z + dt.timedelta(1), 0), c.reason, 0)
                     )
             else:
-                day = c.first
-                while day <= (c.last or c.first):
-                    if first <= day <= last:
-                        add(day, c.ranges, c.reason, 0)
+                # Only the dates in the window: a closure of some hours from 1900 to 9000
+                # must not cost a walk through every day of it.
+                day, end = max(c.first, first), min(c.last or c.first, last)
+                while day <= end:
+                    add(day, c.ranges, c.reason, 0)
                     day += dt.timedelta(1)
         for year in range(first.year, last.year + 1):
             for day, name in self.holidays(year):
@@ -361,13 +362,14 @@ class Schedule:
     def _rrule_dates(self, c: Closure, first: dt.date, last: dt.date) -> list[dt.date]:
         from dateutil.rrule import rrule, rrulestr  # only schedules that recur pay for it
 
-        rule = self._rrules.get(id(c))
-        if rule is None:
-            start = dt.datetime.combine(c.first, dt.time())
-            rule = rrulestr(c.rrule or "", dtstart=start)
-            self._rrules[id(c)] = rule
-        assert isinstance(rule, rrule)
         lo = dt.datetime.combine(first, dt.time())
+        start = _rephased(c, lo)
+        cached = self._rrules.get(id(c))
+        if cached is None or cached[0] != start:
+            cached = (start, rrulestr(c.rrule or "", dtstart=start))
+            self._rrules[id(c)] = cached
+        rule = cached[1]
+        assert isinstance(rule, rrule)
         hi = dt.datetime.combine(last, dt.time())
         return [d.date() for d in rule.between(lo, hi, inc=True)]
 
@@ -430,6 +432,28 @@ class Schedule:
             if t < e and (best is None or rank < best[0]):
                 best = (rank, reason)
         return best[1] if best else OUTSIDE_HOURS
+
+
+def _rephased(c: Closure, lo: dt.datetime) -> dt.datetime:
+    return rephase(c.rrule or "", dt.datetime.combine(c.first, dt.time()), lo)
+
+
+def rephase(rule: str, start: dt.datetime, lo: dt.datetime) -> dt.datetime:
+    """Return a start for `rule` as late as `lo` allows that gives the same dates from `lo` on.
+
+    dateutil walks every period from the start, so a daily rule begun in 1900 would cost a
+    walk through each day since. A daily or weekly rule without COUNT repeats every INTERVAL
+    days or weeks from its start, so it can begin a whole number of those later (on the same
+    wall-clock time, and so the same weekday).
+    """
+    parts = dict(p.partition("=")[::2] for p in rule.upper().removeprefix("RRULE:").split(";"))
+    step = {"DAILY": 1, "WEEKLY": 7}.get(parts.get("FREQ", "").strip())
+    interval = parts.get("INTERVAL", "1").strip()
+    if step is None or "COUNT" in parts or not interval.isdigit() or lo <= start:
+        return start
+    period = step * max(int(interval), 1)
+    periods = (lo - start).days // period - 1
+    return start + dt.timedelta(days=max(periods, 0) * period)
 
 
 def _epoch(at: dt.datetime) -> int:

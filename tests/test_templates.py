@@ -114,12 +114,12 @@ class Outbox:
 def test_a_reply_that_cannot_be_rendered_is_not_journalled(tmp_path: Path) -> None:
     """Rendering comes first: a template that fails leaves no trace, so the next sync answers."""
     cfg = config.parse(CONFIG.format(message="Back {next_open}."), Path("config.toml"))
-    assert cfg.autoreply is not None and cfg.autoreply.email is not None
+    assert cfg.autoreply is not None
+    assert cfg.autoreply.email is not None
     email = cfg.autoreply.email
     # Past the load check (as a bug would be): the engine must still journal nothing.
-    broken = cfg.autoreply._replace(
-        email=email._replace(policy=email.policy._replace(message="{business:d}"))
-    )
+    policy = email.policy._replace(message="{business:d}")
+    broken = cfg.autoreply._replace(email=email._replace(policy=policy))
     now = dt.datetime(2026, 11, 23, 19, 5, tzinfo=NY)
     msg = Incoming(
         "email",
@@ -134,9 +134,7 @@ def test_a_reply_that_cannot_be_rendered_is_not_journalled(tmp_path: Path) -> No
         run_ = SyncRun(now, build_schedule(cfg), broken, cfg.name, journal)
         result = ChannelResult("email", "imap")
         with pytest.raises(ValueError, match="Unknown format code 'd'"):
-            autoreply.answer(
-                run_, result, [msg], broken.email.policy, ("sam@example.com",), Outbox(), None
-            )  # type: ignore[union-attr]
+            autoreply.answer(run_, result, [msg], policy, ("sam@example.com",), Outbox(), None)
         assert journal.decided("email", "1:7") is None
         assert not journal.journalled("email", "1:7", "reply")
         # Fixed, the next sync answers it.

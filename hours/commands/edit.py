@@ -167,6 +167,13 @@ def off(
     if every is not None and last is not None:
         raise usage("--every repeats from FROM; give no TO with it")
     ranges = _loose_ranges(hours_) if hours_ else []
+    if every is not None:
+        from hours.parsing import check_closure_rrule
+
+        try:
+            every = check_closure_rrule(every, first)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="'--every'") from None
 
     def change(doc: Any) -> None:
         import tomlkit

@@ -304,8 +304,8 @@ class _Validator:
             start = self.date(f"{where} start", field("start") or field("from"))
             if not isinstance(rule, str):
                 raise self.fail(f"{where} rrule", 'must be text like "FREQ=WEEKLY;BYDAY=FR"')
-            check_rrule(rule, start, lambda msg: self.fail(f"{where} rrule", msg))
-            return Closure(reason, start, None, ranges, rule.strip().removeprefix("RRULE:"))
+            body = check_rrule(rule, start, lambda msg: self.fail(f"{where} rrule", msg))
+            return Closure(reason, start, None, ranges, body)
         if "date" in entry and "from" in entry:
             raise self.fail(where, "give either date or from/to, not both")
         if "date" in entry:
@@ -399,17 +399,14 @@ def _positive(value: Any) -> bool:
     )
 
 
-def check_rrule(rule: str, start: dt.date, fail: Callable[[str], Exception]) -> None:
-    """Raise fail(message) unless `rule` is an RFC 5545 RRULE that dateutil can expand."""
-    from dateutil.rrule import rrulestr
+def check_rrule(rule: str, start: dt.date, fail: Callable[[str], Exception]) -> str:
+    """Return `rule` without `RRULE:`, or raise fail(message) unless a closure can recur by it."""
+    from hours.parsing import check_closure_rrule
 
-    text = rule.strip().removeprefix("RRULE:")
     try:
-        rrulestr(text, dtstart=dt.datetime.combine(start, dt.time()))
-    except (ValueError, TypeError) as e:
-        raise fail(
-            f"{rule!r} is not an RRULE ({e}); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"
-        ) from None
+        return check_closure_rrule(rule, start)
+    except ValueError as e:
+        raise fail(str(e)) from None
 
 
 def validate_timezone(name: str) -> str:
