@@ -76,9 +76,9 @@ CASES = [
         "bad rrule",
         GOOD,
         ["off", "2026-01-09", "--every", "FREQ=SOMETIMES"],
-        3,
-        "{path}: [[closed]] #1 rrule: 'FREQ=SOMETIMES' is not an RRULE (invalid 'FREQ': "
-        "SOMETIMES); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
+        2,
+        "Invalid value for '--every': 'FREQ=SOMETIMES' is not an RRULE (invalid 'FREQ': "
+        "SOMETIMES); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR. See 'hours off --help'.",
     ),
     (
         "unknown country",

@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -416,27 +416,79 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+# How long an edit waits for another one to finish before giving up.
+EDIT_LOCK_WAIT = 10.0
+
+
 def edit(
     path: Path, change: Callable[[tomlkit.TOMLDocument], None], *, timezone: str | None = None
 ) -> Config:
     """Apply `change` to the config document, validate the result, and only then write it.
 
     The user's comments and layout are kept (tomlkit). With no file yet, the change starts
-    from the built-in default in `timezone` (or the machine's zone).
+    from the built-in default in `timezone` (or the machine's zone). The file is read, changed
+    and written under its edit lock, so two edits at once each see the other's result.
     """
     import tomlkit
 
-    if path.exists() or path.is_symlink():
-        load(path)  # refuse to edit a file that does not load: the error names what to fix
-        text = path.read_text()
-    else:
-        text = default_text(timezone or guess_timezone())
-    doc = tomlkit.parse(text)
-    change(doc)
-    new_text = tomlkit.dumps(doc)
-    config = parse(new_text, path)
-    save_text(path, new_text)
+    with edit_lock(path):
+        if path.exists() or path.is_symlink():
+            load(path)  # refuse to edit a file that does not load: the error names what to fix
+            text = path.read_text()
+        else:
+            text = default_text(timezone or guess_timezone())
+        doc = tomlkit.parse(text)
+        change(doc)
+        new_text = tomlkit.dumps(doc)
+        config = parse(new_text, path)
+        save_text(path, new_text)
     return config
+
+
+def lock_path(path: Path) -> Path:
+    """Return the edit lock of the config at `path`: a hidden file beside the file it names."""
+    target = Path(os.path.realpath(path))
+    return target.with_name(f".{target.name}.lock")
+
+
+@contextlib.contextmanager
+def edit_lock(path: Path, wait: float = EDIT_LOCK_WAIT) -> Iterator[None]:
+    """Hold the config's edit lock (flock on `lock_path`), waiting up to `wait` seconds for it.
+
+    The config itself cannot be locked: an edit replaces it with a new file, and a lock on the
+    old one would keep no one out. The lock file stays; removing it would let a third edit lock
+    a new one while a second still waits on the old.
+    """
+    import fcntl
+    import time
+
+    lock = lock_path(path)
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except PermissionError:
+        # Where the lock cannot be made, the config could not be written either.
+        raise ConfigError(
+            f"cannot write {path}: permission denied; check that you own {lock.parent}"
+        ) from None
+    except OSError as e:
+        raise ConfigError(f"cannot lock {path} for editing: {lock}: {e.strerror}") from None
+    try:
+        give_up = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= give_up:
+                    raise ConfigError(
+                        f"{path} is being edited by another hours (it holds {lock}) for more "
+                        f"than {wait:g} s; try again"
+                    ) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def save_text(path: Path, text: str) -> None:
