@@ -117,7 +117,10 @@ def test_the_lock_is_beside_the_file_a_symlink_names(tmp_path: Path) -> None:
     link = tmp_path / "link.toml"
     link.symlink_to(real)
     assert config.lock_path(link) == real.with_name(".hours.toml.lock")
-    with config.edit_lock(link), pytest.raises(ConfigError, match="being edited"):
-        # Through the file's own name, the same lock.
-        with config.edit_lock(real, wait=0.1):
-            pass
+    # Through the file's own name, the same lock.
+    with (
+        config.edit_lock(link),
+        pytest.raises(ConfigError, match="being edited"),
+        config.edit_lock(real, wait=0.1),
+    ):
+        pass
