@@ -141,16 +141,74 @@ def load(path: Path) -> Config:
         text = data.decode()
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text") from None
-    return parse(text, path)
+    return parse(text, path, from_file=True)
 
 
-def parse(text: str, path: Path) -> Config:
-    """Validate config text; `path` names the file in messages."""
+def parse(text: str, path: Path, *, from_file: bool = False) -> Config:
+    """Validate config text; `path` names the file in messages.
+
+    `from_file`: the text was read from `path`, whose owner and mode are then checked too
+    when it names a command to run (`refuse_unsafe`).
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}; fix that line") from None
+    if from_file:
+        refuse_unsafe(path, raw)
     return _Validator(path).config(raw)
+
+
+def commands_named(raw: Mapping[str, Any]) -> list[str]:
+    """Return the keys of a config that name a command to run, like `[autoreply.email] password_command`."""
+    out = []
+    for key in schema.KEYS:
+        if not key.endswith("_command"):
+            continue
+        *tables, name = key.split(".")
+        table: Any = raw
+        for part in tables:
+            table = table.get(part) if isinstance(table, dict) else None
+        if isinstance(table, dict) and table.get(name):
+            out.append(f"[{'.'.join(tables)}] {name}" if tables else name)
+    return out
+
+
+def refuse_unsafe(path: Path, raw: Mapping[str, Any]) -> None:
+    """Refuse, as ssh does, a config naming a command that someone else could have written.
+
+    `hours` runs a config's `*_command` (from cron, unattended): a config, or the directory
+    holding it, that another user owns or that group or others may write would let them run
+    commands as you. The error says what to run to fix it.
+    """
+    commands = commands_named(raw)
+    if not commands:
+        return
+    import shlex
+    import stat
+
+    real = Path(os.path.realpath(path))
+    named = f"{path} names a command to run ({', '.join(commands)})"
+    me = os.geteuid()
+    for where in (real, real.parent):
+        try:
+            st = where.stat()
+        except OSError:
+            continue
+        what = "it" if where == real else f"its directory {where}"
+        quoted = shlex.quote(str(where))
+        if st.st_uid not in (me, 0):
+            raise ConfigError(
+                f"{named}, but {what} belongs to another user (uid {st.st_uid}), who could "
+                f"change that command; make it yours: sudo chown $(id -un) {quoted}"
+            )
+        sticky = where != real and st.st_mode & stat.S_ISVTX
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not sticky:
+            raise ConfigError(
+                f"{named}, but {what} can be written by others (mode "
+                f"{stat.S_IMODE(st.st_mode):04o}), who could change that command; run: "
+                f"chmod go-w {quoted}"
+            )
 
 
 def load_or_default(path: Path) -> Config:
