@@ -205,6 +205,43 @@ def test_lists_robots_vips_and_mail_not_to_me_get_none_each_counted(
     assert replies_to(smtp) == {"control@client.test": 1}
 
 
+def append_raw(dovecot: Dovecot, user: MailUser, raw: bytes, when: str) -> None:
+    """Store a message exactly as given (headers no email package would write)."""
+    with dovecot.imap(user) as client:
+        client.append("INBOX", raw, msg_time=at(when))
+
+
+@pytest.mark.parametrize(
+    "return_path",
+    [
+        b"<eve@client.test>\r\n Bcc: victim@evil.test",
+        b"<eve@client.test>, <victim@evil.test>",
+        b"eve@client.test victim@evil.test",
+    ],
+    ids=["folded with a Bcc line", "two addresses", "two words"],
+)
+def test_a_crafted_return_path_is_skipped_and_the_next_sender_answered(
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder, return_path: bytes
+) -> None:
+    """The reply goes to exactly one address or nowhere; the message after it is answered."""
+    crafted = (
+        b"Return-Path: " + return_path + b"\r\n"
+        b"From: Eve <eve@client.test>\r\nTo: " + configured.address.encode() + b"\r\n"
+        b"Subject: Hi\r\nMessage-ID: <crafted@client.test>\r\n\r\nAre you open?\r\n"
+    )
+    append_raw(dovecot, configured, crafted, "2026-11-16T18:30")
+    mail(dovecot, configured, "2026-11-16T18:31")
+
+    row = sync(at("2026-11-16T18:35"))
+
+    assert (row["replied"], row["skipped"], row["error"]) == (1, {"unparseable": 1}, None)
+    assert replies_to(smtp) == Counter({ZOE: 1})
+    assert all(b"evil" not in m.message.as_bytes() for m in smtp.messages)
+    # Decided for good: the next sync neither answers nor counts it again.
+    again = sync(at("2026-11-16T18:40"))
+    assert (again["replied"], again["skipped"]) == (0, {})
+
+
 def test_a_backlog_at_the_first_sync_gets_none(
     dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder
 ) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from hours.clients.mail import is_robot_sender, parse_header_block
+from hours.clients.mail import is_robot_sender, never_answer, parse_header_block
 from hours.clients.net import Endpoint, is_loopback, require_safe
 from hours.errors import ProviderError
 from tests.servers.plugin import unavailable
@@ -55,6 +55,62 @@ def test_malformed_headers_do_not_raise_and_arrival_is_utc() -> None:
     assert mail.message_id is None
     assert mail.auto_submitted == "no"
     assert mail.return_path is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "return_path", "reply_to", "why"),
+    [
+        (b"Return-Path: <eve@client.test>\r\n", "eve@client.test", "eve@client.test", None),
+        (b"Return-Path: eve@client.test\r\n", "eve@client.test", "eve@client.test", None),
+        (b"", None, "eve@client.test", None),
+        (b"Return-Path: <>\r\n", "", "", "no_return_path"),
+        (
+            b"Return-Path: <eve@client.test>, <victim@evil.test>\r\n",
+            None,
+            "eve@client.test",
+            "unparseable",
+        ),
+        (
+            b"Return-Path: <eve@client.test>\r\n Bcc: victim@evil.test\r\n",
+            None,
+            "eve@client.test",
+            "unparseable",
+        ),
+        (b"Return-Path: <a b@client.test>\r\n", None, "eve@client.test", "unparseable"),
+        # The delivering server's Return-Path comes first; one the message carried is ignored.
+        (
+            b"Return-Path: <eve@client.test>\r\nReturn-Path: <x@evil.test>\r\n",
+            "eve@client.test",
+            "eve@client.test",
+            None,
+        ),
+    ],
+    ids=[
+        "angle brackets",
+        "bare",
+        "none: From",
+        "null",
+        "two",
+        "folded Bcc",
+        "a space",
+        "two headers",
+    ],
+)
+def test_a_reply_goes_to_exactly_one_address(
+    headers: bytes, return_path: str | None, reply_to: str, why: str | None
+) -> None:
+    raw = headers + b"From: Eve <eve@client.test>\r\nTo: sam@nails.test\r\n\r\n"
+    mail = parse_header_block(1, ARRIVED, raw)
+    assert (mail.return_path, mail.reply_address, never_answer(mail)) == (
+        return_path,
+        reply_to,
+        why,
+    )
+
+
+def test_a_from_that_is_not_one_plain_address_is_unparseable_without_a_return_path() -> None:
+    raw = b'From: "Eve" <e ve@client.test>\r\nTo: sam@nails.test\r\n\r\n'
+    assert never_answer(parse_header_block(1, ARRIVED, raw)) == "unparseable"
 
 
 def test_loopback_names_and_the_plaintext_rule() -> None:

@@ -184,14 +184,19 @@ class SmtpOutbox:
     def deliver(self, reply: engine.Reply) -> None:
         """Send `reply` to the return path of the mail it answers."""
         assert reply.msg.mail is not None  # every email item carries its parsed headers
-        message = build_reply(
-            reply.msg.mail,
-            from_address=self.from_address,
-            business=self.business,
-            subject=reply.subject,
-            body=reply.text,
-            now=self.now,
-        )
+        try:
+            message = build_reply(
+                reply.msg.mail,
+                from_address=self.from_address,
+                business=self.business,
+                subject=reply.subject,
+                body=reply.text,
+                now=self.now,
+            )
+        except ValueError:
+            # Headers the email package will not write (a line break in an address): this
+            # message is skipped as unparseable, and the next one is answered.
+            raise engine.OptedOut("unparseable") from None
         try:
             self.sender.send(message)
         except RecipientRefused:

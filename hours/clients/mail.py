@@ -91,6 +91,9 @@ class IncomingMail:
     auto_submitted: str | None
     precedence: str | None
     list_headers: tuple[str, ...]  # which LIST_HEADERS it has, e.g. ("List-Id",)
+    # The Return-Path (or, without one, From) is not exactly one plain address: a reply
+    # could go nowhere, or to addresses smuggled in beside the sender's.
+    unparseable: bool = False
 
     @property
     def has_list_headers(self) -> bool:
@@ -119,10 +122,13 @@ def is_robot_sender(address: str) -> bool:
 def never_answer(mail: IncomingMail) -> str | None:
     """Return why no automatic reply may answer `mail`, or None when one may.
 
-    The reasons, as `sync` counts them: auto_submitted (an Auto-Submitted header other than
-    "no"), bulk (Precedence bulk, list or junk), mailing_list (a List-* header), no_return_path
-    (the null return path `<>`), robot_sender (no From, or a robot in From or Return-Path).
+    The reasons, as `sync` counts them: unparseable (the Return-Path, or From without one, is
+    not exactly one address), auto_submitted (an Auto-Submitted header other than "no"), bulk
+    (Precedence bulk, list or junk), mailing_list (a List-* header), no_return_path (the null
+    return path `<>`), robot_sender (no From, or a robot in From or Return-Path).
     """
+    if mail.unparseable:
+        return "unparseable"
     if mail.auto_submitted is not None and mail.auto_submitted != "no":
         return "auto_submitted"
     if mail.precedence in BULK_PRECEDENCE:
@@ -143,6 +149,8 @@ def parse_header_block(uid: int, arrived: dt.datetime, raw: bytes) -> IncomingMa
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
     from_pairs = _addresses(headers, "From")
     sender_name, sender = from_pairs[0] if from_pairs else ("", "")
+    return_path, malformed = _return_path(headers.get("Return-Path"))
+    reply_address = sender if return_path is None else return_path
     return IncomingMail(
         uid=uid,
         arrived=arrived.astimezone(dt.UTC),
@@ -158,10 +166,11 @@ def parse_header_block(uid: int, arrived: dt.datetime, raw: bytes) -> IncomingMa
             addr for name in RECIPIENT_HEADERS for _, addr in _addresses(headers, name)
         ),
         reply_to=tuple(addr for _, addr in _addresses(headers, "Reply-To")),
-        return_path=_return_path(headers.get("Return-Path")),
+        return_path=return_path,
         auto_submitted=_token(headers.get("Auto-Submitted")),
         precedence=_token(headers.get("Precedence")),
         list_headers=tuple(name for name in LIST_HEADERS if name in headers),
+        unparseable=malformed or bool(reply_address and not _plain(reply_address)),
     )
 
 
@@ -201,9 +210,29 @@ def _addresses(headers: Message, name: str) -> list[tuple[str, str]]:
     return [(_text(real) or "", addr.strip()) for real, addr in pairs if addr.strip()]
 
 
-def _return_path(value: object) -> str | None:
+# One address as a reply may go to: a local part and a domain, no space, no list, no route.
+_PLAIN_ADDRESS = re.compile(r"[^\s@<>,;:\"\\()\[\]]+@[^\s@<>,;:\"\\()\[\]]+")
+
+
+def _plain(address: str) -> bool:
+    return _PLAIN_ADDRESS.fullmatch(address) is not None
+
+
+def _return_path(value: object) -> tuple[str | None, bool]:
+    """Return the Return-Path's address ("" for the null path `<>`, None for none), and whether
+    it was malformed: anything but one plain address, in angle brackets or not (two addresses,
+    a folded line carrying another header).
+
+    The first Return-Path is the one the delivering server wrote (RFC 5321 4.4); a copy further
+    down came with the message.
+    """
     if value is None:
-        return None
-    text = str(value).strip()
-    inner = text[1:-1] if text.startswith("<") and text.endswith(">") else text
-    return inner.strip()
+        return None, False
+    text = str(value)
+    if "\r" in text or "\n" in text:
+        return None, True  # folded: one address never needs a second line
+    text = text.strip()
+    if text == "<>":
+        return "", False
+    inner = text[1:-1].strip() if text.startswith("<") and text.endswith(">") else text
+    return (inner, False) if _plain(inner) else (None, True)

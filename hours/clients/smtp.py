@@ -113,11 +113,14 @@ def build_reply(
 
     It goes to `original.reply_address` (the Return-Path, else From); it is marked
     `Auto-Submitted: auto-replied` and threads under the original with In-Reply-To and
-    References. Raises ValueError for a message that has nowhere to be answered.
+    References. Raises ValueError for a message that has nowhere, or no one place, to be
+    answered, and for a reply whose headers would not be one line each.
     """
     to = original.reply_address
     if not to:
         raise ValueError(f"message {original.uid} has a null return path; it must not be answered")
+    if original.unparseable:
+        raise ValueError(f"message {original.uid} has no one address to answer")
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     domain = from_address.rpartition("@")[2] or "localhost"
