@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hours import cron as cronmod
 from hours.autoreply import Check, SyncRun
-from hours.config import Config, secrets
+from hours.config import Config, checked_currency, secrets
 from hours.config.autoreply import Autoreply, Secret
 from hours.errors import ConfigError, Exit, HoursError
 from hours.files import state_dir
@@ -28,6 +28,12 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
     checks += [Check("config warning", True, w, warning=True) for w in cfg.warnings]
     checks.append(Check("time zone", True, f"{cfg.timezone}, now {now:%a %H:%M %Z}"))
     status = Exit.OK
+    if cfg.earnings is not None:
+        try:
+            checked_currency(cfg)
+        except ConfigError as e:
+            checks.append(Check("earnings", False, e.message))
+            status = Exit.CONFIG
     try:
         state = schedule.state(now)
         nxt = "open now" if state.open else f"closed now ({state.reason})"

@@ -33,6 +33,9 @@ _LOOSE_TIME = r"(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?"
 PERIODS = {"week": 1.0, "month": 12 / 52, "year": 1 / 52}
 _DURATION = r"(\d+)\s*([smhdw])"
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Earnings (a week, month or year) and compared hourly rates: a billion is past any
+# practitioner's, and keeps every figure `hours cost` works out within what money formats.
+MAX_AMOUNT = 1_000_000_000
 # A year: more than any wait between replies or age of a message worth answering needs.
 MAX_DURATION = dt.timedelta(days=365)
 # Before 1900 the time-zone database knows only local mean time (offsets like -5:17:32); after
@@ -126,9 +129,17 @@ def parse_amount(text: str) -> tuple[float, str]:
         amount = float(amount_text.strip().replace(",", "").lstrip("$€£"))
     except ValueError:
         raise ValueError(f"{text!r} is not an amount; use a number like 1200/week") from None
-    if not amount > 0 or amount == float("inf"):
+    if not amount > 0:
         raise ValueError(f"{text!r}: earnings must be a positive number")
+    check_amount(amount, text)
     return amount, period
+
+
+def check_amount(amount: float, text: object) -> None:
+    """Raise ValueError if a positive `amount` is past MAX_AMOUNT; `text` is what was written."""
+    if not amount <= MAX_AMOUNT:
+        shown = text if len(str(text)) <= 40 else f"{str(text)[:20]}..."
+        raise ValueError(f"{shown!r} is too large: amounts are at most {MAX_AMOUNT:,}")
 
 
 def parse_duration(text: str) -> dt.timedelta:

@@ -6,9 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from hours.config import MAX_CONFIG_BYTES
 from tests.helpers import config_file, run, snapshot, write_config
 
 GOOD = """\
@@ -281,3 +283,70 @@ def test_read_only_config_directory_when_writing() -> None:
     )
     assert path.read_text() == GOOD
     assert [p.name for p in path.parent.iterdir()] == ["config.toml"]
+
+
+def test_a_config_starting_with_a_byte_order_mark_loads_and_edits() -> None:
+    path = config_file()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert run("status", "--at", "2026-11-23T10:00").exit_code == 0
+    result = run("set", "tue", "9-17")
+    assert result.exit_code == 0, result.output
+    assert path.read_text().startswith(GOOD)  # the mark is not kept; the rest is
+
+
+@pytest.mark.parametrize("kind", ["named pipe", "device"])
+def test_a_config_that_is_not_a_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    if kind == "named pipe":
+        path = tmp_path / "config.fifo"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    proc = subprocess.run(
+        [sys.executable, "-m", "hours", "--config", str(path), "status"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (3, "")
+    assert (
+        proc.stderr == f"Error: {path} is a {kind}, not a config file; pass a file with --config\n"
+    )
+
+
+def test_a_config_larger_than_any_config_is_refused() -> None:
+    path = write_config(GOOD + "#" * (MAX_CONFIG_BYTES) + "\n")
+    result = run("status")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == (
+        f"Error: {path} is larger than {MAX_CONFIG_BYTES >> 20} MiB, which no config needs; is it "
+        "the right file?\n"
+    )
+
+
+def test_max_age_of_zero_is_refused() -> None:
+    path = write_config(
+        GOOD + '[autoreply]\nmax_age = "0s"\n[autoreply.phone]\nnumber = "+15550001111"\n'
+    )
+    result = run("autoreply", "status")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"Error: {path}: [autoreply] max_age: '0s' would answer nothing: every message is older "
+        "than that; use a duration like 24h\n"
+    )
+
+
+def test_a_currency_babel_does_not_know_is_refused_where_money_is_shown() -> None:
+    path = write_config(GOOD + '[earnings]\nweekly = 1200\ncurrency = "XYZ"\n')
+    message = (
+        f"{path}: [earnings] currency: 'XYZ' is not a currency code; use three letters like "
+        "USD, EUR or GBP"
+    )
+    for argv in (["cost"], ["report"]):
+        result = run(*argv)
+        assert (result.exit_code, result.stderr) == (3, f"Error: {message}\n")
+    doctor = run("doctor")
+    assert doctor.exit_code == 3
+    assert f"[FAIL] earnings — {message}" in doctor.stdout
+    assert run("status", "--at", "2026-11-23T10:00").exit_code == 0  # no money shown there

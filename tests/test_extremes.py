@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hours.parsing import FIRST_DATE, LAST_DATE, MAX_DURATION, parse_duration
+from hours.parsing import FIRST_DATE, LAST_DATE, MAX_AMOUNT, MAX_DURATION, parse_duration
 from tests.helpers import run, snapshot, write_config
 
 GOOD = 'timezone = "Europe/London"\n[week]\nmon = "09:00-17:00"\n'
@@ -150,3 +150,115 @@ def test_the_readme_limits_table_says_what_the_code_does() -> None:
     limits = readme.split("## Limits", 1)[1].split("\n## ", 1)[0]
     assert f"| {FIRST_DATE} to {LAST_DATE} (exit 2) |" in limits
     assert f"| at most {MAX_DURATION.days} days (" in limits
+
+
+# -- amounts ---------------------------------------------------------------------------------
+
+TOO_LARGE = f"is too large: amounts are at most {MAX_AMOUNT:,}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["cost", "--earnings", "1e308/week"], ["set", "--earnings", "1e300/week"]],
+    ids=["cost", "set"],
+)
+def test_earnings_past_the_maximum_on_the_command_line(tmp_path: Path, argv: list[str]) -> None:
+    write_config(GOOD)
+    before = snapshot(tmp_path)
+    result = run(*argv)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: Invalid value for '--earnings': {argv[-1]!r} {TOO_LARGE}. "
+        f"See 'hours {argv[0]} --help'.\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("table", "where", "shown"),
+    [
+        ("[earnings]\nweekly = 1e308\n", "[earnings] weekly", "1e+308"),
+        ("[earnings]\nyearly = 1000000001\n", "[earnings] yearly", "1000000001"),
+        (
+            "[earnings]\nmonthly = 12345678901234567890123456789012345678\n",
+            "[earnings] monthly",
+            "12345678901234567890123456789012345678",
+        ),
+        (
+            '[earnings]\nweekly = 1200\n[[earnings.compare]]\nlabel = "x"\nhourly = 1e300\n',
+            "[[earnings.compare]] #1 hourly",
+            "1e+300",
+        ),
+    ],
+    ids=["1e308", "a billion and one", "38 digits", "a compared rate"],
+)
+def test_earnings_past_the_maximum_in_the_file(table: str, where: str, shown: str) -> None:
+    path = write_config(GOOD + table)
+    result = run("cost")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == f"Error: {path}: {where}: {shown} {TOO_LARGE}\n"
+
+
+def test_earnings_up_to_the_maximum_are_worked_out() -> None:
+    write_config(GOOD + f"[earnings]\nweekly = {MAX_AMOUNT}\n")
+    result = run("cost", "--json", "--at", "2026-11-23T10:00")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert rows[0] == {
+        "label": "24/7",
+        "hours_per_week": 168.0,
+        "hourly": round(MAX_AMOUNT / 168, 2),
+    }
+    assert run("cost", "--earnings", "1000000000/year").exit_code == 0
+
+
+# -- the file itself -------------------------------------------------------------------------
+
+
+def test_arrays_nested_deeper_than_the_reader_follows() -> None:
+    path = write_config(GOOD + "x = " + "[" * 500 + "]" * 500 + "\n")
+    result = run("status")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == (
+        f"Error: {path}: not valid TOML: arrays or inline tables nested deeper than the reader "
+        "can follow; a config needs three levels at most\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "where", "value"),
+    [
+        ("[[closed]]\ndate = 0001-01-01\n", "[[closed]] #1 date", "0001-01-01"),
+        ("[[closed]]\nfrom = 2026-01-01\nto = 9999-12-31\n", "[[closed]] #1 to", "9999-12-31"),
+        (
+            '[[closed]]\nrrule = "FREQ=DAILY"\nstart = 1899-12-31\n',
+            "[[closed]] #1 start",
+            "1899-12-31",
+        ),
+        (
+            '[[open]]\ndate = "9001-01-01"\nhours = "09:00-10:00"\n',
+            "[[open]] #1 date",
+            "9001-01-01",
+        ),
+    ],
+    ids=["year 1", "to 9999", "rule from 1899", "opening in 9001"],
+)
+def test_a_date_in_the_file_out_of_range(entry: str, where: str, value: str) -> None:
+    path = write_config(GOOD + entry)
+    result = run("status")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == f"Error: {path}: {where}: {value!r} {RANGE}\n"
+
+
+def test_a_secrets_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = write_config(
+        PHONE.format(key="max_age", value="24h")
+        .replace('account_sid_env = "HOURS_TEST_TWILIO_SID"\n', "")
+        .replace('auth_token_env = "HOURS_TEST_TWILIO_TOKEN"\n', "")
+    )
+    secrets = path.parent / "secrets.toml"
+    secrets.write_bytes(b'[phone]\naccount_sid = "AC\xff\xfe"\nauth_token = "t"\n')
+    secrets.chmod(0o600)
+    result = run("autoreply", "sync", "-q")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == f"Error: phone: cannot read {secrets}: it is not UTF-8 text\n"

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from hours import config as configmod
 from hours.clikit import (
     CONTEXT,
     App,
@@ -63,7 +64,10 @@ def cost(
     else:
         assert configured is not None
         amount, period = configured.amount, configured.period
-    code = currency or (configured.currency if configured else "USD")
+    if currency is not None:
+        code = currency
+    else:
+        code = configmod.checked_currency(cfg) if configured else "USD"
     compare = configured.compare if configured else ()
     now = app.now(at)
     wage = real_wage(app.schedule, amount * PERIODS[period], code, compare, today=now.date())

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from hours import config as configmod
 from hours.clikit import CONTEXT, App, DateParam, at_option, pass_app, usage
 from hours.report import FORMATS
 
@@ -148,7 +149,9 @@ def report(
     if week is None:
         week = reportmod.week_of(day or now.astimezone(shown).date())
     start, end = reportmod.week_bounds(*week, shown)
-    earnings = None if cfg.earnings is None else (cfg.earnings.weekly, cfg.earnings.currency)
+    earnings = None
+    if cfg.earnings is not None:
+        earnings = (cfg.earnings.weekly, configmod.checked_currency(cfg))
     rep = reportmod.build(
         app.schedule,
         *week,

@@ -63,6 +63,20 @@ class Earnings(NamedTuple):
         return self.amount * PERIODS[self.period]
 
 
+def checked_currency(cfg: Config) -> str:
+    """Return the config's currency, or raise ConfigError unless Babel knows it (ISO 4217).
+
+    Checked where money is shown, not at every load: `hours status` does not load Babel.
+    """
+    assert cfg.earnings is not None
+    from hours.money import currency_code
+
+    try:
+        return currency_code(cfg.earnings.currency)
+    except ValueError as e:
+        raise ConfigError(f"{cfg.path}: [earnings] currency: {e}") from None
+
+
 class Config(NamedTuple):
     """The whole validated config."""
 
@@ -123,10 +137,26 @@ def default_text(timezone: str) -> str:
     )
 
 
+# Ten thousand closures take under a megabyte; a config this large is not one.
+MAX_CONFIG_BYTES = 10 << 20
+
+
 def load(path: Path) -> Config:
     """Read and validate the config file at `path`."""
+    return parse(read_text(path), path, from_file=True)
+
+
+def read_text(path: Path) -> str:
+    """Return the config's text, or raise ConfigError: only a regular file, of UTF-8 text.
+
+    Opened without waiting, then checked: a named pipe would block until someone writes to
+    it, and /dev/zero never ends. A byte-order mark is dropped, as editors on Windows write one.
+    """
+    import stat
+
+    kinds = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a device", stat.S_IFSOCK: "a socket"}
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except IsADirectoryError:
         raise ConfigError(
             f"{path} is a directory, not a config file; pass a file with --config"
@@ -137,11 +167,25 @@ def load(path: Path) -> Config:
         ) from None
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(mode) else kinds.get(stat.S_IFMT(mode), "not a file")
+        raise ConfigError(f"{path} is {what}, not a config file; pass a file with --config")
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(MAX_CONFIG_BYTES + 1)
+        except OSError as e:
+            raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path} is larger than {MAX_CONFIG_BYTES >> 20} MiB, which no config needs; is it "
+            "the right file?"
+        )
     try:
-        text = data.decode()
+        return data.decode().removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text") from None
-    return parse(text, path, from_file=True)
 
 
 def parse(text: str, path: Path, *, from_file: bool = False) -> Config:
@@ -154,6 +198,11 @@ def parse(text: str, path: Path, *, from_file: bool = False) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}; fix that line") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: not valid TOML: arrays or inline tables nested deeper than the reader can "
+            "follow; a config needs three levels at most"
+        ) from None
     if from_file:
         refuse_unsafe(path, raw)
     return _Validator(path).config(raw)
@@ -326,16 +375,21 @@ class _Validator:
         )
 
     def date(self, where: str, value: Any) -> dt.date:
+        from hours.parsing import check_date
+
         if isinstance(value, dt.datetime):
             raise self.fail(where, f"{value} is a date-time; use a date like 2026-12-24")
-        if isinstance(value, dt.date):
-            return value
+        day = value if isinstance(value, dt.date) else None
         if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        raise self.fail(where, f"{value!r} is not a date; use YYYY-MM-DD, like 2026-12-24")
+            with contextlib.suppress(ValueError):
+                day = dt.date.fromisoformat(value)
+        if day is None:
+            raise self.fail(where, f"{value!r} is not a date; use YYYY-MM-DD, like 2026-12-24")
+        try:
+            check_date(day, str(value))
+        except ValueError as e:
+            raise self.fail(where, str(e)) from None
+        return day
 
     def reason(
         self, where: str, entry: Mapping[str, Any], fallback: str, path: str = "closed[]"
@@ -397,6 +451,14 @@ class _Validator:
             by_date[day] = Opening(day, ranges, reason)
         return tuple(sorted(by_date.values(), key=lambda o: o.date))
 
+    def amount(self, where: str, value: float) -> None:
+        from hours.parsing import check_amount
+
+        try:
+            check_amount(value, value)
+        except ValueError as e:
+            raise self.fail(where, str(e)) from None
+
     def holidays(self, raw: Any) -> Holidays | None:
         if raw is None:
             return None
@@ -441,17 +503,20 @@ class _Validator:
                 raise self.fail(f"[[earnings.compare]] #{n} label", "must be text, in quotes")
             if not _positive(hourly):
                 raise self.fail(f"[[earnings.compare]] #{n} hourly", "must be a positive number")
+            self.amount(f"[[earnings.compare]] #{n} hourly", hourly)
             compare.append(CompareRate(label.strip(), float(hourly)))
         if not given:
             return None
         key, amount = given[0]
         if not _positive(amount):
             raise self.fail(f"[earnings] {key}", f"{amount!r}: earnings must be a positive number")
+        self.amount(f"[earnings] {key}", amount)
         period = {"weekly": "week", "monthly": "month", "yearly": "year"}[key]
         return Earnings(float(amount), period, currency.strip().upper(), tuple(compare))
 
 
 def _positive(value: Any) -> bool:
+    """Tell whether `value` is a number above 0 (a bool is not; nan and infinity are not)."""
     return (
         isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < float("inf")
     )
@@ -491,8 +556,8 @@ def edit(
 
     with edit_lock(path):
         if path.exists() or path.is_symlink():
-            load(path)  # refuse to edit a file that does not load: the error names what to fix
-            text = path.read_text()
+            text = read_text(path)
+            parse(text, path, from_file=True)  # refuse to edit a file that does not load
         else:
             text = default_text(timezone or guess_timezone())
         doc = tomlkit.parse(text)

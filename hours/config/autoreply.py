@@ -261,6 +261,15 @@ class _Parser:
         except ValueError as e:
             raise self.fail(where, str(e)) from None
 
+    def max_age(self, where: str, value: Any) -> dt.timedelta:
+        age = self.duration(where, value, "24h")
+        if not age:
+            raise self.fail(
+                where,
+                f"{value!r} would answer nothing: every message is older than that; use a duration like 24h",
+            )
+        return age
+
     def template(self, where: str, value: Any, default: str, allowed: frozenset[str]) -> str:
         text = self.text(where, value) if value is not None else default
         assert text is not None
@@ -290,7 +299,7 @@ class _Parser:
         return Policy(
             message=self.template(message_where, message, default, allowed),
             min_interval=self.duration(*pick("min_interval"), "12h"),
-            max_age=self.duration(*pick("max_age"), "24h"),
+            max_age=self.max_age(*pick("max_age")),
             vip=tuple(v.strip().lower() for v in vip),
         )
 

@@ -60,7 +60,11 @@ def _from_file(secret: Secret, path: Path) -> str:
     if stat.S_IMODE(mode) & 0o077:
         raise ConfigError(f"{path} is readable by others; it must be mode 0600 (chmod 600 {path})")
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_bytes().decode())
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read {path}: it is not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(f"cannot read {path}: arrays or tables nested too deep") from None
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ConfigError(f"cannot read {path}: {e}") from None
     value = data.get(table, {}).get(key) if isinstance(data.get(table), dict) else None
