@@ -20,8 +20,9 @@ from typing import Protocol
 
 from hours import humanize
 from hours.clients.mail import IncomingMail, never_answer
-from hours.config.autoreply import Autoreply, Emergency, Policy
-from hours.errors import HoursError, MaybeSent, ProviderError
+from hours.clients.net import Deadline
+from hours.config.autoreply import DEFAULT_SYNC_TIMEOUT, Autoreply, Emergency, Policy
+from hours.errors import Exit, HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
 from hours.schedule import Schedule
 
@@ -135,6 +136,11 @@ class SyncReport:
 Forward = Callable[[Incoming], None]  # takes an emergency to the practitioner
 
 
+def start_deadline(settings: Autoreply) -> Deadline:
+    """Return the deadline of a run starting now: `sync_timeout` from now."""
+    return Deadline.after(settings.sync_timeout.total_seconds())
+
+
 @dataclass(slots=True)
 class SyncRun:
     """What a channel needs to sync: the moment, the schedule, the settings, the journal."""
@@ -148,6 +154,10 @@ class SyncRun:
     # How an emergency reaches the practitioner's own phone (an SMS through the phone
     # channel's provider), for every channel; None where no phone channel is configured.
     forwarder: Forward | None = None
+    # When the whole run must be done (`sync_timeout`): every network wait is cut to it.
+    deadline: Deadline = field(
+        default_factory=lambda: Deadline.after(DEFAULT_SYNC_TIMEOUT.total_seconds())
+    )
     _dry_replied: set[tuple[str, str]] = field(default_factory=set)
 
 
@@ -350,9 +360,15 @@ def answer(
     entry (so the next sync tries it again) and propagates: the channel is reported failed.
     """
     journal, now = run.journal, run.now
-    for msg in items:
+    items = list(items)
+    for n, msg in enumerate(items):
         if journal.decided(msg.channel, msg.item) is not None:
             continue  # answered or skipped by an earlier sync
+        if run.deadline.expired:
+            left = sum(journal.decided(m.channel, m.item) is None for m in items[n:])
+            raise run.deadline.out_of_time(
+                f"answering: {left} of {len(items)} {_plural(left, 'message')} left unanswered"
+            )
         d = decide(msg, run, policy, own)
         if d.action == "skip":
             assert d.reason is not None
@@ -427,10 +443,33 @@ def _journalled(
 # -- the sync loop -------------------------------------------------------------------------
 
 
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"
+
+
 def sync(channels: Iterable[Channel], run: SyncRun) -> SyncReport:
-    """Sync every channel; one that fails is reported, and the others still run."""
+    """Sync every channel; one that fails is reported, and the others still run.
+
+    A channel reached after the run's deadline has passed is not started: it is reported
+    failed (exit 4), saying so, and the next sync does it.
+    """
     results = []
     for channel in channels:
+        if run.deadline.expired:
+            result = ChannelResult(
+                channel.name,
+                channel.mode,
+                "failed",
+                error=(
+                    f"not synced: the sync's {run.deadline.seconds:g} s (sync_timeout) ran out "
+                    "before this channel's turn; the next sync does it"
+                ),
+                exit_status=Exit.PROVIDER,
+            )
+            if not run.dry_run:
+                run.journal.record_sync(channel.name, run.now, result.action, result.error)
+            results.append(result)
+            continue
         try:
             result = channel.sync(run)
         except HoursError as e:

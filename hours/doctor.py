@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from hours import cron as cronmod
-from hours.autoreply import Check, SyncRun
+from hours.autoreply import Check, SyncRun, start_deadline
 from hours.config import Config, checked_currency, secrets
 from hours.config.autoreply import Autoreply, Secret
 from hours.errors import ConfigError, Exit, HoursError
@@ -57,7 +57,15 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
 
     journal = Journal(state_dir())
     try:
-        run = SyncRun(now, schedule, settings, cfg.name, journal, dry_run=True)
+        run = SyncRun(
+            now,
+            schedule,
+            settings,
+            cfg.name,
+            journal,
+            dry_run=True,
+            deadline=start_deadline(settings),
+        )
         for channel in build(settings, cfg.path.parent):
             try:
                 found = channel.checks(run)

@@ -45,6 +45,10 @@ class ProviderError(HoursError):
     exit_status = Exit.PROVIDER
 
 
+class OutOfTime(ProviderError):
+    """The sync's deadline passed with work left: the next sync does what this one could not."""
+
+
 class MaybeSent(ProviderError):
     """A reply's request went out but no answer came back: it may have been delivered.
 

@@ -18,6 +18,7 @@ from hours.clients.gmail import (
     from_epoch_ms,
     to_epoch_ms,
 )
+from hours.clients.net import Deadline
 from hours.clients.rest import ApiError, Busy, MissingScope, TokenRefused
 from hours.errors import ConfigError, Exit, ProviderError
 from tests.servers.gmail_fake import TOKEN, GmailFake
@@ -199,7 +200,7 @@ def test_retry_after_is_honoured_within_the_deadline(
     gmail: GmailClient, gmail_fake: GmailFake, clock: ManualClock
 ) -> None:
     gmail_fake.fail(429, method="PUT", retry_after="7")
-    assert gmail.update_vacation(WINDOW, deadline=clock() + 30) == WINDOW
+    assert gmail.update_vacation(WINDOW, deadline=Deadline(clock() + 30, 30, clock)) == WINDOW
     assert clock.slept == [7.0]
     assert len(gmail_fake.seen("PUT")) == 2
 
@@ -209,7 +210,7 @@ def test_retry_after_beyond_the_deadline_gives_up_at_once(
 ) -> None:
     gmail_fake.fail(429, retry_after="120", message="Rate Limit Exceeded")
     with pytest.raises(Busy) as caught:
-        gmail.update_vacation(WINDOW, deadline=clock() + 30)
+        gmail.update_vacation(WINDOW, deadline=Deadline(clock() + 30, 30, clock))
     assert str(caught.value) == (
         "Gmail answered 429 while setting the vacation responder (it asked to wait 120 s, past "
         "this run's deadline): Rate Limit Exceeded; the next run tries again."
@@ -228,7 +229,7 @@ def test_a_5xx_without_retry_after_backs_off_within_the_deadline(
     gmail: GmailClient, gmail_fake: GmailFake, clock: ManualClock
 ) -> None:
     gmail_fake.fail(500, times=2)
-    assert gmail.get_vacation(deadline=clock() + 30) == VacationSettings()
+    assert gmail.get_vacation(deadline=Deadline(clock() + 30, 30, clock)) == VacationSettings()
     assert clock.slept == [1.0, 2.0]
 
 
@@ -237,7 +238,7 @@ def test_a_5xx_that_goes_on_is_given_up_after_a_few_tries(
 ) -> None:
     gmail_fake.fail(503, times=99, retry_after="1", message="The service is currently unavailable.")
     with pytest.raises(Busy, match=r"^Gmail answered 503 .* \(still, after 5 tries\)"):
-        gmail.get_vacation(deadline=clock() + 600)
+        gmail.get_vacation(deadline=Deadline(clock() + 600, 600, clock))
     assert len(gmail_fake.seen()) == rest.MAX_ATTEMPTS
 
 
@@ -261,7 +262,7 @@ def test_a_deadline_already_past_sends_nothing(
     gmail: GmailClient, gmail_fake: GmailFake, clock: ManualClock
 ) -> None:
     with pytest.raises(Busy, match="no time was left in this run for reading"):
-        gmail.get_vacation(deadline=clock() - 1)
+        gmail.get_vacation(deadline=Deadline(clock() - 1, 1, clock))
     assert gmail_fake.seen() == []
 
 

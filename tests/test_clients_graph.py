@@ -17,6 +17,7 @@ from hours.clients.graph import (
     GraphClient,
     MailboxSettings,
 )
+from hours.clients.net import Deadline
 from hours.clients.rest import ApiError, Busy, MissingScope, TokenRefused
 from hours.errors import ConfigError, Exit, ProviderError
 from tests.servers.graph_fake import READ, TOKEN, GraphFake
@@ -209,7 +210,7 @@ def test_retry_after_is_honoured_within_the_deadline(
     graph: GraphClient, graph_fake: GraphFake, clock: ManualClock
 ) -> None:
     graph_fake.fail(429, method="PATCH", retry_after="3", times=2)
-    assert graph.set_automatic_replies(WINDOW, deadline=clock() + 10) == WINDOW
+    assert graph.set_automatic_replies(WINDOW, deadline=Deadline(clock() + 10, 10, clock)) == WINDOW
     assert clock.slept == [3.0, 3.0]
     assert len(graph_fake.seen("PATCH")) == 3
 
@@ -219,7 +220,7 @@ def test_retry_after_beyond_the_deadline_gives_up_at_once(
 ) -> None:
     graph_fake.fail(503, retry_after="30", message="The service is temporarily unavailable.")
     with pytest.raises(Busy) as caught:
-        graph.set_automatic_replies(WINDOW, deadline=clock() + 10)
+        graph.set_automatic_replies(WINDOW, deadline=Deadline(clock() + 10, 10, clock))
     assert str(caught.value) == (
         "Microsoft Graph answered 503 while setting the automatic replies (it asked to wait "
         "30 s, past this run's deadline): The service is temporarily unavailable.; the next "
@@ -234,7 +235,7 @@ def test_a_500_is_retried_then_given_up_when_the_deadline_comes(
 ) -> None:
     graph_fake.fail(500, times=99)
     with pytest.raises(Busy, match=r"\(no time was left in this run to try again\)"):
-        graph.get_mailbox_settings(deadline=clock() + 5)
+        graph.get_mailbox_settings(deadline=Deadline(clock() + 5, 5, clock))
     assert clock.slept == [1.0, 2.0]  # a third wait (4 s) would end past the deadline
     assert len(graph_fake.seen()) == 3
 

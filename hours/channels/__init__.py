@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from hours.autoreply import Channel, Forward
+from hours.clients.net import Deadline
 from hours.config.autoreply import Autoreply
 from hours.errors import ConfigError, UsageError
 
@@ -46,7 +47,7 @@ def build(settings: Autoreply | None, config_dir: Path, only: str | None = None)
     return out
 
 
-def forwarder(settings: Autoreply, config_dir: Path) -> Forward | None:
+def forwarder(settings: Autoreply, config_dir: Path, deadline: Deadline) -> Forward | None:
     """Return how emergencies from every channel reach the practitioner's phone, if they can.
 
     An SMS from the Twilio number, when [autoreply.phone] and a `forward_to` are configured;
@@ -56,4 +57,4 @@ def forwarder(settings: Autoreply, config_dir: Path) -> Forward | None:
         return None
     from hours.channels.phone_twilio import sms_forwarder
 
-    return sms_forwarder(settings, config_dir)
+    return sms_forwarder(settings, config_dir, deadline)

@@ -70,12 +70,12 @@ class ImapChannel:
 
     def sync(self, run: engine.SyncRun) -> engine.ChannelResult:
         """Answer the mail that arrived since the last sync; raise ProviderError on failure."""
-        password = self._password()
+        password = self._password(run)
         stored = run.journal.cursor(self.cursor_name)
         cursor = None if stored is None else Cursor(stored["uidvalidity"], stored["last_uid"])
-        polled = self._reader(password).poll(cursor)
+        polled = self._reader(run, password).poll(cursor)
         result = engine.ChannelResult(self.name, self.mode, _action(cursor, polled))
-        sender = SmtpSender(self.smtp, self.settings.username, password)
+        sender = self._sender(run, password)
         items = [incoming(mail, polled.cursor.uidvalidity) for mail in polled.messages]
         outbox = SmtpOutbox(sender, self.settings.address, run.business, run.now)
         engine.answer(
@@ -104,9 +104,9 @@ class ImapChannel:
                 'mode = "sieve" again, run `hours autoreply uninstall --channel email`, then '
                 "switch to imap"
             )
-        password = self._password()
-        now_cursor = self._reader(password).check()
-        SmtpSender(self.smtp, self.settings.username, password).check()
+        password = self._password(run)
+        now_cursor = self._reader(run, password).check()
+        self._sender(run, password).check()
         stored = run.journal.cursor(self.cursor_name)
         if stored is None or stored["uidvalidity"] != now_cursor.uidvalidity:
             run.journal.set_cursor(self.cursor_name, _json(now_cursor))
@@ -130,17 +130,17 @@ class ImapChannel:
 
     def checks(self, run: engine.SyncRun) -> list[engine.Check]:
         """Check that the IMAP and SMTP servers answer and take the login."""
-        password = self._password()
+        password = self._password(run)
         out = []
         label = f"email IMAP {describe(self.imap)}"
         try:
-            self._reader(password).check()
+            self._reader(run, password).check()
             out.append(engine.Check(label, True, f"reachable, logged in as {self._user}"))
         except ProviderError as e:
             out.append(engine.Check(label, False, e.message))
         label = f"email SMTP {describe(self.smtp)}"
         try:
-            SmtpSender(self.smtp, self.settings.username, password).check()
+            self._sender(run, password).check()
             out.append(engine.Check(label, True, f"reachable, logged in as {self._user}"))
         except ProviderError as e:
             out.append(engine.Check(label, False, e.message))
@@ -152,11 +152,16 @@ class ImapChannel:
     def _user(self) -> str:
         return self.settings.username
 
-    def _password(self) -> str:
-        return secrets.resolve(self.settings.password, self.config_dir)
+    def _password(self, run: engine.SyncRun) -> str:
+        return secrets.resolve(self.settings.password, self.config_dir, run.deadline)
 
-    def _reader(self, password: str) -> ImapReader:
-        return ImapReader(self.imap, self.settings.username, password, mailbox=MAILBOX)
+    def _reader(self, run: engine.SyncRun, password: str) -> ImapReader:
+        return ImapReader(
+            self.imap, self.settings.username, password, mailbox=MAILBOX, deadline=run.deadline
+        )
+
+    def _sender(self, run: engine.SyncRun, password: str) -> SmtpSender:
+        return SmtpSender(self.smtp, self.settings.username, password, deadline=run.deadline)
 
     def _forwarder(self, run: engine.SyncRun, sender: SmtpSender) -> engine.Forward | None:
         """Return how an emergency reaches the practitioner: the phone channel, else email."""

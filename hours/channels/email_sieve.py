@@ -97,7 +97,7 @@ class SieveChannel:
         """Upload and activate the script unless the server already has it."""
         result = engine.ChannelResult(self.name, self.mode)
         anchor, horizon = self._span(run)
-        with self._client() as client:
+        with self._client(run) as client:
             self._require(client, run)
             listing = client.list_scripts()
             if not run.dry_run:
@@ -128,7 +128,7 @@ class SieveChannel:
 
     def install(self, run: engine.SyncRun) -> str:
         """Check the login and extensions, and record which script was active before."""
-        with self._client() as client:
+        with self._client(run) as client:
             self._require(client, run)
             listing = client.list_scripts()
             prior = self._record_prior(run, client, listing)
@@ -145,7 +145,7 @@ class SieveChannel:
         prior = self._prior(run)
         if prior is None:
             return "nothing to put back: not installed"
-        with self._client() as client:
+        with self._client(run) as client:
             listing = client.list_scripts()
             if prior.get("hours") is not None:
                 # A script of the user's own was called `hours`: it is put back as it was.
@@ -165,7 +165,7 @@ class SieveChannel:
         """Check the login, the Sieve extensions, and that the script is in place."""
         label = f"email ManageSieve {describe(self.sieve)}"
         try:
-            client = self._client()
+            client = self._client(run)
             client.connect()
         except ProviderError as e:
             return [engine.Check(label, False, e.message)]
@@ -254,9 +254,9 @@ class SieveChannel:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _client(self) -> ManageSieve:
-        password = secrets.resolve(self.settings.password, self.config_dir)
-        return ManageSieve(self.sieve, self.settings.username, password)
+    def _client(self, run: engine.SyncRun) -> ManageSieve:
+        password = secrets.resolve(self.settings.password, self.config_dir, run.deadline)
+        return ManageSieve(self.sieve, self.settings.username, password, deadline=run.deadline)
 
     def _interval(self, extensions: frozenset[str]) -> dt.timedelta:
         interval = self.settings.policy.min_interval

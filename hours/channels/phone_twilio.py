@@ -18,6 +18,7 @@ from typing import Any
 
 from hours import autoreply as engine
 from hours.autoreply import ChannelResult, Check, Incoming, SyncRun
+from hours.clients.net import Deadline
 from hours.clients.twilio import (
     WEBHOOK_FIELDS,
     PhoneNumber,
@@ -31,7 +32,7 @@ from hours.clients.twilio import (
     voice_twiml,
 )
 from hours.config import secrets
-from hours.config.autoreply import Autoreply, Emergency, PhoneSettings
+from hours.config.autoreply import DEFAULT_SYNC_TIMEOUT, Autoreply, Emergency, PhoneSettings
 from hours.errors import ConfigError, HoursError, ProviderError
 from hours.journal import utc_iso
 
@@ -63,12 +64,13 @@ RELATIVE_IN_SWAP = (
 )
 
 
-def connect(settings: PhoneSettings, config_dir: Path) -> TwilioApi:
-    """Return the Twilio client for these settings, its secrets read now."""
+def connect(settings: PhoneSettings, config_dir: Path, deadline: Deadline) -> TwilioApi:
+    """Return the Twilio client for these settings, its secrets read now, bound by `deadline`."""
     return TwilioApi(
-        secrets.resolve(settings.account_sid, config_dir),
-        secrets.resolve(settings.auth_token, config_dir),
+        secrets.resolve(settings.account_sid, config_dir, deadline),
+        secrets.resolve(settings.auth_token, config_dir, deadline),
         api_base=settings.api_base,
+        deadline=deadline,
     )
 
 
@@ -117,12 +119,18 @@ class _Phone:
         self.settings = settings
         self.config_dir = config_dir
         self._api = api
+        self._deadline: Deadline | None = None
+
+    def _bind(self, run: SyncRun) -> None:
+        """Take the run's deadline for the client made from here on."""
+        self._deadline = run.deadline
 
     @property
     def api(self) -> TwilioApi:
         """Return the client, reading the secrets the first time."""
         if self._api is None:
-            self._api = connect(self.settings, self.config_dir)
+            assert self._deadline is not None, "a channel's methods bind it to their run first"
+            self._api = connect(self.settings, self.config_dir, self._deadline)
         return self._api
 
     def _prior(self, run: SyncRun) -> dict[str, Any] | None:
@@ -139,6 +147,7 @@ class _Phone:
 
     def install(self, run: SyncRun) -> str:
         """Check the credentials and the number, and record the number's settings."""
+        self._bind(run)
         prior = self._prior(run)
         self._check_mode(prior)
         if prior is not None:
@@ -167,6 +176,7 @@ class _Phone:
 
     def uninstall(self, run: SyncRun) -> str:
         """Put back the webhooks install recorded, where they differ, and forget the record."""
+        self._bind(run)
         prior = self._prior(run)
         if prior is None:
             return "not installed; nothing to put back"
@@ -208,6 +218,7 @@ class PollChannel(_Phone):
 
     def sync(self, run: SyncRun) -> ChannelResult:
         """Answer the texts, WhatsApp messages and missed calls that came in while closed."""
+        self._bind(run)
         self._check_mode(self._prior(run))
         s = self.settings
         result = ChannelResult(CHANNEL, self.mode, "polled")
@@ -281,6 +292,7 @@ class PollChannel(_Phone):
 
     def checks(self, run: SyncRun) -> list[Check]:
         """Check the credentials and that the account has the number."""
+        self._bind(run)
         found, number = self._number_check()
         if number is not None:
             try:
@@ -322,6 +334,7 @@ class SwapChannel(_Phone):
 
     def sync(self, run: SyncRun) -> ChannelResult:
         """Point the number at the after-hours replies while closed, at yours while open."""
+        self._bind(run)
         prior = self._prior(run)
         self._check_mode(prior)
         if prior is None:
@@ -361,6 +374,7 @@ class SwapChannel(_Phone):
 
     def checks(self, run: SyncRun) -> list[Check]:
         """Check the number, what would make Twilio ignore its webhooks, and what swap can't do."""
+        self._bind(run)
         found, number = self._number_check()
         if number is None:
             return found
@@ -462,6 +476,7 @@ class SmsForwarder:
         config_dir: Path,
         *,
         api: TwilioApi | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         assert emergency.forward_to is not None
         self.phone = phone
@@ -469,12 +484,13 @@ class SmsForwarder:
         self.to = emergency.forward_to
         self.config_dir = config_dir
         self._api = api
+        self.deadline = deadline or Deadline.after(DEFAULT_SYNC_TIMEOUT.total_seconds())
 
     def __call__(self, msg: Incoming) -> None:
         """Send the forward; any failure is a ProviderError, so the next sync tries again."""
         if self._api is None:
             try:
-                self._api = connect(self.phone, self.config_dir)
+                self._api = connect(self.phone, self.config_dir, self.deadline)
             except ConfigError as e:
                 raise ProviderError(f"cannot forward the emergency: {e.message}") from None
         try:
@@ -491,12 +507,12 @@ class SmsForwarder:
             ) from None
 
 
-def sms_forwarder(settings: Autoreply, config_dir: Path) -> SmsForwarder | None:
+def sms_forwarder(settings: Autoreply, config_dir: Path, deadline: Deadline) -> SmsForwarder | None:
     """Return the emergency forwarder when [autoreply.phone] and a forward_to are configured."""
     phone, emergency = settings.phone, settings.emergency
     if phone is None or emergency is None or not emergency.forward_to:
         return None
-    return SmsForwarder(phone, emergency, config_dir)
+    return SmsForwarder(phone, emergency, config_dir, deadline=deadline)
 
 
 __all__ = ["WEBHOOK_FIELDS", "PollChannel", "SmsForwarder", "SwapChannel", "sms_forwarder"]

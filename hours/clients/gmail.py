@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hours.clients.net import Deadline
 from hours.clients.rest import BearerJsonClient, Refusal
 from hours.errors import ProviderError
 
@@ -119,7 +120,7 @@ class GmailClient(BearerJsonClient):
     scope = SCOPE
     default_api_base = DEFAULT_API_BASE
 
-    def get_vacation(self, *, deadline: float | None = None) -> VacationSettings:
+    def get_vacation(self, *, deadline: Deadline | None = None) -> VacationSettings:
         """Return the vacation responder as Gmail has it."""
         answer = self.call(
             "GET", VACATION_PATH, doing="reading the vacation responder", deadline=deadline
@@ -127,7 +128,7 @@ class GmailClient(BearerJsonClient):
         return VacationSettings.from_json(answer)
 
     def update_vacation(
-        self, settings: VacationSettings, *, deadline: float | None = None
+        self, settings: VacationSettings, *, deadline: Deadline | None = None
     ) -> VacationSettings:
         """Replace the vacation responder with `settings`; return what Gmail stored."""
         answer = self.call(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeGuard, get_args
 from zoneinfo import ZoneInfo
 
+from hours.clients.net import Deadline
 from hours.clients.rest import BearerJsonClient, Refusal
 from hours.errors import ProviderError
 
@@ -155,7 +156,7 @@ class GraphClient(BearerJsonClient):
     scope = SCOPE
     default_api_base = DEFAULT_API_BASE
 
-    def get_mailbox_settings(self, *, deadline: float | None = None) -> MailboxSettings:
+    def get_mailbox_settings(self, *, deadline: Deadline | None = None) -> MailboxSettings:
         """Return the mailbox's time zone and automatic replies."""
         answer = self.call(
             "GET", MAILBOX_SETTINGS_PATH, doing="reading the automatic replies", deadline=deadline
@@ -167,7 +168,7 @@ class GraphClient(BearerJsonClient):
         )
 
     def set_automatic_replies(
-        self, setting: AutomaticReplies, *, deadline: float | None = None
+        self, setting: AutomaticReplies, *, deadline: Deadline | None = None
     ) -> AutomaticReplies:
         """Set the automatic replies to `setting`; return them as Graph answered."""
         answer = self.call(

@@ -7,8 +7,11 @@ UID seen: a poll asks only for UIDs above it, so its cost follows the new mail, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import imaplib
+import re
+import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,15 +20,33 @@ from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
+from imapclient.imap4 import IMAP4WithTimeout
+from imapclient.tls import IMAP4_TLS
 
 from hours.clients.mail import IncomingMail, parse_header_block
-from hours.clients.net import Endpoint, describe, require_safe, scrub
+from hours.clients.net import (
+    BoundedReader,
+    Caps,
+    Deadline,
+    Endpoint,
+    describe,
+    require_safe,
+    scrub,
+    send_within,
+)
 from hours.errors import ProviderError
 
 _HEADER = b"BODY[HEADER]"
 _FETCH = ["INTERNALDATE", "BODY.PEEK[HEADER]"]
 # UIDs per FETCH command, to keep command lines short when much mail arrived at once.
 _BATCH = 500
+# The longest wait for one answer, within what is left of the sync's deadline.
+WAIT = 30.0
+# One answer of the server: imaplib's own line limit; a FETCH of _BATCH header blocks (two
+# lines each, the blocks as literals) is far under both others.
+CAPS = Caps(line=1_000_000, lines=100_000, total=64 << 20)
+# A command as imaplib sends it: its tag (letters, then a number), then the command's name.
+_COMMAND = re.compile(rb"[A-Z]+\d+ ([A-Za-z]+)")
 
 
 @dataclass(frozen=True)
@@ -55,13 +76,15 @@ class ImapReader:
         password: str,
         *,
         mailbox: str = "INBOX",
-        timeout: float = 30.0,
+        timeout: float = WAIT,
+        deadline: Deadline | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.username = username
         self._password = password
         self.mailbox = mailbox
         self.timeout = timeout
+        self.deadline = deadline
 
     def poll(self, cursor: Cursor | None) -> PollResult:
         """Connect, log in, read what is newer than `cursor`, and log out."""
@@ -79,8 +102,9 @@ class ImapReader:
         require_safe(self.endpoint, service="IMAP")
         where = describe(self.endpoint)
         client: IMAPClient | None = None
+        deadline = self.deadline or Deadline.after(self.timeout * 4)
         try:
-            client = _connect(self.endpoint, self.timeout)
+            client = _connect(self.endpoint, self.timeout, deadline)
             try:
                 client.login(self.username, self._password)
             except IMAPClientError as exc:
@@ -141,15 +165,78 @@ def fetch_new(client: IMAPClient, mailbox: str, cursor: Cursor | None) -> PollRe
     return PollResult(Cursor(uidvalidity, last), tuple(messages), restarted=False)
 
 
-def _connect(endpoint: Endpoint, timeout: float) -> IMAPClient:
-    secure = endpoint.security == "ssl"
-    client = IMAPClient(
-        endpoint.host,
-        port=endpoint.port,
-        ssl=secure,
-        ssl_context=ssl.create_default_context() if secure else None,
-        timeout=timeout,
-    )
+class _Bounded:
+    """imaplib's reads and sends, within the deadline and the caps (a mixin for IMAP4 classes).
+
+    imaplib reads every line through `readline` and every literal through `read`, and sends
+    every command through `send`: here each read is given only the time left, each answer is
+    held to CAPS (an endless run of untagged lines ends at CAPS.lines), and each send to what
+    is left.
+    """
+
+    sock: socket.socket
+
+    def _bound(self, deadline: Deadline, wait: float, service: str) -> None:
+        self._deadline, self._wait = deadline, wait
+        self._reader = BoundedReader(
+            lambda: self.sock, deadline, cap=wait, caps=CAPS, service=service
+        )
+
+    def readline(self) -> bytes:
+        return self._reader.readline()
+
+    def read(self, size: int) -> bytes:
+        return self._reader.read(size)
+
+    def send(self, data: bytes) -> None:
+        # A command line is "tag VERB ...": its answer starts here. (A literal sent after a
+        # continuation has no tag of ours; the answer it belongs to goes on.)
+        found = _COMMAND.match(data)
+        if found:
+            self._reader.start(f"answer to {found[1].decode('ascii').upper()}")
+        send_within(self.sock, data, self._deadline, self._wait, self._reader.doing)
+
+
+class _Imap4(_Bounded, IMAP4WithTimeout):  # type: ignore[misc]
+    def __init__(self, endpoint: Endpoint, deadline: Deadline, wait: float) -> None:
+        self._bound(deadline, wait, f"IMAP {describe(endpoint)}")
+        super().__init__(endpoint.host, endpoint.port, deadline.timeout(wait, "connecting"))
+
+
+class _Imap4Tls(_Bounded, IMAP4_TLS):  # type: ignore[misc]
+    def __init__(self, endpoint: Endpoint, deadline: Deadline, wait: float) -> None:
+        self._bound(deadline, wait, f"IMAP {describe(endpoint)}")
+        context = ssl.create_default_context()
+        super().__init__(
+            endpoint.host, endpoint.port, context, deadline.timeout(wait, "connecting")
+        )
+
+
+class _Client(IMAPClient):  # type: ignore[misc]
+    """IMAPClient over the bounded IMAP4 classes above."""
+
+    def __init__(self, endpoint: Endpoint, deadline: Deadline, wait: float) -> None:
+        self._endpoint, self._deadline, self._wait = endpoint, deadline, wait
+        secure = endpoint.security == "ssl"
+        super().__init__(
+            endpoint.host,
+            port=endpoint.port,
+            ssl=secure,
+            ssl_context=ssl.create_default_context() if secure else None,
+            timeout=wait,
+        )
+
+    def _create_IMAP4(self) -> imaplib.IMAP4:
+        kind = _Imap4Tls if self.ssl else _Imap4
+        imap: imaplib.IMAP4 = kind(self._endpoint, self._deadline, self._wait)
+        return imap
+
+    def _set_read_timeout(self) -> None:
+        pass  # each read sets its own, from what is left of the deadline
+
+
+def _connect(endpoint: Endpoint, wait: float, deadline: Deadline) -> IMAPClient:
+    client = _Client(endpoint, deadline, wait)
     if endpoint.security == "starttls":
         client.starttls(ssl.create_default_context())
     # INTERNALDATE as an aware datetime, not converted to the machine's local time.
@@ -160,9 +247,12 @@ def _connect(endpoint: Endpoint, timeout: float) -> IMAPClient:
 def _close(client: IMAPClient) -> None:
     try:
         client.logout()
-    except (OSError, IMAPClientError, imaplib.IMAP4.error):
-        # Logging out is a courtesy; the socket is dropped either way.
-        client.shutdown()
+    except (OSError, IMAPClientError, imaplib.IMAP4.error, ProviderError):
+        # Logging out is a courtesy; the socket is dropped either way. imaplib shuts the
+        # socket down even when the server answers LOGOUT with NO, so a second shutdown may
+        # find it closed.
+        with contextlib.suppress(OSError):
+            client.shutdown()
 
 
 def _uidnext(client: IMAPClient, status: dict[bytes, Any]) -> int:

@@ -15,11 +15,25 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
 
-from hours.clients.net import Endpoint, describe, require_safe, scrub
+from hours.clients.net import (
+    BoundedReader,
+    Caps,
+    Deadline,
+    Endpoint,
+    describe,
+    require_safe,
+    scrub,
+    send_within,
+)
 from hours.errors import ProviderError
 
 # What `hours` writes into its script; a server lacking any of these cannot run it.
 REQUIRED_EXTENSIONS = ("date", "envelope", "relational", "vacation")
+# The longest wait for one answer, within what is left of the sync's deadline.
+WAIT = 30.0
+# One answer of the server: lines are capabilities and script names; the largest answer is a
+# script read back (Pigeonhole stores at most 1 MiB by default) as a literal.
+CAPS = Caps(line=64 << 10, lines=10_000, total=4 << 20)
 
 T = TypeVar("T")
 
@@ -53,15 +67,28 @@ class ManageSieve:
     """
 
     def __init__(
-        self, endpoint: Endpoint, username: str, password: str, *, timeout: float = 30.0
+        self,
+        endpoint: Endpoint,
+        username: str,
+        password: str,
+        *,
+        timeout: float = WAIT,
+        deadline: Deadline | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.username = username
         self._password = password
         self.timeout = timeout
+        self.deadline = deadline or Deadline.after(timeout * 4)
         self.capabilities: dict[str, str] = {}
         self._sock: socket.socket | None = None
-        self._buffer = b""
+        self._reader = BoundedReader(
+            self._socket,
+            self.deadline,
+            cap=timeout,
+            caps=CAPS,
+            service=f"ManageSieve {describe(endpoint)}",
+        )
 
     def __enter__(self) -> ManageSieve:
         self.connect()
@@ -83,9 +110,11 @@ class ManageSieve:
     def connect(self) -> None:
         """Connect, secure the connection as configured, and log in with SASL PLAIN."""
         require_safe(self.endpoint, service="ManageSieve")
+        where = describe(self.endpoint)
         try:
             sock = socket.create_connection(
-                (self.endpoint.host, self.endpoint.port), timeout=self.timeout
+                (self.endpoint.host, self.endpoint.port),
+                timeout=self.deadline.timeout(self.timeout, f"connecting to ManageSieve {where}"),
             )
         except OSError as exc:
             raise self._error(exc) from None
@@ -99,6 +128,7 @@ class ManageSieve:
             self._command("STARTTLS")
             self._wrap_tls()
             # RFC 5804 section 2.2: the server sends its capabilities again over TLS.
+            self._reader.start("capabilities after STARTTLS")
             self._guard(self._read_capabilities)
         self._login()
 
@@ -108,12 +138,14 @@ class ManageSieve:
             return
         try:
             self._send(b"LOGOUT\r\n")
+            self._reader.start("answer to LOGOUT")
             self._read_response()
-        except (OSError, SieveError):
+        except (OSError, ProviderError):
             pass  # logging out is a courtesy; the socket closes either way
         finally:
             self._sock.close()
             self._sock = None
+            self._reader.close()
 
     def list_scripts(self) -> ScriptList:
         """Return the script names and the active one."""
@@ -196,6 +228,7 @@ class ManageSieve:
         line = " ".join(words).encode("utf-8", errors="surrogateescape") + b"\r\n"
 
         def exchange() -> _Response:
+            self._reader.start(f"answer to {words[0]}")
             self._send(line)
             return self._read_response()
 
@@ -211,29 +244,25 @@ class ManageSieve:
         text = scrub(exc, self._password, self.timeout)
         return SieveError(f"ManageSieve {describe(self.endpoint)}: {text}")
 
-    def _send(self, data: bytes) -> None:
+    def _socket(self) -> socket.socket:
         if self._sock is None:
-            raise SieveError("ManageSieve: not connected")
-        self._sock.sendall(data)
+            raise SieveError(f"ManageSieve {describe(self.endpoint)}: not connected")
+        return self._sock
+
+    def _send(self, data: bytes) -> None:
+        send_within(self._socket(), data, self.deadline, self.timeout, self._reader.doing)
 
     def _read_line(self) -> bytes:
-        while b"\r\n" not in self._buffer:
-            self._fill()
-        line, _, self._buffer = self._buffer.partition(b"\r\n")
-        return line
+        line = self._reader.readline()
+        if not line.endswith(b"\n"):
+            raise SieveError(f"ManageSieve {describe(self.endpoint)} closed the connection.")
+        return line.removesuffix(b"\n").removesuffix(b"\r")
 
     def _read_exact(self, size: int) -> bytes:
-        while len(self._buffer) < size:
-            self._fill()
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
-
-    def _fill(self) -> None:
-        assert self._sock is not None
-        chunk = self._sock.recv(65536)
-        if not chunk:
+        data = self._reader.read(size)
+        if len(data) < size:
             raise SieveError(f"ManageSieve {describe(self.endpoint)} closed the connection.")
-        self._buffer += chunk
+        return data
 
     def _read_response(self) -> _Response:
         """Read lines up to the final OK, NO or BYE (RFC 5804 section 4)."""
@@ -263,7 +292,13 @@ class ManageSieve:
                 value, i = _parse_quoted(line, i)
                 tokens.append(value)
             elif char == b"{" and line.endswith(b"}"):
-                size = int(line[i + 1 : -1].rstrip(b"+"))
+                digits = line[i + 1 : -1].removesuffix(b"+")
+                if not digits.isdigit():
+                    raise SieveError(
+                        f"ManageSieve {describe(self.endpoint)} sent a malformed literal "
+                        f"{_shown(line[i:])}; it does not speak ManageSieve as RFC 5804 says"
+                    )
+                size = int(digits)
                 tokens.append(self._read_exact(size).decode("utf-8", errors="surrogateescape"))
                 # The line goes on after the literal, up to its own CRLF.
                 line, i = self._read_line(), 0
@@ -276,6 +311,12 @@ class ManageSieve:
                 end = len(line) if end < 0 else end
                 tokens.append(line[i:end].decode("utf-8", errors="replace"))
                 i = end
+
+
+def _shown(raw: bytes) -> str:
+    """Return a few bytes a server sent, printable, for a message."""
+    text = raw[:40].decode("ascii", "replace")
+    return repr("".join(c if c.isprintable() else "?" for c in text))
 
 
 def _quote(value: str) -> str:

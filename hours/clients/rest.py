@@ -28,8 +28,9 @@ from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 
-from hours.clients.net import is_loopback
-from hours.errors import ConfigError, ProviderError
+from hours.clients import http
+from hours.clients.net import Deadline, NoAnswer, TooLarge, is_loopback
+from hours.errors import ConfigError, OutOfTime, ProviderError
 
 # How long to wait for a provider's answer, in seconds: to connect, then for the whole answer.
 CONNECT_TIMEOUT = 10.0
@@ -165,7 +166,7 @@ class BearerJsonClient:
         self.api_base = check_api_base(api_base or self.default_api_base, self.service)
         self._token = token
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self.session = session or http.session()
         self.sleep = sleep
         self.clock = clock
 
@@ -180,13 +181,14 @@ class BearerJsonClient:
         *,
         doing: str,
         body: Mapping[str, Any] | None = None,
-        deadline: float | None = None,
+        deadline: Deadline | None = None,
     ) -> dict[str, Any]:
         """Send one request and return the JSON object answered.
 
         `doing` says what the request is for, in messages ("reading the vacation responder").
-        `deadline` is a `clock()` instant: 429 and 5xx answers are retried only while the
-        wait fits before it, and no request outlives it. Without one, nothing is retried.
+        `deadline` is the run's: 429 and 5xx answers are retried only while the wait fits
+        before it, and no request outlives it. Without one, nothing is retried, and a request
+        takes at most `timeout`.
         """
         url = self.api_base + path
         attempt = 0
@@ -203,7 +205,7 @@ class BearerJsonClient:
                 why = f"still, after {attempt} tries"
             elif deadline is None:
                 why = "no time was left in this run to try again"
-            elif self.clock() + wait >= deadline:
+            elif wait >= deadline.remaining():
                 why = (
                     f"it asked to wait {asked:g} s, past this run's deadline"
                     if asked is not None
@@ -222,46 +224,43 @@ class BearerJsonClient:
         url: str,
         body: Mapping[str, Any] | None,
         doing: str,
-        deadline: float | None,
+        deadline: Deadline | None,
     ) -> tuple[int, Mapping[str, str], bytes]:
-        timeout = self.timeout
-        if deadline is not None:
-            timeout = min(timeout, deadline - self.clock())
-            if timeout <= 0:
-                raise Busy(
-                    f"{self.service}: no time was left in this run for {doing}; the next run "
-                    "tries again.",
-                    0,
-                    None,
-                )
-        started = self.clock()
+        # Without the run's deadline, the request as a whole gets `timeout`.
+        alone = deadline is None
+        if deadline is None:
+            deadline = Deadline.after(self.timeout, self.clock)
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         try:
-            with self.session.request(
+            answer = http.fetch(
+                self.session,
                 method,
                 url,
+                deadline=deadline,
+                wait=self.timeout,
+                max_bytes=MAX_ANSWER_BYTES,
+                doing=doing,
                 json=body,
                 headers=headers,
-                timeout=(min(CONNECT_TIMEOUT, timeout), timeout),
-                stream=True,
-                allow_redirects=False,
-            ) as response:
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
-                    raise self._too_big(doing)
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > MAX_ANSWER_BYTES:
-                        raise self._too_big(doing)
-                    if self.clock() - started > timeout:
-                        raise requests.Timeout()
-                    chunks.append(chunk)
-                return response.status_code, response.headers, b"".join(chunks)
-        except requests.Timeout:
+            )
+        except OutOfTime:
+            if alone:
+                raise ProviderError(
+                    f"{self.service} gave no answer within {self.timeout:g} s while {doing}; "
+                    "the next run tries again."
+                ) from None
+            raise Busy(
+                f"{self.service}: no time was left in this run for {doing}; the next run "
+                "tries again.",
+                0,
+                None,
+            ) from None
+        except TooLarge:
+            raise self._too_big(doing) from None
+        except (NoAnswer, requests.Timeout) as e:
+            wait = e.wait if isinstance(e, NoAnswer) else self.timeout
             raise ProviderError(
-                f"{self.service} gave no answer within {timeout:g} s while {doing}; the next "
+                f"{self.service} gave no answer within {wait:g} s while {doing}; the next "
                 "run tries again."
             ) from None
         except requests.RequestException as e:
@@ -270,6 +269,7 @@ class BearerJsonClient:
             raise ProviderError(
                 f"{self.service}: could not reach {host} while {doing}: {detail}"
             ) from None
+        return answer.status, answer.headers, answer.body
 
     def _too_big(self, doing: str) -> ProviderError:
         return ProviderError(

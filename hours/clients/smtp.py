@@ -5,19 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import smtplib
+import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.headerregistry import Address
 from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
 
 from hours.clients.mail import IncomingMail
-from hours.clients.net import Endpoint, describe, require_safe, scrub
-from hours.errors import ProviderError
+from hours.clients.net import BoundedReader, Caps, Deadline, Endpoint, describe, require_safe, scrub
+from hours.errors import MaybeSent, ProviderError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 # A thread of hundreds of messages must not make a reply's header unbounded; RFC 5322 allows
 # trimming References as long as the first and the last are kept.
 _MAX_REFERENCES = 20
+# The longest wait for one reply, within what is left of the sync's deadline.
+WAIT = 30.0
+# One reply of the server: smtplib's own line limit; an EHLO reply is a dozen lines, so a
+# hundred `220-` or `250-` lines is a server that will not stop.
+CAPS = Caps(line=8192, lines=100, total=1 << 20)
 
 
 class RecipientRefused(ProviderError):
@@ -33,12 +43,14 @@ class SmtpSender:
         username: str | None = None,
         password: str | None = None,
         *,
-        timeout: float = 30.0,
+        timeout: float = WAIT,
+        deadline: Deadline | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.username = username
         self._password = password
         self.timeout = timeout
+        self.deadline = deadline
 
     def send(self, message: EmailMessage, *, envelope_from: str = "") -> None:
         """Send `message`; the envelope sender defaults to the null path, as RFC 3834 asks.
@@ -47,7 +59,21 @@ class SmtpSender:
         Every failure becomes a ProviderError that names the server, never the password.
         """
         with self._session() as smtp:
-            smtp.send_message(message, from_addr=envelope_from)
+            try:
+                smtp.send_message(message, from_addr=envelope_from)
+            except (ProviderError, smtplib.SMTPException, OSError) as exc:
+                # Once the whole message went out, only the server's final answer was
+                # missing: it may have been delivered, and must not be sent a second time. An
+                # answer that refuses it (SMTPResponseException) says it was not.
+                if getattr(smtp, "body_sent", False) and not isinstance(
+                    exc, smtplib.SMTPResponseException | MaybeSent
+                ):
+                    raise MaybeSent(
+                        f"SMTP {describe(self.endpoint)}: no answer after the message was sent "
+                        f"({self._scrub(exc) if not isinstance(exc, ProviderError) else exc.message}); "
+                        "it may have been delivered, so it is not sent again"
+                    ) from None
+                raise
 
     def check(self) -> None:
         """Connect and log in without sending anything (for `install` and `hours doctor`)."""
@@ -78,11 +104,10 @@ class SmtpSender:
             raise ProviderError(f"SMTP {where}: {self._scrub(exc)}") from None
 
     def _connect(self) -> smtplib.SMTP:
-        host, port = self.endpoint.host, self.endpoint.port
+        deadline = self.deadline or Deadline.after(self.timeout * 4)
         if self.endpoint.security == "ssl":
-            context = ssl.create_default_context()
-            return smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
-        smtp = smtplib.SMTP(host, port, timeout=self.timeout)
+            return _SmtpSsl(self.endpoint, deadline, self.timeout)
+        smtp = _Smtp(self.endpoint, deadline, self.timeout)
         if self.endpoint.security == "starttls":
             try:
                 smtp.starttls(context=ssl.create_default_context())
@@ -97,6 +122,68 @@ class SmtpSender:
             error = exc.smtp_error
             detail = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
         return scrub(exc, self._password, self.timeout, detail)
+
+
+class _Bounded:
+    """smtplib's reads and sends within the deadline and CAPS (a mixin for SMTP classes).
+
+    smtplib reads every reply line by line from `self.file` and sends through `send`; here the
+    file is a BoundedReader, started again at each reply (so a greeting of endless `220-` lines
+    ends at CAPS.lines), and each send is given what is left of the deadline.
+    """
+
+    sock: socket.socket | None
+    file: Any
+
+    def _bound(self, deadline: Deadline, wait: float, service: str) -> None:
+        self._deadline, self._wait = deadline, wait
+        self._reader = BoundedReader(self._socket, deadline, cap=wait, caps=CAPS, service=service)
+        self._what = "greeting"
+        self._data_open = False  # the server said 354: what is sent now is the message
+        self.body_sent = False
+
+    def _socket(self) -> socket.socket:
+        if self.sock is None:
+            raise smtplib.SMTPServerDisconnected("not connected")
+        return self.sock
+
+    def putcmd(self, cmd: str, args: str = "") -> None:
+        self._what = f"answer to {cmd.split(' ', 1)[0].upper()}"
+        super().putcmd(cmd, args)  # type: ignore[misc]
+
+    def getreply(self) -> tuple[int, bytes]:
+        self.file = self._reader  # smtplib drops its file at STARTTLS: the reader follows
+        self._reader.start(self._what)
+        reply: tuple[int, bytes] = super().getreply()  # type: ignore[misc]
+        self._data_open = self._what == "answer to DATA" and reply[0] == 354
+        return reply
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self._deadline.timeout(self._wait, f"sending to {self._what}"))
+        super().send(s)  # type: ignore[misc]
+        self.body_sent = self.body_sent or self._data_open
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:
+            self.close()  # type: ignore[attr-defined]  # no QUIT to a server that failed us
+            return
+        super().__exit__(*exc)  # type: ignore[misc]
+
+
+class _Smtp(_Bounded, smtplib.SMTP):
+    def __init__(self, endpoint: Endpoint, deadline: Deadline, wait: float) -> None:
+        self._bound(deadline, wait, f"SMTP {describe(endpoint)}")
+        connect = deadline.timeout(wait, f"connecting to SMTP {describe(endpoint)}")
+        super().__init__(endpoint.host, endpoint.port, timeout=connect)
+
+
+class _SmtpSsl(_Bounded, smtplib.SMTP_SSL):
+    def __init__(self, endpoint: Endpoint, deadline: Deadline, wait: float) -> None:
+        self._bound(deadline, wait, f"SMTP {describe(endpoint)}")
+        connect = deadline.timeout(wait, f"connecting to SMTP {describe(endpoint)}")
+        context = ssl.create_default_context()
+        super().__init__(endpoint.host, endpoint.port, timeout=connect, context=context)
 
 
 def build_reply(

@@ -27,14 +27,16 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 import urllib3
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.base.page import Page
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from hours.clients.net import is_loopback
-from hours.errors import MaybeSent, ProviderError
+from hours.clients import http
+from hours.clients.net import Deadline, NoAnswer, is_loopback
+from hours.errors import MaybeSent, OutOfTime, ProviderError
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 ECHO_TWIMLET = "https://twimlets.com/echo"
@@ -43,8 +45,14 @@ ECHO_TWIMLET = "https://twimlets.com/echo"
 SEND_INTERVAL = 1.0
 PAGE_SIZE = 100
 RETRIES_ON_429 = 4
+# The longest wait Twilio's Retry-After is honoured for, when the deadline leaves room.
+MAX_RETRY_AFTER = 60.0
 # How long to wait for Twilio's answer. A reply whose answer never comes is not sent again.
 HTTP_TIMEOUT = 30.0
+# One answer: a page of PAGE_SIZE texts of 1,600 characters is well under it.
+MAX_ANSWER_BYTES = 4 << 20
+# Records one listing reads: more since the last sync is not a night's texts and calls.
+MAX_RECORDS = 10_000
 MISSED = ("no-answer", "busy")  # the call statuses of a call nobody picked up
 # The number's settings that decide what a text or a call to it gets, in Twilio's field names.
 WEBHOOK_FIELDS = (
@@ -130,10 +138,13 @@ class Call:
 
 
 class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
-    """Twilio's HTTP client, sending every request to `api_base` and retrying HTTP 429.
+    """Twilio's HTTP client, sending every request to `api_base` within the sync's deadline.
 
     The twilio package builds each URL from its own host (api.twilio.com, and the paging links
     it follows); here is the one place every request passes, so the host is rewritten here.
+    Each answer is read within what is left of the deadline and at most MAX_ANSWER_BYTES
+    (hours.clients.http); HTTP 429 is waited out and sent again while its Retry-After (at most
+    MAX_RETRY_AFTER) fits before the deadline.
     """
 
     def __init__(
@@ -144,6 +155,7 @@ class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         super().__init__(timeout=HTTP_TIMEOUT if timeout is None else timeout)
         base = urlsplit(api_base.rstrip("/"))
@@ -151,6 +163,10 @@ class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
         self.retries = retries
         self.backoff = backoff
         self.sleep = sleep
+        self.deadline = deadline or Deadline.after(self.timeout * 4)
+        self.session = http.session()
+        self.doing = "talking to Twilio"  # what the requests are for, in messages
+        self.refused_wait: float | None = None  # a Retry-After past the deadline, not waited
 
     def rewrite(self, url: str) -> str:
         """Return `url` on the configured host (the default host leaves it as it is)."""
@@ -173,22 +189,43 @@ class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
     ) -> Response:
         """Send one request to the configured host; wait and resend while Twilio answers 429."""
         url = self.rewrite(url)
+        self.refused_wait = None
+        body: dict[str, Any] = {"data": data}
+        if headers and headers.get("Content-Type") in ("application/json", "application/scim+json"):
+            body = {"json": data}
         attempt = 0
         while True:
-            response: Response = super().request(
-                method, url, params, data, headers, auth, timeout, allow_redirects
+            answer = http.fetch(
+                self.session,
+                method.upper(),
+                url,
+                deadline=self.deadline,
+                wait=self.timeout if timeout is None else timeout,
+                max_bytes=MAX_ANSWER_BYTES,
+                doing=self.doing,
+                params=params,
+                headers=headers,
+                auth=auth,
+                **body,
+            )
+            response = Response(
+                answer.status, answer.body.decode("utf-8", "replace"), answer.headers
             )
             # A 429 was not processed, so even a POST that creates a message is safe to resend.
             if response.status_code != 429 or attempt >= self.retries:
                 return response
-            self.sleep(self._delay(response, attempt))
+            delay = self._delay(response, attempt)
+            if delay >= self.deadline.remaining():
+                self.refused_wait = delay
+                return response
+            self.sleep(delay)
             attempt += 1
 
     def _delay(self, response: Response, attempt: int) -> float:
         retry_after = (response.headers or {}).get("Retry-After")
         try:
             if retry_after is not None:
-                return min(max(float(retry_after), 0.0), 60.0)
+                return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER)
         except ValueError:
             pass
         return float(self.backoff * 2**attempt)
@@ -200,13 +237,21 @@ _last_sent: dict[str, float] = {}
 _pace_lock = threading.Lock()
 
 
-def _pace(sender: str, interval: float, sleep: Callable[[float], None]) -> None:
-    """Wait until `sender` has sent nothing for `interval` seconds, then mark it as sending."""
+def _pace(
+    sender: str, interval: float, sleep: Callable[[float], None], deadline: Deadline, doing: str
+) -> None:
+    """Wait until `sender` has sent nothing for `interval` seconds, then mark it as sending.
+
+    A wait that would end past the deadline is not begun: OutOfTime.
+    """
     with _pace_lock:
         last = _last_sent.get(sender)
         now = time.monotonic()
         if last is not None and now - last < interval:
-            sleep(interval - (now - last))
+            wait = interval - (now - last)
+            if wait >= deadline.remaining():
+                raise deadline.out_of_time(doing)
+            sleep(wait)
         _last_sent[sender] = time.monotonic()
 
 
@@ -223,6 +268,7 @@ class TwilioApi:
         send_interval: float | None = None,
         page_size: int = PAGE_SIZE,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: Deadline | None = None,
     ) -> None:
         base = urlsplit(api_base)
         if base.scheme not in ("https", "http") or not base.hostname:
@@ -234,7 +280,7 @@ class TwilioApi:
             )
         self.host = base.netloc
         self._secrets = (account_sid, auth_token)
-        self.http = http_client or ApiBaseHttpClient(api_base, sleep=sleep)
+        self.http = http_client or ApiBaseHttpClient(api_base, sleep=sleep, deadline=deadline)
         self.client = Client(account_sid, auth_token, http_client=self.http)
         self.send_interval = SEND_INTERVAL if send_interval is None else send_interval
         self.page_size = page_size
@@ -245,7 +291,8 @@ class TwilioApi:
     def find_number(self, e164: str) -> PhoneNumber:
         """Return the account's incoming number `e164`, or say that the account has none."""
         with self._errors(f"looking up {e164}"):
-            found = list(self.client.incoming_phone_numbers.stream(phone_number=e164, limit=20))
+            first = self.client.incoming_phone_numbers.page(phone_number=e164, page_size=20)
+            found = self._records(first, limit=20)
         for record in found:
             if record.phone_number == e164:
                 return _number(record)
@@ -279,10 +326,11 @@ class TwilioApi:
         kwargs: dict[str, Any] = {"to": to, "page_size": min(self.page_size, limit or 1000)}
         if since is not None:
             kwargs["date_sent_after"] = since.astimezone(dt.UTC)
-        if limit is not None:
-            kwargs["limit"] = limit
         with self._errors(f"listing the messages to {to}"):
-            records = list(self.client.messages.stream(**kwargs))
+            first = self.client.messages.page(**kwargs)
+            records = self._records(
+                first, since=since, when=lambda r: r.date_sent or r.date_created, limit=limit
+            )
         return [
             Message(
                 sid=r.sid,
@@ -306,10 +354,11 @@ class TwilioApi:
         out: list[Call] = []
         for status in statuses:
             with self._errors(f"listing the {status} calls to {to}"):
-                records = list(
-                    self.client.calls.stream(
-                        to=to, status=status, start_time_after=after, page_size=self.page_size
-                    )
+                first = self.client.calls.page(
+                    to=to, status=status, start_time_after=after, page_size=self.page_size
+                )
+                records = self._records(
+                    first, since=since, when=lambda r: r.start_time or r.date_created
                 )
             out += [
                 Call(
@@ -334,17 +383,60 @@ class TwilioApi:
         that cannot leave in time is dropped instead of arriving when you are open again.
         """
         validity = max(1, min(int(validity_period), 36000))
-        _pace(sender, self.send_interval, self.sleep)
+        _pace(sender, self.send_interval, self.sleep, self.http.deadline, f"sending a text to {to}")
         with self._errors(f"sending a text to {to}", recipient=True):
             message = self.client.messages.create(
                 to=to, from_=sender, body=body, validity_period=validity
             )
         return str(message.sid)
 
+    # -- paging ------------------------------------------------------------------------
+
+    def _records(
+        self,
+        page: Page,
+        *,
+        since: dt.datetime | None = None,
+        when: Callable[[Any], dt.datetime | None] | None = None,
+        limit: int | None = None,
+    ) -> list[Any]:
+        """Return the records of a list, page by page, newest first as Twilio sorts them.
+
+        Paging stops at the last page, at a page whose records are all older than `since` (what
+        was read last time), and at `limit`. A `next_page_uri` pointing back at a page already
+        read (a list that would never end) and more than MAX_RECORDS are refused.
+        """
+        seen: set[str] = set()
+        records: list[Any] = []
+        while True:
+            found = list(page)
+            records += found
+            if limit is not None and len(records) >= limit:
+                return records[:limit]
+            if len(records) > MAX_RECORDS:
+                raise ProviderError(
+                    f"Twilio listed more than {MAX_RECORDS:,} records while {self.http.doing}; "
+                    "that is not what came in since the last sync"
+                )
+            dates = [d for r in found if when is not None and (d := when(r)) is not None]
+            if since is not None and dates and max(_utc(d) for d in dates) < since:
+                return records
+            following = page.next_page_url
+            if not following:
+                return records
+            if following in seen:
+                raise ProviderError(
+                    f"Twilio's next page is one it already gave while {self.http.doing} (a list "
+                    "that never ends); the next sync tries again"
+                )
+            seen.add(following)
+            page = page.next_page()
+
     # -- errors ------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _errors(self, doing: str, *, recipient: bool = False) -> Iterator[None]:
+        self.http.doing = doing
         try:
             yield
         except TwilioRestException as e:
@@ -356,15 +448,26 @@ class TwilioApi:
             response = next((a for a in e.args if isinstance(a, Response)), None)
             status, code, message = _parse_error(response)
             self._fail(doing, status, code, message or str(e.args[0] if e.args else ""), recipient)
-        except OSError as e:  # requests' errors are OSErrors: refused, reset, timed out, TLS
-            if recipient and _maybe_delivered(e):
+        except OutOfTime:
+            raise
+        except (NoAnswer, OSError) as e:
+            # requests' errors are OSErrors: refused, reset, timed out, TLS; NoAnswer is a
+            # wait that passed its limit before the deadline did.
+            kind = "ReadTimeout" if isinstance(e, NoAnswer) else type(e).__name__
+            if recipient and (isinstance(e, NoAnswer) or _maybe_delivered(e)):
                 raise MaybeSent(
-                    f"Twilio: no answer from {self.host} while {doing} ({type(e).__name__}); "
+                    f"Twilio: no answer from {self.host} while {doing} ({kind}); "
                     "it may have been sent, so it is not sent again"
                 ) from None
             raise ProviderError(
-                f"Twilio: cannot reach {self.host} while {doing} ({type(e).__name__}); the next "
+                f"Twilio: cannot reach {self.host} while {doing} ({kind}); the next "
                 "sync tries again"
+            ) from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # Twilio's answer was not the JSON it describes: `{not json`, a list for a record.
+            raise ProviderError(
+                f"Twilio: {self.host} answered something other than Twilio's JSON while {doing}; "
+                "the next sync tries again"
             ) from None
 
     def _fail(
@@ -377,7 +480,12 @@ class TwilioApi:
         for secret in self._secrets:
             if secret:
                 message = message.replace(secret, "…")
-        if status == 429:
+        if status == 429 and self.http.refused_wait is not None:
+            message = (
+                f"rate-limited; it asked to wait {self.http.refused_wait:g} s, past this sync's "
+                "deadline; the next sync tries again"
+            )
+        elif status == 429:
             message = (
                 f"still rate-limited after {RETRIES_ON_429 + 1} tries; the next sync tries again"
             )

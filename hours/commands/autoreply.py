@@ -50,10 +50,11 @@ def settings_of(app: App) -> Autoreply:
 def engine_run(
     app: App, at: dt.datetime | None, *, dry_run: bool = False
 ) -> Iterator[engine.SyncRun]:
-    """Open the journal and make the SyncRun for this moment."""
+    """Open the journal and make the SyncRun for this moment, its deadline `sync_timeout` on."""
     settings = settings_of(app)
+    deadline = engine.start_deadline(settings)
     # Emergencies from every channel reach your phone by SMS where a phone channel is set up.
-    forward = forwarder(settings, app.config_path.parent)
+    forward = forwarder(settings, app.config_path.parent, deadline)
     journal = Journal(state_dir())
     try:
         yield engine.SyncRun(
@@ -64,6 +65,7 @@ def engine_run(
             journal,
             dry_run=dry_run,
             forwarder=forward,
+            deadline=deadline,
         )
     finally:
         journal.close()

@@ -77,6 +77,10 @@ DEFAULT_EMERGENCY_MESSAGE = (
     "Thank you. I've been alerted and will get back to you as soon as I possibly can."
 )
 DEFAULT_SUBJECT = "Re: {subject}"
+# One sync's whole time: every network wait is cut to what is left of it. Under the cron
+# interval (5 minutes by default), so a stuck server never keeps the next sync out.
+DEFAULT_SYNC_TIMEOUT = dt.timedelta(minutes=4)
+SYNC_TIMEOUT_RANGE = (dt.timedelta(seconds=1), dt.timedelta(hours=1))
 
 
 class Secret(NamedTuple):
@@ -158,6 +162,7 @@ class Autoreply(NamedTuple):
     emergency: Emergency | None
     email: EmailSettings | None
     phone: PhoneSettings | None
+    sync_timeout: dt.timedelta = DEFAULT_SYNC_TIMEOUT
 
 
 def check_template(text: str, allowed: frozenset[str], fail: Callable[[str], Exception]) -> str:
@@ -211,7 +216,7 @@ def parse(raw: Mapping[str, Any], fail: Fail) -> Autoreply | None:
     emergency = p.emergency(p.get(raw, "autoreply.emergency"))
     email = p.email(raw, emergency) if "email" in raw else None
     phone = p.phone(raw, emergency) if "phone" in raw else None
-    return Autoreply(emergency, email, phone)
+    return Autoreply(emergency, email, phone, p.sync_timeout(raw))
 
 
 class _Parser:
@@ -260,6 +265,19 @@ class _Parser:
             return parse_duration(value or default)
         except ValueError as e:
             raise self.fail(where, str(e)) from None
+
+    def sync_timeout(self, raw: Mapping[str, Any]) -> dt.timedelta:
+        where = "[autoreply] sync_timeout"
+        value = self.get(raw, "autoreply.sync_timeout")
+        timeout = self.duration(where, value, "4m")
+        low, high = SYNC_TIMEOUT_RANGE
+        if not low <= timeout <= high:
+            raise self.fail(
+                where,
+                f"{value!r}: a sync may take from {low.seconds} s to {high.seconds // 60} minutes; "
+                "keep it under the cron interval, like 4m",
+            )
+        return timeout
 
     def max_age(self, where: str, value: Any) -> dt.timedelta:
         age = self.duration(where, value, "24h")

@@ -116,6 +116,9 @@ KEYS: dict[str, Key] = {
     "earnings.compare[].hourly": Key(NUMBER, "the rate an hour"),
     "autoreply": Key(TABLE, "after-hours auto-replies; these keys are shared by every channel"),
     **_channel_common("autoreply", ""),
+    "autoreply.sync_timeout": Key(
+        DURATION, "the longest one sync may take, every channel together; under the cron interval"
+    ),
     "autoreply.emergency": Key(TABLE, "the way through for what cannot wait"),
     "autoreply.emergency.keyword": Key(WORD, "one word that marks a message as an emergency"),
     "autoreply.emergency.forward_to": Key(TEXT, "your cell (by SMS) or an address (by email)"),

@@ -7,15 +7,24 @@ import stat
 import subprocess
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hours.config.autoreply import Secret
 from hours.errors import ConfigError
 
+if TYPE_CHECKING:
+    from hours.clients.net import Deadline
+
 SECRETS_FILE = "secrets.toml"
+# The longest a `*_command` may run (within what is left of the run's deadline, if it has one).
+COMMAND_WAIT = 60.0
 
 
-def resolve(secret: Secret, config_dir: Path) -> str:
-    """Return the secret's value, or raise ConfigError saying where it was looked for."""
+def resolve(secret: Secret, config_dir: Path, deadline: Deadline | None = None) -> str:
+    """Return the secret's value, or raise ConfigError saying where it was looked for.
+
+    A `*_command` runs for at most COMMAND_WAIT seconds, and never past `deadline`.
+    """
     if secret.env:
         value = os.environ.get(secret.env)
         if not value:
@@ -25,18 +34,21 @@ def resolve(secret: Secret, config_dir: Path) -> str:
             )
         return value
     if secret.command:
-        return _run(secret)
+        wait = COMMAND_WAIT
+        if deadline is not None:
+            wait = deadline.timeout(COMMAND_WAIT, f"running {secret.label}_command")
+        return _run(secret, wait)
     return _from_file(secret, config_dir / SECRETS_FILE)
 
 
-def _run(secret: Secret) -> str:
+def _run(secret: Secret, wait: float) -> str:
     assert secret.command is not None
     try:
         proc = subprocess.run(
-            secret.command, shell=True, capture_output=True, text=True, timeout=60, check=False
+            secret.command, shell=True, capture_output=True, text=True, timeout=wait, check=False
         )
     except subprocess.TimeoutExpired:
-        raise ConfigError(f"{secret.label}_command did not finish in 60 seconds") from None
+        raise ConfigError(f"{secret.label}_command did not finish in {wait:g} seconds") from None
     value = proc.stdout.strip()
     if proc.returncode != 0:
         raise ConfigError(
