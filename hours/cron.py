@@ -86,6 +86,16 @@ def _refuse_control(what: str, path: str, fix: str) -> None:
         )
 
 
+def interval(cron_line: str) -> int | None:
+    """Return every how many minutes a line `line` wrote runs, or None for another schedule."""
+    minute = cron_line.split(" ", 1)[0]
+    if cron_line.startswith("* * * * * "):
+        return 1
+    if minute.startswith("*/") and minute[2:].isdigit() and cron_line.split(" ")[1:5] == ["*"] * 4:
+        return int(minute[2:])
+    return None
+
+
 def with_line(crontab: str, new_line: str | None) -> str:
     """Return `crontab` with our marked line replaced by `new_line` (or removed if None)."""
     kept = [entry for entry in crontab.splitlines() if not entry.rstrip().endswith(MARK)]

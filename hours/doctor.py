@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 from hours import cron as cronmod
+from hours import humanize
 from hours.autoreply import Check, SyncRun, start_deadline
 from hours.config import Config, checked_currency, secrets
 from hours.config.autoreply import Autoreply, Secret
@@ -76,7 +77,7 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
                 status = Exit.PROVIDER
     finally:
         journal.close()
-    cron_checks = _cron_checks(cfg.path, _secrets(settings))
+    cron_checks = _cron_checks(cfg.path, _secrets(settings), settings.sync_timeout)
     checks += cron_checks
     if any(not c.ok for c in cron_checks) and status == Exit.OK:
         status = Exit.CONFIG
@@ -97,8 +98,9 @@ def _secrets(settings: Autoreply) -> list[Secret]:
     return out
 
 
-def _cron_checks(config: Path, needed: list[Secret]) -> list[Check]:
-    """Check the crontab line: present, and for this config; warn of what cron cannot see."""
+def _cron_checks(config: Path, needed: list[Secret], sync_timeout: dt.timedelta) -> list[Check]:
+    """Check the crontab line: present, and for this config; warn of what cron cannot see,
+    and of a sync that may take longer than the time between two."""
     try:
         crontab = cronmod.read()
     except ConfigError as e:
@@ -109,6 +111,18 @@ def _cron_checks(config: Path, needed: list[Secret]) -> list[Check]:
     if f"--config {shlex.quote(str(config.resolve()))} " not in line:
         return [Check("cron line", False, f"not for {config}: run `hours cron install` with it")]
     out = [Check("cron line", True, "present")]
+    every = cronmod.interval(line)
+    if every is not None and sync_timeout >= dt.timedelta(minutes=every):
+        out.append(
+            Check(
+                "sync_timeout",
+                True,
+                f"a sync may take {humanize.duration(sync_timeout)} (sync_timeout), and cron "
+                f"starts one every {humanize.duration(dt.timedelta(minutes=every))}: a slow "
+                "server makes the next one exit 5; set sync_timeout under the cron interval",
+                warning=True,
+            )
+        )
     for secret in needed:
         # Cron starts with an empty environment: a variable set in a shell profile is not there.
         if secret.env and f"{secret.env}=" not in crontab:

@@ -184,3 +184,28 @@ def test_sieve_mode_wrong_password(
         for line in lines
     )
     assert "wrong-s3cret" not in output
+
+
+@pytest.mark.parametrize(("every", "warned"), [(5, False), (4, True), (1, True)])
+def test_a_sync_timeout_as_long_as_the_cron_interval_warns(
+    dovecot: Dovecot,
+    mail_user: MailUser,
+    smtp: SmtpRecorder,
+    hours_crontab: Path,
+    every: int,
+    warned: bool,
+) -> None:
+    imap_config(dovecot, mail_user, smtp)  # sync_timeout: the default, 4 minutes
+    line = cron.line(every, config_file(), Path("/tmp"), ({}, ["/usr/bin/hours"]))
+    hours_crontab.write_text(f"{PASSWORD_ENV}=x\n{line}\n")
+
+    status, lines, _ = doctor_lines()
+
+    assert status == 0
+    minutes = "1 minute" if every == 1 else f"{every} minutes"
+    warning = (
+        f"[warn] sync_timeout — a sync may take 4 minutes (sync_timeout), and cron starts one "
+        f"every {minutes}: a slow server makes the next one exit 5; set sync_timeout under the "
+        "cron interval"
+    )
+    assert (warning in lines) is warned
