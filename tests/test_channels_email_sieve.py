@@ -163,6 +163,34 @@ def test_an_emergency_gets_its_own_reply_and_a_copy_to_the_practitioner(
     assert reply.message.get_content().startswith("Thank you. I've been alerted")
 
 
+@pytest.mark.parametrize(
+    ("subject", "emergency"),
+    [
+        ("Nothing urgently needed", False),
+        ("URGENTLY", False),
+        ("nonurgent question", False),
+        ("Really URGENT!", True),
+        ("(urgent) broken nail", True),
+        ("Urgent", True),
+    ],
+)
+def test_the_emergency_keyword_is_a_whole_word_in_any_case(
+    dovecot: Dovecot, user: MailUser, submission: SmtpRecorder, subject: str, emergency: bool
+) -> None:
+    """As in IMAP mode: "URGENT" is not found inside "urgently"."""
+    rule = '[autoreply.emergency]\nkeyword = "URGENT"\nforward_to = "sam-cell@example.test"'
+    sieve_config(dovecot, user, open_from=3, open_to=4, emergency=rule)
+    assert sync()["action"] == "uploaded"
+
+    dovecot.deliver(user, make_message(sender=ZOE, to=user.address, subject=subject), mail_from=ZOE)
+
+    (reply,) = submission.wait_for(1, to=ZOE)
+    urgent = reply.message.get_content().startswith("Thank you. I've been alerted")
+    assert urgent is emergency
+    copies = submission.sent_to("sam-cell@example.test")
+    assert len(copies) == (1 if emergency else 0)
+
+
 def test_the_script_is_refreshed_only_when_its_windows_run_short_or_the_schedule_changes(
     dovecot: Dovecot, user: MailUser, commands: list[str]
 ) -> None:
@@ -178,6 +206,26 @@ def test_the_script_is_refreshed_only_when_its_windows_run_short_or_the_schedule
     sieve_config(dovecot, user, open_from=5, open_to=6)
     assert sync(start + dt.timedelta(days=7, minutes=3))["action"] == "uploaded"
     assert sync(start + dt.timedelta(days=7, minutes=4))["action"] == "unchanged"
+
+
+def test_a_sync_with_nothing_changed_reads_the_script_and_writes_nothing_as_the_readme_says(
+    dovecot: Dovecot, user: MailUser, commands: list[str]
+) -> None:
+    sieve_config(dovecot, user, open_from=3, open_to=4)
+    start = now()
+    assert sync(start)["action"] == "uploaded"
+    commands.clear()
+
+    assert sync(start + dt.timedelta(minutes=5))["action"] == "unchanged"
+
+    assert commands == ["LISTSCRIPTS", "GETSCRIPT"]  # after the login; no PUTSCRIPT, SETACTIVE
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    said = " ".join(readme.split())
+    assert (
+        "When nothing changed, `sync` still logs in, lists the scripts and reads `hours` back "
+        "(LISTSCRIPTS, GETSCRIPT)" in said
+    )
+    assert "it writes nothing (action `unchanged`)" in said
 
 
 def test_uninstall_without_a_prior_script_leaves_none_active(

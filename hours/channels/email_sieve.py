@@ -269,6 +269,8 @@ class SieveChannel:
         needed = list(REQUIRED_EXTENSIONS)
         if self._interval(extensions) % _DAY:
             needed.append("vacation-seconds")
+        if run.settings.emergency is not None:
+            needed.append("regex")  # the keyword as a whole word, as IMAP mode finds it
         if _redirect_to(run) is not None:
             needed.append("copy")
         return needed

@@ -89,8 +89,9 @@ def render_schedule_script(
     long before the same sender is answered again; whole days use `:days`, anything else
     `:seconds` (RFC 6131). Servers raise intervals below their minimum (Dovecot: one day
     unless `sieve_vacation_min_period` says otherwise). With
-    `emergency`, mail inside a window whose subject holds the keyword gets the emergency text
-    (under its own handle) instead, and a copy goes to its `redirect` address.
+    `emergency`, mail inside a window whose subject holds the keyword as a whole word, in any
+    case (Sieve `regex`), gets the emergency text (under its own handle) instead, and a copy
+    goes to its `redirect` address.
     """
     if not addresses:
         raise ValueError("at least one address of the user is needed")
@@ -119,6 +120,8 @@ def render_schedule_script(
         extensions.append("vacation-seconds")
     if variables:
         extensions.append("variables")
+    if emergency:
+        extensions.append("regex")
     if emergency and emergency.redirect:
         extensions.append("copy")
     lines = [
@@ -146,7 +149,8 @@ def render_schedule_script(
         lines += [
             _window_test(_merged([(start, end) for start, end, _ in ordered])),
             "",
-            f'if header :contains "Subject" {sieve_string(emergency.keyword)} {{',
+            f'if header :regex :comparator "i;ascii-casemap" "Subject" '
+            f"{sieve_string(keyword_regex(emergency.keyword))} {{",
             *([f"    redirect :copy {sieve_string(redirect)};"] if redirect else []),
             *_vacation(
                 f"{handle}-emergency",
@@ -170,6 +174,16 @@ def render_schedule_script(
         ]
     lines.append("}")
     return "\r\n".join(lines) + "\r\n"
+
+
+def keyword_regex(keyword: str) -> str:
+    """Return a POSIX extended regex (Sieve `regex`) finding `keyword` as a whole word.
+
+    As IMAP mode does (`hours.autoreply.has_keyword`): not inside a longer word, so "URGENT"
+    is not found in "urgently". The comparator i;ascii-casemap makes it ignore case.
+    """
+    word = "".join(f"[{c}]" if not c.isalnum() else c for c in keyword)
+    return f"(^|[^[:alnum:]_]){word}([^[:alnum:]_]|$)"
 
 
 def _merged(windows: list[tuple[str, str]]) -> list[tuple[str, str]]:
