@@ -151,6 +151,33 @@ def test_webhooks_changed_by_hand_are_kept(swap: TwilioFake) -> None:
     assert swap.number(NUMBER)["voice_url"] == "https://example.com/new-voice"
 
 
+def test_a_field_changed_in_the_console_while_closed_is_kept_field_by_field(
+    swap: TwilioFake,
+) -> None:
+    """sms_fallback_url set while swapped: kept while closed, and still there once open."""
+    run("autoreply", "install", "--channel", "phone")
+    assert sync(at(23, 19, 0))["action"] == "swapped"
+    sid = swap.number(NUMBER)["sid"]
+    swap.numbers[sid]["sms_fallback_url"] = "https://example.com/new-fallback"  # the console
+    swap.numbers[sid]["voice_method"] = "POST"  # and this, for the user's own voice URL
+    before = writes(swap)
+
+    assert sync(at(23, 20, 0))["action"] == "swapped"  # the closed method is put back
+    [update] = swap.seen("POST", "/IncomingPhoneNumbers/")[before:]
+    assert update.form == {"VoiceMethod": "GET"}  # for the Echo twimlet; nothing else
+    assert swap.number(NUMBER)["sms_fallback_url"] == "https://example.com/new-fallback"
+
+    assert sync(at(24, 10, 0))["action"] == "restored"
+    now = swap.number(NUMBER)
+    assert {k: now[k] for k in AS_FOUND} == AS_FOUND | {
+        "sms_fallback_url": "https://example.com/new-fallback",
+        "voice_method": "POST",
+    }
+    run("autoreply", "uninstall", "--channel", "phone")
+    now = swap.number(NUMBER)
+    assert now["sms_fallback_url"] == "https://example.com/new-fallback"
+
+
 def test_swap_without_install_fails_and_says_how(swap: TwilioFake) -> None:
     row = sync(at(23, 19, 0), code=4)
     assert row["error"] == (

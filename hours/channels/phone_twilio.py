@@ -328,6 +328,26 @@ class SwapChannel(_Phone):
             out[f"{group}_method"] = "POST" if url else "GET"
         return out
 
+    def _changed_by_hand(
+        self, current: dict[str, str], recorded: dict[str, str], applied: Any
+    ) -> dict[str, str]:
+        """Return the fields changed in the console since `hours` last wrote the number.
+
+        Field by field: a value differing from what `hours` last put there (or, before it
+        wrote anything, from what install found) is the user's new setting, and what opening
+        puts back; a URL that is one of ours (the Echo twimlet, your TwiML Bins) is not.
+        """
+        last = applied if isinstance(applied, dict) else recorded
+        out = {}
+        for group, fields in _GROUPS.items():
+            for f in fields:
+                if same(current, last, [f]):
+                    continue
+                if f.endswith("_url") and self._ours(group, current[f]):
+                    continue
+                out[f] = current[f]
+        return out
+
     def _ours(self, group: str, url: str) -> bool:
         own = self.settings.sms_twiml_url if group == "sms" else self.settings.voice_twiml_url
         return is_echo_url(url) or (bool(own) and url == own)
@@ -345,15 +365,8 @@ class SwapChannel(_Phone):
         number = self.api.fetch_number(prior["sid"])  # the one read
         recorded: dict[str, str] = dict(prior["webhooks"])
         current = number.webhooks
-        # Webhooks that are neither what install found nor ours were changed by hand since:
-        # they are the user's settings now, and what opening puts back.
-        adopted = [
-            g
-            for g, fields in _GROUPS.items()
-            if not same(current, recorded, fields) and not self._ours(g, current[f"{g}_url"])
-        ]
-        for g in adopted:
-            recorded.update({f: current[f] for f in _GROUPS[g]})
+        adopted = self._changed_by_hand(current, recorded, run.journal.channel(CHANNEL).applied)
+        recorded.update(adopted)
         if adopted and not run.dry_run:
             run.journal.set_prior(CHANNEL, prior | {"webhooks": recorded})
         closed = not run.schedule.is_open(run.now)
