@@ -20,7 +20,7 @@ from typing import Protocol
 
 from hours import humanize
 from hours.clients.mail import IncomingMail, never_answer
-from hours.clients.net import Deadline
+from hours.clients.net import Deadline, scrub_text
 from hours.config.autoreply import DEFAULT_SYNC_TIMEOUT, Autoreply, Emergency, Policy
 from hours.errors import Exit, HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
@@ -475,8 +475,13 @@ def sync(channels: Iterable[Channel], run: SyncRun) -> SyncReport:
         except HoursError as e:
             # A provider down, or a secret that cannot be read (a locked password store):
             # either way the other channels still answer tonight.
+            # Shown, and stored as the channel's last error: never a secret, in any form.
             result = ChannelResult(
-                channel.name, channel.mode, "failed", error=e.message, exit_status=e.exit_status
+                channel.name,
+                channel.mode,
+                "failed",
+                error=scrub_text(e.message),
+                exit_status=e.exit_status,
             )
         if not run.dry_run:
             run.journal.record_sync(channel.name, run.now, result.action, result.error)

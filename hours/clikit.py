@@ -65,6 +65,10 @@ class HoursGroup(click.Group):
 
 
 def _fail(message: str, status: int) -> NoReturn:
+    if status != Exit.USAGE:  # a usage error only repeats what was typed
+        from hours.clients.net import scrub_text  # the failure path only: status stays lean
+
+        message = scrub_text(message)
     click.echo(f"Error: {message}", err=True)
     sys.exit(status)
 

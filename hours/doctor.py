@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shlex
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from hours import cron as cronmod
 from hours import humanize
 from hours.autoreply import Check, SyncRun, start_deadline
+from hours.clients.net import scrub_text
 from hours.config import Config, checked_currency, secrets
 from hours.config.autoreply import Autoreply, Secret
 from hours.errors import ConfigError, Exit, HoursError
@@ -81,7 +83,8 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
     checks += cron_checks
     if any(not c.ok for c in cron_checks) and status == Exit.OK:
         status = Exit.CONFIG
-    return checks, status
+    # What servers said is shown: never a secret hours sent them, in any form.
+    return [dataclasses.replace(c, detail=scrub_text(c.detail)) for c in checks], status
 
 
 def config_failed(error: HoursError) -> tuple[list[Check], Exit]:

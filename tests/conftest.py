@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hours import cron
+from hours.clients import net
 from tests.email_e2e import PASSWORD_ENV
 from tests.helpers import config_file
 from tests.servers.crontab import stand_in_crontab
@@ -33,6 +34,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TZ", "UTC")
     for name in ("NO_COLOR", "FORCE_COLOR", "HOURS_REQUIRE_REAL_SERVERS_OVERRIDE"):
         monkeypatch.delenv(name, raising=False)
+    # The secrets a command read are the process's; each test is a process of its own here.
+    monkeypatch.setattr(net, "_hidden", set())
     return tmp_path
 
 

@@ -18,7 +18,7 @@ from hours.clients.gmail import (
     from_epoch_ms,
     to_epoch_ms,
 )
-from hours.clients.net import Deadline
+from hours.clients.net import Deadline, secret_forms
 from hours.clients.rest import ApiError, Busy, MissingScope, TokenRefused
 from hours.errors import ConfigError, Exit, ProviderError
 from tests.servers.gmail_fake import TOKEN, GmailFake
@@ -285,7 +285,7 @@ def test_the_token_is_never_in_an_error_in_any_encoding(
         text = str(caught.value)
         assert "\n" not in text
         assert text.count("***") >= 1
-        assert not [form for form in rest.secret_forms(TOKEN) if form in text]
+        assert not [form for form in secret_forms(TOKEN) if form in text]
         assert TOKEN[10:30] not in text
 
 

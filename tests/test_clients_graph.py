@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hours.clients import rest
 from hours.clients.graph import (
     SCOPE,
     AutomaticReplies,
@@ -17,7 +16,7 @@ from hours.clients.graph import (
     GraphClient,
     MailboxSettings,
 )
-from hours.clients.net import Deadline
+from hours.clients.net import Deadline, secret_forms
 from hours.clients.rest import ApiError, Busy, MissingScope, TokenRefused
 from hours.errors import ConfigError, Exit, ProviderError
 from tests.servers.graph_fake import READ, TOKEN, GraphFake
@@ -256,7 +255,7 @@ def test_the_token_is_never_in_an_error_in_any_encoding(
             graph.get_mailbox_settings()
         text = str(caught.value)
         assert text.startswith(f"Microsoft Graph answered {status} ErrorEcho while reading")
-        assert not [form for form in rest.secret_forms(TOKEN) if form in text]
+        assert not [form for form in secret_forms(TOKEN) if form in text]
         assert TOKEN.split(".")[1] not in text
 
 

@@ -30,6 +30,7 @@ from hours.clients.net import (
     Deadline,
     Endpoint,
     describe,
+    hide,
     require_safe,
     scrub,
     send_within,
@@ -82,6 +83,7 @@ class ImapReader:
         self.endpoint = endpoint
         self.username = username
         self._password = password
+        hide(password)
         self.mailbox = mailbox
         self.timeout = timeout
         self.deadline = deadline
@@ -115,6 +117,11 @@ class ImapReader:
             yield client
         except ProviderError:
             raise
+        except UnicodeEncodeError:
+            raise ProviderError(
+                f"IMAP {where}: the username or password holds characters IMAP LOGIN cannot "
+                "send (only ASCII)"
+            ) from None
         except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
             raise ProviderError(f"IMAP {where}: {self._scrub(exc)}") from None
         finally:

@@ -21,8 +21,10 @@ from hours.clients.net import (
     Deadline,
     Endpoint,
     describe,
+    hide,
     require_safe,
     scrub,
+    scrub_text,
     send_within,
 )
 from hours.errors import ProviderError
@@ -78,6 +80,7 @@ class ManageSieve:
         self.endpoint = endpoint
         self.username = username
         self._password = password
+        hide(password)
         self.timeout = timeout
         self.deadline = deadline or Deadline.after(timeout * 4)
         self.capabilities: dict[str, str] = {}
@@ -192,10 +195,10 @@ class ManageSieve:
         initial = base64.b64encode(token).decode("ascii")
         response = self._exchange("AUTHENTICATE", '"PLAIN"', _quote(initial))
         if response.status != "OK":
+            said = scrub_text(response.text, self._password).rstrip(".")
             raise SieveError(
                 f"ManageSieve login to {describe(self.endpoint)} as {self.username} failed: "
-                f"{response.text.rstrip('.') or response.status}. "
-                "Check the username and password."
+                f"{said or response.status}. Check the username and password."
             )
         # A server may send capabilities again after login; they are read with the response.
 
@@ -210,7 +213,8 @@ class ManageSieve:
     def _read_capabilities(self) -> None:
         response = self._read_response()
         if response.status != "OK":
-            raise SieveError(f"ManageSieve {describe(self.endpoint)}: {response.text}")
+            said = scrub_text(response.text, self._password)
+            raise SieveError(f"ManageSieve {describe(self.endpoint)}: {said}")
         self.capabilities = {
             tokens[0].upper(): (tokens[1] if len(tokens) > 1 else "") for tokens in response.data
         }
@@ -219,8 +223,9 @@ class ManageSieve:
         response = self._exchange(*words)
         if response.status != "OK":
             code = f" ({response.code})" if response.code else ""
+            said = scrub_text(response.text, self._password)
             raise SieveError(
-                f"ManageSieve {describe(self.endpoint)} refused {words[0]}{code}: {response.text}"
+                f"ManageSieve {describe(self.endpoint)} refused {words[0]}{code}: {said}"
             )
         return response
 

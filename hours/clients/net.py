@@ -10,13 +10,19 @@ how many bytes one answer may have (so a flood cannot fill memory).
 
 from __future__ import annotations
 
+import base64
+import functools
+import html
 import io
 import ipaddress
+import json
+import re
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, get_args
+from urllib.parse import quote, quote_plus
 
 from hours.errors import OutOfTime, ProviderError
 
@@ -64,7 +70,7 @@ def describe(endpoint: Endpoint) -> str:
 
 
 def scrub(exc: BaseException, password: str | None, timeout: float, detail: str = "") -> str:
-    """Describe a network error for a one-line message, with the password never in it.
+    """Describe a network error for a one-line message, with no secret in it in any form.
 
     `detail` is the server's own words when the caller has them (an SMTP reply, say).
     """
@@ -74,7 +80,74 @@ def scrub(exc: BaseException, password: str | None, timeout: float, detail: str 
         text = "connection refused (is the host and port right, and the server up?)"
     else:
         text = detail or str(exc) or type(exc).__name__
-    return text.replace(password, "***") if password else text
+    return scrub_text(text, password)
+
+
+# -- secrets in messages -----------------------------------------------------------------------
+
+# Every secret this process sends (passwords, tokens, Account SIDs): no message may hold one.
+# A process is one command, so this is what that command has read.
+_hidden: set[str] = set()
+# A secret, or a form of one, shorter than this would match ordinary words in messages (a
+# password "ab" would cut every "ab" out of an error); it is left as it is.
+_SHORTEST_FORM = 4
+
+
+def hide(*secrets: str | None) -> None:
+    """Remember secrets this process sends: `scrub_text` takes them out of every message."""
+    _hidden.update(s for s in secrets if s and len(s) >= _SHORTEST_FORM)
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Return `secret` as a server might echo it: raw, and in every encoding `hours` sends it in
+    or a server's error could quote it in, longest first.
+
+    - base64, standard and URL-safe: the part of any base64 text made from the secret alone,
+      wherever it sits in what was encoded (three alignments), so an echo of a whole
+      `Authorization: Basic ...` header, a SASL PLAIN or XOAUTH2 string, or any piece of it
+      is found;
+    - percent-encoding (either case of hex digits, `+` or `%20` for a space), JSON escapes
+      (`\u00e9`, `\\/`), HTML escapes, hex;
+    - an IMAP quoted string (`\\` and `\"`) and Python's bytes repr of either (imaplib
+      quotes a server's answer as `[b'...']`).
+    """
+    if not secret:
+        return []
+    raw = secret.encode()
+    forms = {secret}
+    quoted = secret.replace("\\", "\\\\").replace('"', '\\"')
+    forms |= {quoted, repr(raw)[2:-1], repr(quoted.encode())[2:-1]}
+    forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms |= {f.replace("/", "\\/") for f in list(forms) if "/" in f}
+    forms.add(html.escape(secret))
+    for encoded in (quote(secret, safe=""), quote_plus(secret), quote(secret, safe="/")):
+        forms |= {encoded, _PERCENT.sub(lambda m: m[0].lower(), encoded)}
+    forms |= {raw.hex(), raw.hex().upper()}
+    for k in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(b"\0" * k + raw).decode()
+            # The characters made of the secret's bits alone: not the first ones, which hold
+            # the k bytes before it, nor a last one mixing in the bits that come after it.
+            core = text[-(-8 * k // 6) : 8 * (k + len(raw)) // 6]
+            if len(core) >= _SHORTEST_FORM:
+                forms.add(core)
+    keep = {f for f in forms if len(f) >= _SHORTEST_FORM}
+    return sorted(keep, key=len, reverse=True)
+
+
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
+@functools.lru_cache(maxsize=32)
+def _pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
+    forms = sorted({f for s in secrets for f in secret_forms(s)}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, forms))) if forms else None
+
+
+def scrub_text(text: str, *secrets: str | None) -> str:
+    """Return `text` with every form of every hidden secret, and of `secrets`, as `***`."""
+    pattern = _pattern(frozenset(_hidden | {s for s in secrets if s}))
+    return text if pattern is None else pattern.sub("***", text)
 
 
 # -- the deadline ----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 import requests
 
+from hours.clients.net import scrub_text
 from hours.errors import ConfigError, ProviderError, UsageError
 
 # (connect, read) seconds for every request to an authorization server.
@@ -308,10 +309,7 @@ def _host(url: str) -> str:
 
 
 def _scrub(text: str, hidden: Sequence[str | None]) -> str:
-    for value in hidden:
-        if value:
-            text = text.replace(value, "***")
-    return text
+    return scrub_text(text, *hidden)
 
 
 def _post(

@@ -10,26 +10,24 @@ Failures are typed, so the caller can act on each:
 - Busy (429 or 5xx): retried while the provider's `Retry-After` (or a short backoff) still fits
   before the caller's deadline, then given up until the next run;
 - ApiError: anything else, with the provider's own error code when it gave one.
-Every message is one line and never holds the token, in any encoding.
+Every message is one line and never holds the token, in any encoding (net.scrub_text).
 """
 
 from __future__ import annotations
 
-import base64
 import email.utils
-import html
 import json
 import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from hours.clients import http
-from hours.clients.net import Deadline, NoAnswer, TooLarge, is_loopback
+from hours.clients.net import Deadline, NoAnswer, TooLarge, hide, is_loopback, scrub_text
 from hours.errors import ConfigError, OutOfTime, ProviderError
 
 # How long to wait for a provider's answer, in seconds: to connect, then for the whole answer.
@@ -86,31 +84,9 @@ class Refusal:
     missing_scope: bool
 
 
-def secret_forms(secret: str) -> list[str]:
-    """Return `secret` as it may appear in text: raw, URL-, JSON-, HTML-, base64-, hex-encoded.
-
-    The Authorization header's whole value is encoded too, since a server that echoes a
-    request may encode the header rather than the token. Longest first, so that replacing one
-    form never leaves a piece of a longer one behind.
-    """
-    if not secret:
-        return []
-    header = f"Bearer {secret}"
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), html.escape(secret)}
-    forms |= {json.dumps(secret)[1:-1], json.dumps(secret)[1:-1].replace("/", "\\/")}
-    for value in (secret, header, f"Authorization: {header}"):
-        raw = value.encode()
-        for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
-            forms |= {encoded.decode(), encoded.decode().rstrip("=")}
-        forms.add(raw.hex())
-    return sorted(forms, key=len, reverse=True)
-
-
 def scrub(text: str, secret: str) -> str:
-    """Return `text` with every form of `secret` replaced by `***`."""
-    for form in secret_forms(secret):
-        text = text.replace(form, "***")
-    return text
+    """Return `text` with every form of `secret` (and of every secret hours sends) as `***`."""
+    return scrub_text(text, secret)
 
 
 def one_line(text: str, limit: int = MAX_DETAIL) -> str:
@@ -165,6 +141,7 @@ class BearerJsonClient:
     ) -> None:
         self.api_base = check_api_base(api_base or self.default_api_base, self.service)
         self._token = token
+        hide(token)
         self.timeout = timeout
         self.session = session or http.session()
         self.sleep = sleep

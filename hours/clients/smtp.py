@@ -14,7 +14,16 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from hours.clients.mail import IncomingMail
-from hours.clients.net import BoundedReader, Caps, Deadline, Endpoint, describe, require_safe, scrub
+from hours.clients.net import (
+    BoundedReader,
+    Caps,
+    Deadline,
+    Endpoint,
+    describe,
+    hide,
+    require_safe,
+    scrub,
+)
 from hours.errors import MaybeSent, ProviderError
 
 if TYPE_CHECKING:
@@ -49,6 +58,7 @@ class SmtpSender:
         self.endpoint = endpoint
         self.username = username
         self._password = password
+        hide(password)
         self.timeout = timeout
         self.deadline = deadline
 
@@ -100,6 +110,11 @@ class SmtpSender:
             if all(500 <= code < 600 for code, _ in exc.recipients.values()):
                 raise RecipientRefused(message) from None
             raise ProviderError(message) from None
+        except UnicodeEncodeError:
+            raise ProviderError(
+                f"SMTP {where}: the username or password holds characters SMTP AUTH cannot "
+                "send (only ASCII)"
+            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise ProviderError(f"SMTP {where}: {self._scrub(exc)}") from None
 

@@ -35,7 +35,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from hours.clients import http
-from hours.clients.net import Deadline, NoAnswer, is_loopback
+from hours.clients.net import Deadline, NoAnswer, hide, is_loopback, scrub_text
 from hours.errors import MaybeSent, OutOfTime, ProviderError
 
 DEFAULT_API_BASE = "https://api.twilio.com"
@@ -280,6 +280,7 @@ class TwilioApi:
             )
         self.host = base.netloc
         self._secrets = (account_sid, auth_token)
+        hide(account_sid, auth_token)
         self.http = http_client or ApiBaseHttpClient(api_base, sleep=sleep, deadline=deadline)
         self.client = Client(account_sid, auth_token, http_client=self.http)
         self.send_interval = SEND_INTERVAL if send_interval is None else send_interval
@@ -480,6 +481,9 @@ class TwilioApi:
         for secret in self._secrets:
             if secret:
                 message = message.replace(secret, "…")
+        # Twilio's own words may quote the request: the Authorization header's base64, the
+        # form's percent-encoding, JSON escapes.
+        message = scrub_text(message, *self._secrets)
         if status == 429 and self.http.refused_wait is not None:
             message = (
                 f"rate-limited; it asked to wait {self.http.refused_wait:g} s, past this sync's "

@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hours.clients.net import hide
 from hours.config.autoreply import Secret
 from hours.errors import ConfigError
 
@@ -32,13 +33,15 @@ def resolve(secret: Secret, config_dir: Path, deadline: Deadline | None = None) 
                 f"{secret.label}_env names ${secret.env}, which is not set; export it where "
                 "`hours` runs (cron has its own environment)"
             )
-        return value
-    if secret.command:
+    elif secret.command:
         wait = COMMAND_WAIT
         if deadline is not None:
             wait = deadline.timeout(COMMAND_WAIT, f"running {secret.label}_command")
-        return _run(secret, wait)
-    return _from_file(secret, config_dir / SECRETS_FILE)
+        value = _run(secret, wait)
+    else:
+        value = _from_file(secret, config_dir / SECRETS_FILE)
+    hide(value)  # from here on, no message of this process holds it, in any form
+    return value
 
 
 def _run(secret: Secret, wait: float) -> str:
