@@ -175,7 +175,7 @@ class Schedule:
     def is_open(self, at: dt.datetime) -> bool:
         """Return whether it is open at the instant `at` (an aware datetime)."""
         t = _epoch(at)
-        b = self._cover(t, t)
+        b = self._built_for(t, t)
         i = bisect.bisect_right(b.starts, t) - 1
         return i >= 0 and t < b.ends[i]
 
@@ -200,19 +200,19 @@ class Schedule:
         """Return when it next opens after `at` (or `at` itself if open then: its interval's start is past)."""
         t = _epoch(at)
         horizon = t + int(_HORIZON.total_seconds())
-        b = self._cover(t, t)
+        b = self._built_for(t, t)
         while True:
             i = bisect.bisect_right(b.starts, t)
             if i < len(b.starts) and b.starts[i] < b.hi:
                 return self._dt(b.starts[i])
             if b.hi > horizon:
                 return None
-            b = self._cover(t, b.hi + 1)
+            b = self._built_for(t, b.hi + 1)
 
     def state(self, at: dt.datetime) -> State:
         """Return the state at `at`: open or closed, since, until, next opening, and why."""
         t = _epoch(at)
-        b = self._cover(t, t)
+        b = self._built_for(t, t)
         i = bisect.bisect_right(b.starts, t) - 1
         is_open = i >= 0 and t < b.ends[i]
         since = self._previous_boundary(t)
@@ -229,7 +229,7 @@ class Schedule:
         a, z = _epoch(start), _epoch(end)
         if z <= a:
             return []
-        b = self._cover(a, z)
+        b = self._built_for(a, z)
         i = max(bisect.bisect_right(b.starts, a) - 1, 0)
         out = []
         while i < len(b.starts) and b.starts[i] < z:
@@ -242,7 +242,7 @@ class Schedule:
     def open_seconds(self, start: dt.datetime, end: dt.datetime) -> int:
         """Return the elapsed open seconds in [start, end) (negative if end is before start)."""
         a, z = _epoch(start), _epoch(end)
-        b = self._cover(min(a, z), max(a, z))
+        b = self._built_for(min(a, z), max(a, z))
         return _open_before(b, z) - _open_before(b, a)
 
     def open_hours(self, start: dt.datetime, end: dt.datetime) -> float:
@@ -256,7 +256,7 @@ class Schedule:
     def closures(self, start: dt.date, end: dt.date) -> list[tuple[dt.datetime, dt.datetime, str]]:
         """Return closures and holidays touching the dates [start, end), with their reasons."""
         a, z = self._local(start, 0), self._local(end, 0)
-        b = self._cover(a, z)
+        b = self._built_for(a, z)
         return [
             (self._dt(s), self._dt(e), reason) for s, e, reason, _ in b.closures if s < z and e > a
         ]
@@ -275,7 +275,7 @@ class Schedule:
 
     # -- building ------------------------------------------------------------------------
 
-    def _cover(self, a: int, z: int) -> _Built:
+    def _built_for(self, a: int, z: int) -> _Built:
         """Return built intervals whose exact window holds [a, z], widening it if needed."""
         b = self._built
         if b is not None and b.lo < a and z < b.hi:
@@ -389,7 +389,7 @@ class Schedule:
     def _next_boundary(self, t: int) -> tuple[int, bool] | None:
         """Return (instant, opens) of the first boundary strictly after t."""
         horizon = t + int(_HORIZON.total_seconds())
-        b = self._cover(t, t)
+        b = self._built_for(t, t)
         while True:
             i = bisect.bisect_right(b.starts, t) - 1
             if i >= 0 and t < b.ends[i]:
@@ -399,12 +399,12 @@ class Schedule:
                 return b.starts[i + 1], True
             if b.hi > horizon:
                 return None
-            b = self._cover(t, b.hi + 1)
+            b = self._built_for(t, b.hi + 1)
 
     def _previous_boundary(self, t: int) -> dt.datetime | None:
         """Return the last boundary at or before t, looking back as far as the horizon."""
         horizon = t - int(_HORIZON.total_seconds())
-        b = self._cover(t, t)
+        b = self._built_for(t, t)
         while True:
             i = bisect.bisect_right(b.starts, t) - 1
             if i >= 0:
@@ -413,7 +413,7 @@ class Schedule:
                     return self._dt(candidate)
             if b.lo < horizon:
                 return None
-            b = self._cover(b.lo - 1, t)
+            b = self._built_for(b.lo - 1, t)
 
     def _change(self, t: int, opens: bool) -> Change:
         if opens:
@@ -422,7 +422,7 @@ class Schedule:
         return Change(self._dt(t), False, self._closed_reason(t))
 
     def _closed_reason(self, t: int) -> str:
-        b = self._cover(t, t)
+        b = self._built_for(t, t)
         best: tuple[int, str] | None = None
         for s, e, reason, rank in b.closures:
             if s > t:
