@@ -190,6 +190,7 @@ class _Built:
     __slots__ = (
         "closures",
         "cover_ends",
+        "cover_found",
         "cover_starts",
         "cover_who",
         "cum",
@@ -214,6 +215,9 @@ class _Built:
         self.cover_starts: list[int] = []
         self.cover_ends: list[int] = []
         self.cover_who: list[int] = []
+        # cover_at's answer for each interval, made at its first query: an answer is immutable,
+        # and making the `until` datetime would cost as much again as the search.
+        self.cover_found: list[Covering | None] = []
 
 
 class Schedule:
@@ -347,13 +351,18 @@ class Schedule:
         i = bisect.bisect_right(b.cover_starts, t) - 1
         if i < 0 or t >= b.cover_ends[i]:
             return None
+        found = b.cover_found[i]
+        if found is not None:
+            return found
         cover = self.spec.cover[b.cover_who[i]]
         end = b.cover_ends[i]
         if end < b.hi:
-            return Covering(cover, self._dt(end))
-        # The interval reaches the edge of the built window: it may go on beyond it.
-        found = self._next_cover_boundary(t)
-        return Covering(cover, None if found is None else self._dt(found[0]))
+            found = b.cover_found[i] = Covering(cover, self._dt(end))
+            return found
+        # The interval reaches the edge of the built window and may go on beyond it: its
+        # end is found by widening, and not kept, since a wider window replaces this one.
+        boundary = self._next_cover_boundary(t)
+        return Covering(cover, None if boundary is None else self._dt(boundary[0]))
 
     def cover_changes(self, at: dt.datetime, count: int) -> list[CoverChange]:
         """Return the next `count` changes of cover after `at`, clipped to closed time like `cover_at`."""
@@ -451,6 +460,7 @@ class Schedule:
             b.cover_starts.append(s)
             b.cover_ends.append(e)
             b.cover_who.append(who)
+        b.cover_found = [None] * len(labelled)
 
     def _cover_spans(self, cover: Cover, first: dt.date, last: dt.date) -> list[tuple[int, int]]:
         """Return the epoch spans of a cover's window on its dates among [first, last]."""
