@@ -250,7 +250,7 @@ def decide(
         return Decision("skip", excluded)
     period = schedule.state(msg.arrived).since or msg.arrived
     emergency = run.settings.emergency
-    if emergency and has_keyword(f"{msg.subject} {msg.text}", emergency.keyword):
+    if emergency and emergency.keyword and has_keyword(f"{msg.subject} {msg.text}", emergency.keyword):
         return Decision("emergency", None, period)
     group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
     if run.dry_run and (group[0], sender) in run._dry_replied:
@@ -282,7 +282,7 @@ def fields(
         "next_open_date": "" if back is None else f"{back:%A} {back.day} {back:%B}",
         "next_open_relative": "soon" if back is None else f"in {humanize.duration(back - now)}",
         "reason": state.reason or "closed",
-        "emergency_keyword": emergency.keyword if emergency else "",
+        "emergency_keyword": (emergency.keyword if emergency else None) or "",
         "sender_name": (msg.sender_name if msg else "") or "there",
         "subject": (msg.subject if msg else "") or "your message",
     }

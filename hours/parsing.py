@@ -1,4 +1,4 @@
-"""Parse the small languages a user types: times, ranges, days, amounts, durations.
+"""Parse the small languages a user types: times, ranges, days, amounts, durations, numbers.
 
 Each parser raises ValueError with a message that says what is allowed; the config loader adds
 the file and key, the command line the argument.
@@ -40,6 +40,8 @@ MAX_DURATION = dt.timedelta(days=365)
 # export`) before Python's calendar ends in 9999.
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(9000, 12, 31)
+# E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
@@ -145,6 +147,11 @@ def parse_duration(text: str) -> dt.timedelta:
         shown = text if len(text) < 40 else f"{text[:20]}..."
         raise ValueError(f"{shown!r} is too long: a duration is at most {MAX_DURATION.days}d")
     return dt.timedelta(seconds=seconds)
+
+
+def is_e164(text: str) -> bool:
+    """Tell whether `text` is a phone number in E.164, like +15550001111."""
+    return _E164.fullmatch(text) is not None
 
 
 def check_date(day: dt.date, text: str) -> None:

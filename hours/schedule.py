@@ -464,19 +464,26 @@ class Schedule:
 
     def _cover_spans(self, cover: Cover, first: dt.date, last: dt.date) -> list[tuple[int, int]]:
         """Return the epoch spans of a cover's window on its dates among [first, last]."""
+        return self._dated_spans(self._cover_dates(cover, first, last), cover.ranges)
+
+    def _dated_spans(
+        self, dates: Iterable[dt.date], ranges: tuple[Range, ...]
+    ) -> list[tuple[int, int]]:
+        return [span for day in dates for span in self._day_spans(day, ranges)]
+
+    def _cover_dates(self, cover: Cover, first: dt.date, last: dt.date) -> list[dt.date]:
+        """Return the dates among [first, last] on which a cover's window starts."""
         if cover.rrule is not None:
             assert cover.first is not None  # _check_cover makes sure
-            dates = self._rrule_dates(cover.rrule, cover.first, first, last)
-        else:
-            lo = first if cover.first is None else max(first, cover.first)
-            bound = cover.last if cover.days else cover.last or cover.first
-            hi = last if bound is None else min(last, bound)
-            dates = [
-                lo + dt.timedelta(n)
-                for n in range((hi - lo).days + 1)
-                if not cover.days or (lo + dt.timedelta(n)).weekday() in cover.days
-            ]
-        return [span for day in dates for span in self._day_spans(day, cover.ranges)]
+            return self._rrule_dates(cover.rrule, cover.first, first, last)
+        lo = first if cover.first is None else max(first, cover.first)
+        bound = cover.last if cover.days else cover.last or cover.first
+        hi = last if bound is None else min(last, bound)
+        return [
+            lo + dt.timedelta(n)
+            for n in range((hi - lo).days + 1)
+            if not cover.days or (lo + dt.timedelta(n)).weekday() in cover.days
+        ]
 
     def _day_spans(self, day: dt.date, ranges: tuple[Range, ...]) -> list[tuple[int, int]]:
         """Return the epoch spans of `ranges` on `day` (none: the whole day), empty ones left out."""
@@ -490,10 +497,19 @@ class Schedule:
 
     def _cover_overlap(self, start: dt.date, end: dt.date) -> CoverOverlap | None:
         lo, hi = self._local(start, 0), self._local(end, 0)
+        covers = self.spec.cover
+        # From the day before: an overnight range started then may run into `start`.
+        dates = [self._cover_dates(c, start - dt.timedelta(1), end) for c in covers]
+        if len(covers) == 2:
+            # A window starting on a date ends before the second day after it, so two covers
+            # can meet only on dates at most a day apart: the sparser one's dates pick the
+            # other's. A weekly cover beside a monthly rule is then laid out on a few dates.
+            sparse = min(dates, key=len)
+            near = {d + dt.timedelta(k) for d in sparse for k in (-1, 0, 1)}
+            dates = [[d for d in found if d in near] for found in dates]
         spans: list[tuple[int, int, int]] = []
-        for who, cover in enumerate(self.spec.cover):
-            # From the day before: an overnight range started then may run into `start`.
-            for s, e in _union(self._cover_spans(cover, start - dt.timedelta(1), end)):
+        for who, cover in enumerate(covers):
+            for s, e in _union(self._dated_spans(dates[who], cover.ranges)):
                 if max(s, lo) < min(e, hi):
                     spans.append((max(s, lo), min(e, hi), who))
         spans.sort()

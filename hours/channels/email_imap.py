@@ -163,7 +163,9 @@ class ImapChannel:
         if run.forwarder is not None:
             return run.forwarder
         emergency = run.settings.emergency
-        if emergency is None or not emergency.forward_to or "@" not in emergency.forward_to:
+        if emergency is None or emergency.keyword is None:
+            return None  # no keyword: nothing is ever forwarded by email
+        if not emergency.forward_to or "@" not in emergency.forward_to:
             return None  # the sender still gets the emergency message
         return forward_by_email(
             sender, self.settings.address, emergency.forward_to, run.business, emergency.keyword

@@ -233,8 +233,8 @@ class SieveChannel:
             for a, b in split_days(schedule, window)
         ]
         emergency = None
-        if run.settings.emergency is not None:
-            e = run.settings.emergency
+        e = run.settings.emergency
+        if e is not None and e.keyword is not None:
             emergency = EmergencyRule(
                 e.keyword,
                 fill(settings.subject, anchor),

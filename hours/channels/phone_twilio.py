@@ -464,6 +464,7 @@ class SmsForwarder:
         api: TwilioApi | None = None,
     ) -> None:
         assert emergency.forward_to is not None
+        assert emergency.keyword is not None
         self.phone = phone
         self.keyword = emergency.keyword
         self.to = emergency.forward_to
@@ -494,7 +495,7 @@ class SmsForwarder:
 def sms_forwarder(settings: Autoreply, config_dir: Path) -> SmsForwarder | None:
     """Return the emergency forwarder when [autoreply.phone] and a forward_to are configured."""
     phone, emergency = settings.phone, settings.emergency
-    if phone is None or emergency is None or not emergency.forward_to:
+    if phone is None or emergency is None or not emergency.forward_to or not emergency.keyword:
         return None
     return SmsForwarder(phone, emergency, config_dir)
 

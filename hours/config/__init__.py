@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import itertools
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -23,8 +25,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hours.config import schema
 from hours.errors import ConfigError
 from hours.files import write_atomic
-from hours.parsing import PERIODS, parse_range
-from hours.schedule import DAYS, Closure, Opening, Range, Spec, overlapping
+from hours.parsing import PERIODS, is_e164, parse_days, parse_range
+from hours.schedule import (
+    DAYS,
+    Closure,
+    Cover,
+    Opening,
+    Range,
+    Spec,
+    cover_overlap,
+    overlapping,
+)
 
 if TYPE_CHECKING:  # each loads only when used: an edit, or a config with [autoreply]
     import tomlkit
@@ -32,6 +43,12 @@ if TYPE_CHECKING:  # each loads only when used: an edit, or a config with [autor
     from hours.config.autoreply import Autoreply
 
 DEFAULT_WEEK = dict.fromkeys(DAYS[:5], "09:00-17:00")
+# How far two covers are compared for overlaps where one recurs by an RRULE: in two years every
+# monthly or yearly rule has come round twice. Weekly covers repeat within a week, and a dated
+# one can meet another only on its own dates.
+RRULE_HORIZON = dt.timedelta(days=2 * 366)
+# Weekly covers with no dates repeat from any Monday; 2001-01-01 was one.
+ANY_MONDAY = dt.date(2001, 1, 1)
 
 
 class Holidays(NamedTuple):
@@ -199,14 +216,18 @@ class _Validator:
             week=self.week(self.table(raw, "week")),
             closed=tuple(self.closure(i, c) for i, c in enumerate(self.array(raw, "closed"), 1)),
             open=self.openings(self.array(raw, "open")),
+            cover=tuple(self.cover(i, c) for i, c in enumerate(self.array(raw, "cover"), 1)),
         )
+        self.cover_overlap(spec)
+        autoreply = self.autoreply(self.table(raw, "autoreply"))
+        self.cover_numbers(spec, autoreply)
         return Config(
             path=self.path,
             spec=spec,
             name=name,
             holidays=self.holidays(self.get(raw, "holidays")),
             earnings=self.earnings(self.get(raw, "earnings")),
-            autoreply=self.autoreply(self.table(raw, "autoreply")),
+            autoreply=autoreply,
             warnings=tuple(self.warnings),
         )
 
@@ -318,6 +339,94 @@ class _Validator:
             raise self.fail(f"{where} to", f"{last} is before from ({first}); swap them")
         return Closure(reason, first, last, ranges)
 
+    def cover(self, n: int, entry: Mapping[str, Any]) -> Cover:
+        where = f"[[cover]] #{n}"
+
+        def field(key: str) -> Any:
+            return self.get(entry, f"cover[].{key}", where=f"{where} {key}")
+
+        name = field("name")
+        if name is None or not name.strip():
+            raise self.fail(f"{where} name", 'missing; say who covers, like name = "Jo"')
+        number = field("number")
+        if number is None or not is_e164(number.strip()):
+            raise self.fail(
+                f"{where} number", f"{number!r}: use E.164, a + and the digits, like +15551230001"
+            )
+        media = frozenset(m for m in ("sms", "voice") if field(m))
+        if not media:
+            raise self.fail(
+                where,
+                f"{name.strip()} takes neither texts nor calls; add sms = true, voice = true, "
+                "or both",
+            )
+        ranges = (
+            self.ranges(f"{where} hours", field("hours"), allow_closed=False)
+            if "hours" in entry
+            else ()
+        )
+        cover = functools.partial(Cover, name.strip(), number.strip(), media, ranges=ranges)
+        forms = [k for k in ("days", "date", "rrule") if k in entry]
+        if len(forms) > 1 or ("date" in entry and ("from" in entry or "to" in entry)):
+            raise self.fail(where, "give one of days, date, from/to or rrule, not several")
+        if "rrule" in entry:
+            rule = field("rrule")
+            if "to" in entry:
+                raise self.fail(f"{where} to", "a recurring cover ends where its RRULE says")
+            start = self.date(f"{where} start", field("start") or field("from"))
+            if not isinstance(rule, str):
+                raise self.fail(f"{where} rrule", 'must be text like "FREQ=WEEKLY;BYDAY=FR"')
+            check_rrule(rule, start, lambda msg: self.fail(f"{where} rrule", msg))
+            return cover(first=start, rrule=rule.strip().removeprefix("RRULE:"))
+        first = None if "from" not in entry else self.date(f"{where} from", field("from"))
+        last = None if "to" not in entry else self.date(f"{where} to", field("to"))
+        if first is not None and last is not None and last < first:
+            raise self.fail(f"{where} to", f"{last} is before from ({first}); swap them")
+        if "days" in entry:
+            days = field("days")
+            try:
+                keys = parse_days(",".join(days) if isinstance(days, list) else days)
+            except ValueError as e:
+                raise self.fail(f"{where} days", str(e)) from None
+            if not keys:
+                raise self.fail(f"{where} days", "names no day; use e.g. \"mon-fri\"")
+            return cover(days=tuple(DAYS.index(k) for k in keys), first=first, last=last)
+        if "date" in entry:
+            return cover(first=self.date(f"{where} date", field("date")))
+        if first is None:
+            raise self.fail(
+                where, "needs days = ..., date = YYYY-MM-DD, from = ... to = ..., or rrule = ..."
+            )
+        return cover(first=first, last=last or first)
+
+    def cover_overlap(self, spec: Spec) -> None:
+        """Refuse two covers whose windows share any instant, naming both."""
+        for (a, first), (b, second) in itertools.combinations(enumerate(spec.cover, 1), 2):
+            start, end = _overlap_horizon(first, second)
+            pair = spec._replace(cover=(first, second))
+            found = cover_overlap(pair, start, end) if start < end else None
+            if found is not None:
+                raise self.fail(
+                    f"[[cover]] #{a} and #{b}",
+                    f"{first.name} and {second.name} both cover "
+                    f"{found.at:%A %d %B %Y at %H:%M}; one person covers at a time: change the "
+                    "days, dates or hours of one",
+                )
+
+    def cover_numbers(self, spec: Spec, autoreply: Autoreply | None) -> None:
+        """Refuse a cover number that is the business's own Twilio number."""
+        phone = autoreply.phone if autoreply else None
+        if phone is None:
+            return
+        own = {phone.number, (phone.whatsapp or "").removeprefix("whatsapp:")}
+        for n, c in enumerate(spec.cover, 1):
+            if c.number in own:
+                raise self.fail(
+                    f"[[cover]] #{n} number",
+                    f"{c.number} is your own Twilio number ([autoreply.phone]); give the phone "
+                    f"{c.name} answers",
+                )
+
     def openings(self, entries: list[dict[str, Any]]) -> tuple[Opening, ...]:
         by_date: dict[dt.date, Opening] = {}
         for n, entry in enumerate(entries, 1):
@@ -391,6 +500,20 @@ class _Validator:
             raise self.fail(f"[earnings] {key}", f"{amount!r}: earnings must be a positive number")
         period = {"weekly": "week", "monthly": "month", "yearly": "year"}[key]
         return Earnings(float(amount), period, currency.strip().upper(), tuple(compare))
+
+
+def _overlap_horizon(a: Cover, b: Cover) -> tuple[dt.date, dt.date]:
+    """Return the dates [start, end) on which two covers can first share an instant, if ever."""
+    one = dt.timedelta(days=1)
+    for c in (a, b):
+        if c.rrule is None and not c.days:  # dated: only its own dates, and the night after
+            assert c.first is not None
+            return c.first, (c.last or c.first) + 2 * one
+    starts = [c.first for c in (a, b) if c.first is not None]
+    ends = [c.last for c in (a, b) if c.last is not None]
+    start = max(starts, default=ANY_MONDAY)
+    span = RRULE_HORIZON if a.rrule or b.rrule else 9 * one
+    return start, min([start + span, *(e + 2 * one for e in ends)])
 
 
 def _positive(value: Any) -> bool:

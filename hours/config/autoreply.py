@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from hours.config import schema
-from hours.parsing import parse_duration
+from hours.parsing import is_e164, parse_duration
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
 
@@ -20,6 +20,14 @@ COMMON_FIELDS = frozenset(
     {"business", "next_open", "next_open_date", "next_open_relative", "reason", "emergency_keyword"}
 )
 EMAIL_FIELDS = COMMON_FIELDS | {"sender_name", "subject"}
+# While someone covers: who, in the texts that say so.
+COVER_FIELDS = COMMON_FIELDS | {"cover_name"}
+# A spoken greeting may say the key that rings your cell; without it the key is said after it.
+VOICE_FIELDS = COMMON_FIELDS | {"emergency_press"}
+PRESS_KEYS = frozenset("0123456789*#")
+DIAL_TIMEOUT = (5, 600, 20)  # seconds: least, most (Twilio's own limits), default
+MAX_CALL_MINUTES = (1, 240, 30)  # minutes: Twilio cuts any call at 4 hours
+REPEAT_WINDOW = (dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(minutes=15))
 SECURITY = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {
     "imap": {"ssl": 993, "starttls": 143, "none": 143},
@@ -49,6 +57,14 @@ DEFAULT_SMS_EMERGENCY_LINE = " If it can't wait, reply {emergency_keyword}."
 DEFAULT_VOICE_MESSAGE = (
     "Hi, you've reached {business}. We're closed right now and back {next_open}. "
     "Please leave a message after the tone, and I'll call you back then."
+)
+DEFAULT_PRESS_PROMPT = "If this is an emergency, press {emergency_press} now."
+DEFAULT_COVER_MESSAGE = (
+    "Hi! {business} is closed right now, and {cover_name} is covering: {cover_name} will get "
+    "back to you soon."
+)
+DEFAULT_COVER_VOICE_MESSAGE = (
+    "Thanks for calling {business}. {cover_name} is covering right now; connecting you."
 )
 DEFAULT_EMERGENCY_MESSAGE = (
     "Thank you. I've been alerted and will get back to you as soon as I possibly can."
@@ -83,11 +99,20 @@ class Policy(NamedTuple):
 
 
 class Emergency(NamedTuple):
-    """The way through: a keyword, where to forward, and what the sender hears."""
+    """The ways through: a keyword, a key to press, repeat calls; where they go; what is heard."""
 
-    keyword: str
-    forward_to: str | None
+    keyword: str | None  # None: no keyword route
+    forward_to: str | None  # your cell (E.164) or an email address
     message: str
+    press: str | None = None  # the key a caller presses to ring forward_to (swap mode)
+    dial_timeout: int = DIAL_TIMEOUT[2]  # seconds a put-through call rings
+    max_call_minutes: int = MAX_CALL_MINUTES[2]
+    repeat_window: dt.timedelta = REPEAT_WINDOW[2]
+
+    @property
+    def cell(self) -> str | None:
+        """Return forward_to when it is a phone number (texts and calls can reach it)."""
+        return self.forward_to if self.forward_to and is_e164(self.forward_to) else None
 
 
 class EmailSettings(NamedTuple):
@@ -127,6 +152,8 @@ class PhoneSettings(NamedTuple):
     sms_twiml_url: str | None
     voice_twiml_url: str | None
     policy: Policy
+    cover_message: str = DEFAULT_COVER_MESSAGE
+    cover_voice_message: str = DEFAULT_COVER_VOICE_MESSAGE
 
 
 class Autoreply(NamedTuple):
@@ -245,27 +272,79 @@ class _Parser:
         )
 
     def emergency(self, raw: Any) -> Emergency | None:
-        table = self.table("[autoreply.emergency]", raw)
-        keyword = self.text(
-            "[autoreply.emergency] keyword", self.get(table, "autoreply.emergency.keyword")
+        where = "[autoreply.emergency]"
+        table = self.table(where, raw)
+        keyword = self.text(f"{where} keyword", self.get(table, "autoreply.emergency.keyword"))
+        if keyword is not None and not keyword.replace("-", "").replace("_", "").isalnum():
+            raise self.fail(f"{where} keyword", "must be one word, like URGENT")
+        forward_to = self.text(
+            f"{where} forward_to", self.get(table, "autoreply.emergency.forward_to")
         )
-        if keyword is None:
+        if forward_to is not None and "@" not in forward_to and not is_e164(forward_to):
+            raise self.fail(
+                f"{where} forward_to",
+                f"{forward_to!r}: use your cell in E.164, like +15557654321, or an email address",
+            )
+        press = self.get(table, "autoreply.emergency.press")
+        if press is not None and (not isinstance(press, str) or press not in PRESS_KEYS):
+            raise self.fail(
+                f"{where} press", f"{press!r}: use one key: a digit 0-9, or * or #, in quotes"
+            )
+        if press is not None and (forward_to is None or not is_e164(forward_to)):
+            raise self.fail(
+                f"{where} press",
+                "a caller who presses it is put through to forward_to, which must then be your "
+                "cell in E.164, like +15557654321",
+            )
+        if keyword is None and forward_to is None and press is None:
             return None
-        if not keyword.replace("-", "").replace("_", "").isalnum():
-            raise self.fail("[autoreply.emergency] keyword", "must be one word, like URGENT")
         return Emergency(
             keyword=keyword,
-            forward_to=self.text(
-                "[autoreply.emergency] forward_to",
-                self.get(table, "autoreply.emergency.forward_to"),
-            ),
+            forward_to=forward_to,
             message=self.template(
-                "[autoreply.emergency] message",
+                f"{where} message",
                 self.get(table, "autoreply.emergency.message"),
                 DEFAULT_EMERGENCY_MESSAGE,
                 COMMON_FIELDS,
             ),
+            press=press,
+            dial_timeout=self.whole(
+                f"{where} dial_timeout",
+                self.get(table, "autoreply.emergency.dial_timeout"),
+                DIAL_TIMEOUT,
+                "seconds",
+            ),
+            max_call_minutes=self.whole(
+                f"{where} max_call_minutes",
+                self.get(table, "autoreply.emergency.max_call_minutes"),
+                MAX_CALL_MINUTES,
+                "minutes",
+            ),
+            repeat_window=self.repeat_window(
+                f"{where} repeat_window", self.get(table, "autoreply.emergency.repeat_window")
+            ),
         )
+
+    def whole(self, where: str, value: Any, limits: tuple[int, int, int], unit: str) -> int:
+        least, most, default = limits
+        if value is None:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
+            raise self.fail(where, f"{value!r}: use a whole number of {unit}, {least} to {most}")
+        return value
+
+    def repeat_window(self, where: str, value: Any) -> dt.timedelta:
+        least, most, default = REPEAT_WINDOW
+        if value is None:
+            return default
+        window = self.duration(where, value, "")
+        if not least <= window <= most:
+            raise self.fail(
+                where,
+                f"{value!r}: two calls count as one emergency within 1m to 1h; a shorter "
+                "window would count an auto-redialer, a longer one two separate worries",
+            )
+        return window
 
     def server(self, where: str, raw: Any, kind: str) -> Server | None:
         if raw is None:
@@ -324,7 +403,7 @@ class _Parser:
             )
         if mode == "sieve" and sieve is None:
             raise self.fail(where, "mode sieve needs sieve = { host = ..., port = 4190 }")
-        line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency else ""
+        line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency and emergency.keyword else ""
         return EmailSettings(
             mode=mode,
             address=address,
@@ -385,7 +464,7 @@ class _Parser:
                 f"{api_base!r} would send the Auth Token in clear; use https (plain http only "
                 "on loopback: 127.0.0.1, ::1, localhost)",
             )
-        line = DEFAULT_SMS_EMERGENCY_LINE if emergency else ""
+        line = DEFAULT_SMS_EMERGENCY_LINE if emergency and emergency.keyword else ""
         sms_default = DEFAULT_SMS_MESSAGE.replace("{emergency_line}", line)
         policy = self.policy("autoreply.phone", shared, t, sms_default, COMMON_FIELDS)
         sms = self.template(
@@ -412,7 +491,7 @@ class _Parser:
                 f"{where} voice_message",
                 self.get(t, "autoreply.phone.voice_message"),
                 DEFAULT_VOICE_MESSAGE,
-                COMMON_FIELDS,
+                VOICE_FIELDS,
             ),
             missed_call_text=missed,
             api_base=api_base.rstrip("/"),
@@ -423,4 +502,22 @@ class _Parser:
                 f"{where} voice_twiml_url", self.get(t, "autoreply.phone.voice_twiml_url")
             ),
             policy=policy,
+            cover_message=self.template(
+                *(
+                    (f"{where} cover_message", self.get(t, "autoreply.phone.cover_message"))
+                    if "cover_message" in t
+                    else (
+                        "[autoreply] cover_message",
+                        self.get(shared, "autoreply.cover_message"),
+                    )
+                ),
+                DEFAULT_COVER_MESSAGE,
+                COVER_FIELDS,
+            ),
+            cover_voice_message=self.template(
+                f"{where} cover_voice_message",
+                self.get(t, "autoreply.phone.cover_voice_message"),
+                DEFAULT_COVER_VOICE_MESSAGE,
+                COVER_FIELDS,
+            ),
         )

@@ -44,6 +44,11 @@ PATTERNS = Kind(
 )
 NUMBER = Kind("number", lambda v: True, "")  # checked with its sign where it is read
 PORT = Kind("port number", lambda v: True, "")  # checked with its range where it is read
+DAY_LIST = Kind(
+    "days",
+    lambda v: isinstance(v, str) or _text_list(v),
+    'must be days like "mon-fri", "sat,sun" or a list like ["mon", "wed"]',
+)
 BOOL = Kind("true or false", lambda v: isinstance(v, bool), "must be true or false")
 TABLE = Kind("table", lambda v: isinstance(v, dict), "must be a table")
 SERVER = Kind("server table", lambda v: isinstance(v, dict), "must be a table")
@@ -106,6 +111,18 @@ KEYS: dict[str, Key] = {
     "open[].date": Key(DATE, "the date"),
     "open[].hours": Key(RANGES, "its hours"),
     "open[].reason": Key(TEXT, "why: said by `hours next` and the report"),
+    "cover[]": Key(TABLE, "someone who takes your texts or calls while you are closed, and when"),
+    "cover[].name": Key(TEXT, "who covers, as clients hear it: {cover_name}"),
+    "cover[].number": Key(TEXT, "their phone, in E.164 (not your Twilio number)"),
+    "cover[].days": Key(DAY_LIST, "weekly: the days, like \"mon-fri\" or [\"sat\", \"sun\"]"),
+    "cover[].hours": Key(RANGES, "the hours of each of its dates (default: the whole day)"),
+    "cover[].date": Key(DATE, "the one date covered"),
+    "cover[].from": Key(DATE, "the first date covered (with days: from when the days apply)"),
+    "cover[].to": Key(DATE, "the last date covered, inclusive"),
+    "cover[].rrule": Key(WORD, "an RFC 5545 RRULE: the cover recurs from `start`"),
+    "cover[].start": Key(DATE, "the first date of a recurring cover"),
+    "cover[].sms": Key(BOOL, "takes your texts: passed on to them (poll mode)"),
+    "cover[].voice": Key(BOOL, "takes your calls: rung instead of you (swap mode)"),
     "earnings": Key(TABLE, "what you earn, for `hours cost` and the report"),
     "earnings.weekly": Key(NUMBER, "earnings a week"),
     "earnings.monthly": Key(NUMBER, "earnings a month (x12/52 a week)"),
@@ -120,6 +137,19 @@ KEYS: dict[str, Key] = {
     "autoreply.emergency.keyword": Key(WORD, "one word that marks a message as an emergency"),
     "autoreply.emergency.forward_to": Key(TEXT, "your cell (by SMS) or an address (by email)"),
     "autoreply.emergency.message": Key(TEMPLATE, "what the sender of an emergency hears"),
+    "autoreply.emergency.press": Key(
+        WORD, "the key a caller presses to ring forward_to (swap mode): 0-9, * or #"
+    ),
+    "autoreply.emergency.dial_timeout": Key(
+        NUMBER, "seconds forward_to or a cover rings before voicemail (default 20)"
+    ),
+    "autoreply.emergency.max_call_minutes": Key(
+        NUMBER, "the longest a call put through lasts, in minutes (default 30)"
+    ),
+    "autoreply.emergency.repeat_window": Key(
+        DURATION, "two missed calls within it are an emergency (poll mode; 1m to 1h, default 15m)"
+    ),
+    "autoreply.cover_message": Key(TEMPLATE, "what a client hears while someone covers"),
     "autoreply.email": Key(TABLE, "the email channel"),
     **_channel_common("autoreply.email", ", for email only"),
     "autoreply.email.mode": Key(WORD, "imap (poll, reply over SMTP) or sieve (a server script)"),
@@ -150,6 +180,10 @@ KEYS: dict[str, Key] = {
     "autoreply.phone.sms_message": Key(TEMPLATE, "the text sent back"),
     "autoreply.phone.whatsapp_message": Key(TEMPLATE, "the WhatsApp reply"),
     "autoreply.phone.voice_message": Key(TEMPLATE, "the greeting a caller hears (swap mode)"),
+    "autoreply.phone.cover_message": Key(TEMPLATE, "what a client hears while someone covers"),
+    "autoreply.phone.cover_voice_message": Key(
+        TEMPLATE, "what a caller hears before a cover's phone rings (swap mode)"
+    ),
     "autoreply.phone.missed_call_text": Key(BOOL, "text back a missed call (poll mode)"),
     "autoreply.phone.api_base": Key(TEXT, "another Twilio host (regional processing)"),
     "autoreply.phone.sms_twiml_url": Key(TEXT, "your TwiML Bin for texts (swap mode)"),
