@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
 
 import click
 
@@ -24,6 +23,7 @@ from hours.clikit import (
     print_json,
 )
 from hours.errors import Exit
+from hours.schedule import Covering, State
 
 # name -> "module:command", imported only when that command runs (or for `hours --help`).
 LAZY: dict[str, str] = {
@@ -91,6 +91,7 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
     """
     now = app.now(at)
     st = app.schedule.state(now)
+    covering = app.schedule.cover_at(now)
     if as_json:
         print_json(
             {
@@ -101,15 +102,21 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
                 "until": iso(st.until),
                 "next_open": iso(st.next_open),
                 "reason": st.reason,
+                "cover": None
+                if covering is None
+                else {"name": covering.cover.name, "until": iso(covering.until)},
             }
         )
     elif not quiet:
-        app.echo(status_line(st, now))
+        app.echo(status_line(st, now, covering))
     sys.exit(Exit.OK if st.open else Exit.CLOSED)
 
 
-def status_line(st: Any, now: dt.datetime) -> str:
-    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ..."."""
+def status_line(st: State, now: dt.datetime, covering: Covering | None = None) -> str:
+    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ...".
+
+    While someone covers: "Closed (outside hours) — Jo is covering until 22:00; opens ...".
+    """
     if st.open:
         if st.until is None:
             return "Open — with no closing in sight"
@@ -117,10 +124,17 @@ def status_line(st: Any, now: dt.datetime) -> str:
             f"Open — closes {humanize.when(st.until, now)}, in {humanize.duration(st.until - now)}"
         )
     head = f"Closed ({st.reason})"
+    if covering is not None:
+        head += f" — {covering.cover.name} is covering"
+        if covering.until is not None:
+            head += f" until {humanize.when(covering.until, now).removeprefix('today at ')}"
+        head += ";"
+    else:
+        head += " —"
     if st.next_open is None:
-        return f"{head} — no opening in the next five years"
+        return f"{head} no opening in the next five years"
     return (
-        f"{head} — opens {humanize.when(st.next_open, now)}, "
+        f"{head} opens {humanize.when(st.next_open, now)}, "
         f"in {humanize.duration(st.next_open - now)}"
     )
 
@@ -139,15 +153,34 @@ def next_(app: App, count: int, at: dt.datetime | None, as_json: bool) -> None:
       hours next --count 4 --json
     """
     now = app.now(at)
-    changes = app.schedule.changes(now, count)
+    turns = app.schedule.turns(now, count)
     if as_json:
         print_json(
-            {"changes": [{"at": iso(c.at), "open": c.open, "reason": c.reason} for c in changes]}
+            {
+                "changes": [
+                    {
+                        "at": iso(t.at),
+                        "open": t.open,
+                        "reason": t.reason,
+                        "cover": None if t.cover is None else t.cover.name,
+                    }
+                    for t in turns
+                ]
+            }
         )
         return
-    if not changes:
+    if not turns:
         app.echo("No change in the next five years.")
-    for c in changes:
-        verb = app.style("opens", fg="green") if c.open else app.style("closes", fg="red")
-        why = f" ({c.reason})" if c.reason else ""
-        app.echo(f"{c.at:%a %d %b %Y %H:%M}  {verb}{why}, in {humanize.duration(c.at - now)}")
+    covering = app.schedule.cover_at(now)
+    before = None if covering is None else covering.cover
+    for t in turns:
+        parts = []
+        if t.state_changes:
+            verb = app.style("opens", fg="green") if t.open else app.style("closes", fg="red")
+            parts.append(f"{verb} ({t.reason})" if t.reason else verb)
+        if t.cover is not None:
+            parts.append(app.style(f"{t.cover.name} covers", fg="cyan"))
+        elif before is not None and not t.open:
+            parts.append(f"{before.name}'s cover ends")
+        before = t.cover
+        app.echo(f"{t.at:%a %d %b %Y %H:%M}  {', '.join(parts)}, in {humanize.duration(t.at - now)}")

@@ -10,7 +10,7 @@ from typing import Any
 
 from hours import config as configmod
 from hours import humanize
-from hours.schedule import DAYS, Closure, Range, Schedule
+from hours.schedule import DAYS, Closure, Cover, Range, Schedule
 
 
 def show_json(cfg: configmod.Config) -> dict[str, Any]:
@@ -32,6 +32,7 @@ def show_json(cfg: configmod.Config) -> dict[str, Any]:
             "subdivision": cfg.holidays.subdivision,
             "keep_open": list(cfg.holidays.keep_open),
         },
+        "cover": [_cover_json(c) for c in spec.cover],
         "template_hours_per_week": spec.template_minutes() / 60,
     }
 
@@ -48,6 +49,58 @@ def _closure_json(c: Closure) -> dict[str, Any]:
         "hours": [_pair(r) for r in c.ranges] or None,
         "reason": c.reason,
     }
+
+
+def _cover_json(c: Cover) -> dict[str, Any]:
+    last = c.last if c.days or c.rrule else c.last or c.first  # a dated cover always ends
+    return {
+        "name": c.name,
+        "number": c.number,
+        "sms": "sms" in c.media,
+        "voice": "voice" in c.media,
+        "days": [DAYS[d] for d in c.days] or None,
+        "from": None if c.first is None else c.first.isoformat(),
+        "to": None if last is None else last.isoformat(),
+        "rrule": c.rrule,
+        "hours": [_pair(r) for r in c.ranges] or None,
+    }
+
+
+def days_text(days: tuple[int, ...]) -> str:
+    """Say weekdays (Monday 0) compactly: "Mon-Fri", "Sat, Sun", "Mon, Wed-Fri"."""
+    runs: list[list[int]] = []
+    for d in sorted(days):
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    names = [DAYS[d].capitalize() for d in range(7)]
+    # Three days or more make a range; "Sat, Sun" reads better than "Sat-Sun".
+    return ", ".join(
+        f"{names[r[0]]}-{names[r[-1]]}" if len(r) > 2 else ", ".join(names[d] for d in r)
+        for r in runs
+    )
+
+
+def cover_text(c: Cover) -> str:
+    """Say one cover: who, their number, what they take, and when."""
+    takes = {
+        frozenset({"sms", "voice"}): "texts and calls",
+        frozenset({"sms"}): "texts",
+        frozenset({"voice"}): "calls",
+    }[c.media]
+    hours = ", ".join(str(r) for r in c.ranges) or "all day"
+    if c.rrule:
+        when = f"{c.rrule} from {c.first}, {hours}"
+    elif c.days:
+        when = f"{days_text(c.days)} {hours}"
+        when += f" from {c.first}" if c.first else ""
+        when += f" until {c.last}" if c.last else ""
+    elif c.last and c.last != c.first:
+        when = f"{c.first} to {c.last}, {hours}"
+    else:
+        when = f"{c.first}, {hours}"
+    return f"{c.name} ({c.number}), {takes}: {when}"
 
 
 def week_lines(cfg: configmod.Config) -> list[str]:
@@ -93,6 +146,8 @@ def show_lines(cfg: configmod.Config, schedule: Schedule) -> list[str]:
         + (f" ({o.reason})" if o.reason else "")
         for o in cfg.spec.open
     ] or ["  none"]
+    lines += ["", "Cover while you are closed:"]
+    lines += [f"  {n}. {cover_text(c)}" for n, c in enumerate(cfg.spec.cover, 1)] or ["  nobody"]
     lines += ["", "Public holidays:"]
     h = cfg.holidays
     if h is None:

@@ -176,6 +176,16 @@ class CoverChange(NamedTuple):
     cover: Cover | None
 
 
+class Turn(NamedTuple):
+    """A moment something changes: from `at` it is open or closed (and why), and who covers."""
+
+    at: dt.datetime
+    open: bool
+    reason: str | None
+    cover: Cover | None
+    state_changes: bool  # it opens or closes at `at` (else only the cover changes)
+
+
 class CoverOverlap(NamedTuple):
     """Two cover windows sharing time, in the order they are listed, and the first instant shared."""
 
@@ -367,6 +377,8 @@ class Schedule:
     def cover_changes(self, at: dt.datetime, count: int) -> list[CoverChange]:
         """Return the next `count` changes of cover after `at`, clipped to closed time like `cover_at`."""
         out: list[CoverChange] = []
+        if not self.spec.cover:
+            return out  # nothing to look for, however far
         t = _epoch(at)
         while len(out) < count:
             found = self._next_cover_boundary(t)
@@ -374,6 +386,24 @@ class Schedule:
                 break
             t, who = found
             out.append(CoverChange(self._dt(t), None if who is None else self.spec.cover[who]))
+        return out
+
+    def turns(self, at: dt.datetime, count: int) -> list[Turn]:
+        """Return the next `count` openings, closings and changes of cover after `at`, merged.
+
+        An opening or closing on the instant a cover starts or stops is one turn.
+        """
+        states = {c.at: c for c in self.changes(at, count)}
+        covers = {c.at: c for c in self.cover_changes(at, count)} if self.spec.cover else {}
+        out = []
+        for when in sorted(states.keys() | covers.keys())[:count]:
+            state, cover = states.get(when), covers.get(when)
+            if state is not None:
+                who = cover.cover if cover is not None else None
+                out.append(Turn(when, state.open, state.reason, who, True))
+            else:
+                assert cover is not None
+                out.append(Turn(when, False, self.closed_reason(when), cover.cover, False))
         return out
 
     def cover_intervals(

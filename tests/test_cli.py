@@ -56,10 +56,20 @@ def test_the_newcomers_tour() -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "changes": [
-            {"at": "2026-12-29T09:00:00+00:00", "open": True, "reason": None},
-            {"at": "2026-12-29T17:00:00+00:00", "open": False, "reason": "outside hours"},
-            {"at": "2026-12-30T09:00:00+00:00", "open": True, "reason": None},
-            {"at": "2026-12-30T17:00:00+00:00", "open": False, "reason": "outside hours"},
+            {"at": "2026-12-29T09:00:00+00:00", "open": True, "reason": None, "cover": None},
+            {
+                "at": "2026-12-29T17:00:00+00:00",
+                "open": False,
+                "reason": "outside hours",
+                "cover": None,
+            },
+            {"at": "2026-12-30T09:00:00+00:00", "open": True, "reason": None, "cover": None},
+            {
+                "at": "2026-12-30T17:00:00+00:00",
+                "open": False,
+                "reason": "outside hours",
+                "cover": None,
+            },
         ]
     }
 
@@ -84,6 +94,9 @@ def test_the_newcomers_tour() -> None:
         "Extra openings:\n"
         "  none\n"
         "\n"
+        "Cover while you are closed:\n"
+        "  nobody\n"
+        "\n"
         "Public holidays:\n"
         "  GB-ENG\n"
     )
@@ -101,6 +114,7 @@ def test_status_json_and_quiet() -> None:
         "until": "2026-12-29T09:00:00+00:00",
         "next_open": "2026-12-29T09:00:00+00:00",
         "reason": "Boxing Day (observed)",
+        "cover": None,
     }
     quiet = run("status", "-q", "--at", "2026-12-29T12:00")
     assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
@@ -120,6 +134,7 @@ def test_status_open_json_and_offsets() -> None:
         "until": "2026-07-01T17:00:00+01:00",
         "next_open": "2026-07-02T09:00:00+01:00",
         "reason": None,
+        "cover": None,
     }
 
 
@@ -258,8 +273,13 @@ def test_open_replaces_the_template_for_that_date() -> None:
     assert result.stdout == "Open on Sunday 20 December 2026: 10:00-16:00\n"
     changes = json.loads(run("next", "-n", "2", "--json", "--at", "2026-12-20T00:00").stdout)
     assert changes["changes"] == [
-        {"at": "2026-12-20T10:00:00+00:00", "open": True, "reason": "Holiday rush"},
-        {"at": "2026-12-20T16:00:00+00:00", "open": False, "reason": "outside hours"},
+        {"at": "2026-12-20T10:00:00+00:00", "open": True, "reason": "Holiday rush", "cover": None},
+        {
+            "at": "2026-12-20T16:00:00+00:00",
+            "open": False,
+            "reason": "outside hours",
+            "cover": None,
+        },
     ]
 
 

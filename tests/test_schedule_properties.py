@@ -551,3 +551,25 @@ def test_cover_overlap_names_the_first_minute_two_windows_share(case: Case) -> N
     first, second = (case.spec.cover.index(c) for c in (overlap.first, overlap.second))
     assert first < second
     assert {first, second} <= set(cover.windows[shared])
+
+
+@SETTINGS
+@given(case=cover_cases(), data=st.data())
+def test_turns_merge_the_changes_of_state_and_of_cover(case: Case, data: st.DataObject) -> None:
+    ref = reference(case.spec, case.holidays, case.first, WINDOW_DAYS)
+    schedule = case.schedule()
+    start = at(ref.instant(data.draw(st.integers(0, len(ref.cells) - 1))), case.spec.timezone)
+    states = {c.at: c for c in schedule.changes(start, 6)}
+    covers = {c.at for c in schedule.cover_changes(start, 6)}
+    turns = schedule.turns(start, 6)
+    assert [t.at for t in turns] == sorted(states.keys() | covers)[:6]
+    for turn in turns:
+        # Each says what holds from its instant on: open or not, why, and who covers.
+        change = states.get(turn.at)
+        assert turn.state_changes == (change is not None)
+        if change is not None:
+            assert (turn.open, turn.reason) == (change.open, change.reason)
+        else:
+            assert (turn.open, turn.reason) == (False, schedule.closed_reason(turn.at))
+        covering = schedule.cover_at(turn.at)
+        assert turn.cover == (None if covering is None else covering.cover)
