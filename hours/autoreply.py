@@ -250,7 +250,11 @@ def decide(
         return Decision("skip", excluded)
     period = schedule.state(msg.arrived).since or msg.arrived
     emergency = run.settings.emergency
-    if emergency and emergency.keyword and has_keyword(f"{msg.subject} {msg.text}", emergency.keyword):
+    if (
+        emergency
+        and emergency.keyword
+        and has_keyword(f"{msg.subject} {msg.text}", emergency.keyword)
+    ):
         return Decision("emergency", None, period)
     group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
     if run.dry_run and (group[0], sender) in run._dry_replied:

@@ -183,4 +183,6 @@ def next_(app: App, count: int, at: dt.datetime | None, as_json: bool) -> None:
         elif before is not None and not t.open:
             parts.append(f"{before.name}'s cover ends")
         before = t.cover
-        app.echo(f"{t.at:%a %d %b %Y %H:%M}  {', '.join(parts)}, in {humanize.duration(t.at - now)}")
+        app.echo(
+            f"{t.at:%a %d %b %Y %H:%M}  {', '.join(parts)}, in {humanize.duration(t.at - now)}"
+        )

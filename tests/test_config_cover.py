@@ -181,7 +181,7 @@ CASES = [
         BASE
         + JO.replace("mon-fri", "fri")
         + '[[cover]]\nname = "Lee"\nnumber = "+15551230003"\nrrule = "FREQ=MONTHLY;BYMONTHDAY=13"\n'
-        + 'start = 2026-01-01\nsms = true\n',
+        + "start = 2026-01-01\nsms = true\n",
         "[[cover]] #1 and #2: Jo and Lee both cover Friday 13 February 2026 at 17:00; one "
         "person covers at a time: change the days, dates or hours of one",
     ),

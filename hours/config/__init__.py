@@ -389,7 +389,7 @@ class _Validator:
             except ValueError as e:
                 raise self.fail(f"{where} days", str(e)) from None
             if not keys:
-                raise self.fail(f"{where} days", "names no day; use e.g. \"mon-fri\"")
+                raise self.fail(f"{where} days", 'names no day; use e.g. "mon-fri"')
             return cover(days=tuple(DAYS.index(k) for k in keys), first=first, last=last)
         if "date" in entry:
             return cover(first=self.date(f"{where} date", field("date")))

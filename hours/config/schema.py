@@ -114,7 +114,7 @@ KEYS: dict[str, Key] = {
     "cover[]": Key(TABLE, "someone who takes your texts or calls while you are closed, and when"),
     "cover[].name": Key(TEXT, "who covers, as clients hear it: {cover_name}"),
     "cover[].number": Key(TEXT, "their phone, in E.164 (not your Twilio number)"),
-    "cover[].days": Key(DAY_LIST, "weekly: the days, like \"mon-fri\" or [\"sat\", \"sun\"]"),
+    "cover[].days": Key(DAY_LIST, 'weekly: the days, like "mon-fri" or ["sat", "sun"]'),
     "cover[].hours": Key(RANGES, "the hours of each of its dates (default: the whole day)"),
     "cover[].date": Key(DATE, "the one date covered"),
     "cover[].from": Key(DATE, "the first date covered (with days: from when the days apply)"),
