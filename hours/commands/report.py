@@ -183,5 +183,7 @@ def report(
     else:
         from hours import calendar
 
-        data = calendar.export(app.schedule, start, end, now=now, name=cfg.name, zone=shown)
+        data = calendar.export(
+            app.schedule, start, end, now=now, name=cfg.name, zone=shown, cover=True
+        )
     write_output(app, output, data)

@@ -57,17 +57,23 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Day:
-    """One date of the week in the report's zone: its open spans, closures and notes."""
+    """One date of the week in the report's zone: its open spans, closures, cover and notes."""
 
     date: dt.date
     open: tuple[Span, ...]
     closures: tuple[Span, ...]  # each clipped to the day, with its reason
     notes: tuple[str, ...] = ()  # why the day has extra hours
+    cover: tuple[Span, ...] = ()  # who takes the line while closed: the reason is their name
 
     @property
     def hours(self) -> float:
         """Return the day's open hours."""
         return sum(s.hours for s in self.open)
+
+    @property
+    def cover_hours(self) -> float:
+        """Return the day's hours that someone covers (closed hours, not yours to work)."""
+        return sum(s.hours for s in self.cover)
 
     @property
     def closed_reason(self) -> str | None:
@@ -90,6 +96,10 @@ class Day:
     def closed_cells(self) -> tuple[float, ...]:
         """Return, for each half hour of the wall clock, the fraction a closure takes."""
         return _cells(self.date, self.closures)
+
+    def cover_cells(self) -> tuple[float, ...]:
+        """Return, for each half hour of the wall clock, the fraction someone covers."""
+        return _cells(self.date, self.cover)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +144,19 @@ class WeekReport:
     def free_hours(self) -> float:
         """Return the hours of the week left closed."""
         return max(self.length - self.total_hours, 0.0)
+
+    @property
+    def cover_hours(self) -> float:
+        """Return the week's hours that someone covers."""
+        return sum(d.cover_hours for d in self.days)
+
+    def cover_by_name(self) -> tuple[tuple[str, float], ...]:
+        """Return each cover's hours this week, in the order they first cover."""
+        found: dict[str, float] = {}
+        for d in self.days:
+            for s in d.cover:
+                found[str(s.reason)] = found.get(str(s.reason), 0.0) + s.hours
+        return tuple(found.items())
 
     @property
     def first(self) -> dt.date:
@@ -250,6 +273,7 @@ def build(
     dates = [monday + dt.timedelta(days=i) for i in range(7)]
     bounds = [midnight(d, zone) for d in [*dates, monday + dt.timedelta(days=7)]]
     intervals = [(s, e, None) for s, e in schedule.open_intervals(bounds[0], bounds[-1])]
+    covered = [(s, e, c.name) for s, e, c in schedule.cover_intervals(bounds[0], bounds[-1])]
     # Closures are kept by the schedule's local dates; a day of margin covers any zone shift.
     local = schedule.zone
     first = bounds[0].astimezone(local).date() - dt.timedelta(days=1)
@@ -275,7 +299,9 @@ def build(
                 if any(s.start < o.end and o.start < s.end for s in open_spans)
             )
         )
-        days.append(Day(day, open_spans, _clip(closures, lo, hi, zone), notes))
+        days.append(
+            Day(day, open_spans, _clip(closures, lo, hi, zone), notes, _clip(covered, lo, hi, zone))
+        )
     total = sum(d.hours for d in days)
     length = (bounds[-1] - bounds[0]).total_seconds() / 3600  # UTC instants: elapsed time
     pay = None
@@ -324,10 +350,20 @@ def to_json(r: WeekReport) -> dict[str, object]:
                 ],
                 "hours": round(d.hours, 2),
                 "closed_reason": d.closed_reason,
+                "cover": [
+                    [
+                        s.start.isoformat(timespec="seconds"),
+                        s.end.isoformat(timespec="seconds"),
+                        s.reason,
+                    ]
+                    for s in d.cover
+                ],
+                "cover_hours": round(d.cover_hours, 2),
             }
             for d in r.days
         ],
         "total_hours": round(r.total_hours, 2),
+        "cover_hours": round(r.cover_hours, 2),
         "hourly": None
         if r.pay is None
         else {
@@ -363,14 +399,22 @@ def closure_notes(d: Day) -> list[str]:
     return out
 
 
+def cover_notes(d: Day) -> list[str]:
+    """Say who covers on a day: "Jo covers 18:00-22:00"."""
+    spans: dict[str, list[str]] = {}
+    for s in d.cover:
+        spans.setdefault(str(s.reason), []).append(span_text(d.date, s))
+    return [f"{name} covers {', '.join(texts)}" for name, texts in spans.items()]
+
+
 def opening_notes(d: Day) -> list[str]:
     """Say why a day has extra hours: "Holiday rush (extra hours)"."""
     return [f"{n} (extra hours)" for n in d.notes]
 
 
 def day_notes(d: Day) -> list[str]:
-    """Say a day's closures, then its extra openings."""
-    return closure_notes(d) + opening_notes(d)
+    """Say a day's closures, then its extra openings, then who covers."""
+    return closure_notes(d) + opening_notes(d) + cover_notes(d)
 
 
 def wage_sentence(r: WeekReport) -> str | None:
@@ -392,6 +436,15 @@ def totals_sentence(r: WeekReport) -> str:
         f"Open {hours_text(r.total_hours)} hours of {hours_text(r.length)} this week — "
         f"{hours_text(r.free_hours)} are yours."
     )
+
+
+def cover_sentence(r: WeekReport) -> str | None:
+    """Say the hours others cover this week, or None when nobody does."""
+    by_name = r.cover_by_name()
+    if not by_name:
+        return None
+    each = ", ".join(f"{name} {hours_text(h)}" for name, h in by_name)
+    return f"Covered while you are closed: {hours_text(r.cover_hours)} hours ({each})."
 
 
 def autoreply_sentence(r: WeekReport) -> str:

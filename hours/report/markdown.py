@@ -7,6 +7,7 @@ from hours.report import (
     DASH,
     WeekReport,
     autoreply_sentence,
+    cover_sentence,
     day_hours,
     day_label,
     day_notes,
@@ -34,6 +35,9 @@ def render(r: WeekReport) -> str:
             f"| {day_label(d.date)} | {day_hours(d)} | {open_hours} | {notes} |".replace("  ", " ")
         )
     lines += ["", f"**{totals_sentence(r)}**", ""]
+    covered = cover_sentence(r)
+    if covered:
+        lines += [covered, ""]
     wage = wage_sentence(r)
     if wage:
         lines += [wage, ""]

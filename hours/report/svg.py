@@ -15,8 +15,9 @@ from hours.report import (
     Day,
     Span,
     WeekReport,
-    day_notes,
+    closure_notes,
     minutes,
+    opening_notes,
     span_text,
 )
 
@@ -26,7 +27,8 @@ BAR_X, BAR_W = 190, 560
 TEXT_X = BAR_X + BAR_W + 22
 ROW_Y, ROW_H = 168, 58
 INK, MUTED, LINE, FAINT = "#2b2724", "#8c8279", "#d9d0c4", "#ece5db"
-PAPER, OPEN, CLOSED = "#fbf8f3", "#2f5d50", "#b5655a"
+PAPER, OPEN, CLOSED, COVER = "#fbf8f3", "#2f5d50", "#b5655a", "#5e7fa3"
+COVER_FILL = "#a9bcd1"  # the cover's blue on paper, as HTML draws it at 55%
 SERIF = "Georgia, 'Times New Roman', 'DejaVu Serif', serif"
 SANS = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 
@@ -88,8 +90,12 @@ def _row(day: Day, y: float) -> list[str]:
                 f'<line x1="{x:.2f}" y1="{bar_y}" x2="{x:.2f}" y2="{bar_y + bar_h}" stroke="{stroke}"/>'
             )
     out += [_span(day, s, bar_y, bar_h, "url(#hatch)", 4) for s in day.closures]
+    out += [_span(day, s, bar_y + 8, bar_h - 16, COVER_FILL, 3) for s in day.cover]
     out += [_span(day, s, bar_y + 3.5, bar_h - 7, OPEN, 3) for s in day.open]
-    notes = day_notes(day)
+    # SVG cannot wrap: who covers is said by name only, the bar shows when.
+    names = list(dict.fromkeys(str(s.reason) for s in day.cover))
+    notes = closure_notes(day) + opening_notes(day)
+    notes += [f"covered by {', '.join(names)}"] if names else []
     if day.open:
         text = ", ".join(span_text(day.date, s) for s in day.open)
         out.append(_text(TEXT_X, y + (27 if notes else 34), _short(text, 34), size=14, fill=INK))
@@ -102,7 +108,7 @@ def _row(day: Day, y: float) -> list[str]:
                 y + 45,
                 _short("; ".join(notes), 40),
                 size=11.5,
-                fill=CLOSED if day.closures else OPEN,
+                fill=CLOSED if day.closures else OPEN if day.notes else COVER,
                 font_style="italic",
             )
         )
@@ -173,14 +179,30 @@ def render(r: WeekReport) -> str:
         f'<rect x="{BAR_X}" y="{bottom + 12}" width="16" height="9" rx="2" fill="{OPEN}"/>',
         _text(BAR_X + 22, bottom + 20, "open", size=10.5, fill=MUTED),
         f'<rect x="{BAR_X + 64}" y="{bottom + 12}" width="16" height="9" rx="2" fill="url(#hatch)" stroke="{LINE}"/>',
-        _text(
-            BAR_X + 86,
-            bottom + 20,
-            "closure or holiday · a line every hour, a tick every half hour",
-            size=10.5,
-            fill=MUTED,
-        ),
     ]
+    names = ", ".join(name for name, _ in r.cover_by_name())
+    if names:
+        parts += [
+            _text(BAR_X + 86, bottom + 20, "closure or holiday", size=10.5, fill=MUTED),
+            f'<rect x="{BAR_X + 190}" y="{bottom + 12}" width="16" height="9" rx="2" fill="{COVER_FILL}"/>',
+            _text(
+                BAR_X + 212,
+                bottom + 20,
+                _short(f"covered while closed: {names}", 52),
+                size=10.5,
+                fill=MUTED,
+            ),
+        ]
+    else:
+        parts.append(
+            _text(
+                BAR_X + 86,
+                bottom + 20,
+                "closure or holiday · a line every hour, a tick every half hour",
+                size=10.5,
+                fill=MUTED,
+            )
+        )
     gap = 18
     width = (RIGHT - LEFT - 2 * gap) / 3
     parts += _card(
@@ -188,7 +210,8 @@ def render(r: WeekReport) -> str:
         width,
         "Open this week",
         f"{hours_text(r.total_hours)} h of {hours_text(r.length)}",
-        f"{hours_text(r.free_hours)} hours are yours.",
+        f"{hours_text(r.free_hours)} hours are yours."
+        + (f" {hours_text(r.cover_hours)} covered." if r.cover_hours else ""),
         accent=True,
     )
     if r.pay is None:

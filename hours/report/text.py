@@ -17,6 +17,8 @@ from hours.report import (
     WeekReport,
     autoreply_sentence,
     closure_notes,
+    cover_notes,
+    cover_sentence,
     day_hours,
     day_label,
     heading,
@@ -26,17 +28,25 @@ from hours.report import (
 )
 
 WIDTH = 80
-OPEN, PART, CLOSURE, CLOSED = "█", "▌", "░", "·"
+OPEN, PART, CLOSURE, CLOSED, COVER = "█", "▌", "░", "·", "▒"
 LABEL_WIDTH = 10  # "Mon 23 Nov"
 LEGEND = f"{OPEN} open  {PART} part of the half hour  {CLOSED} closed  {CLOSURE} closure or holiday"
 
 
-def _cell(open_part: float, closure_part: float) -> str:
+def _cell(open_part: float, closure_part: float, cover_part: float) -> str:
     if open_part >= 0.999:
         return OPEN
     if open_part > 0:
         return PART
+    if cover_part > 0:
+        return COVER
     return CLOSURE if closure_part > 0 else CLOSED
+
+
+def cover_legend(r: WeekReport) -> str | None:
+    """Say the cover mark and who it stands for this week, or None when nobody covers."""
+    names = [name for name, _ in r.cover_by_name()]
+    return f"{COVER} covered while closed: {', '.join(names)}" if names else None
 
 
 def hour_ruler() -> str:
@@ -50,16 +60,22 @@ def hour_ruler() -> str:
 
 def grid_lines(r: WeekReport, *, color: bool) -> list[str]:
     """Return the grid as plain lines (color=False) or as rich markup (color=True)."""
-    styles = {OPEN: "green", PART: "green", CLOSURE: "red", CLOSED: "bright_black"}
+    styles = {OPEN: "green", PART: "green", CLOSURE: "red", CLOSED: "bright_black", COVER: "cyan"}
     pad = " " * (LABEL_WIDTH + 2)
     lines = [pad + hour_ruler()]
     for d in r.days:
-        cells = [_cell(o, c) for o, c in zip(d.open_cells(), d.closed_cells(), strict=True)]
+        cells = [
+            _cell(o, c, v)
+            for o, c, v in zip(d.open_cells(), d.closed_cells(), d.cover_cells(), strict=True)
+        ]
         runs = ["".join(run) for _, run in itertools.groupby(cells)]
         row = "".join(f"[{styles[run[0]]}]{run}[/]" if color else run for run in runs)
         total = f"{hours_text(d.hours):>5} h" if d.open else "    " + DASH
         lines.append(f"{day_label(d.date)}  {row}  {total}")
     lines.append(pad + LEGEND)
+    covered = cover_legend(r)
+    if covered:
+        lines.append(pad + covered)
     return lines
 
 
@@ -98,11 +114,15 @@ def render(r: WeekReport, *, color: bool = True, width: int = WIDTH) -> str:
             Text("; ").join(
                 [Text(n, style="red") for n in closure_notes(d)]
                 + [Text(n, style="green") for n in opening_notes(d)]
+                + [Text(n, style="cyan") for n in cover_notes(d)]
             ),
         )
     console.print(table)
     console.print()
     console.print(Text(totals_sentence(r), style="bold"))
+    covered = cover_sentence(r)
+    if covered:
+        console.print(Text(covered))
     wage = wage_sentence(r)
     if wage:
         console.print(Text(wage))
