@@ -5,6 +5,12 @@ decided here: a message that arrived while closed, not older than `max_age`, is 
 sender per closed period and never more often than `min_interval`; VIPs, the user's own
 addresses, and what RFC 3834 or the carriers say not to answer never are. Every skip is counted
 by its reason. A reply is journalled before it is sent.
+
+The ways through are decided here too, and every text they send is written here: a message with
+the emergency keyword is forwarded to the practitioner; a VIP's missed call, and a number that
+misses the line twice within `repeat_window` (`repeat_call`), alert the practitioner's cell;
+while someone covers (`Schedule.cover_at`), what they take is passed on to them and the sender
+hears who covers.
 """
 
 from __future__ import annotations
@@ -12,18 +18,19 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import functools
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from hours import humanize
 from hours.clients.mail import IncomingMail, never_answer
 from hours.config.autoreply import Autoreply, Emergency, Policy
 from hours.errors import HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
-from hours.schedule import Schedule
+from hours.schedule import Cover, Schedule
 
 OPT_KEYWORDS = frozenset(
     [
@@ -45,6 +52,15 @@ OPT_KEYWORDS = frozenset(
 # Phone channels share one per-sender limit: a client who calls and then texts hears back once.
 RATE_GROUPS = {"email": ("email",), "sms": ("sms", "whatsapp", "voice")}
 RATE_GROUPS |= {"whatsapp": RATE_GROUPS["sms"], "voice": RATE_GROUPS["sms"]}
+# How much of a text is passed on to whoever covers (as the emergency forward takes).
+EXCERPT = 300
+# Two calls closer than this are one caller's phone redialling, not a person trying again.
+REDIAL_GAP = dt.timedelta(minutes=1)
+# What reaches the practitioner or a cover, about one item: a keyword message forwarded, an
+# alert of a VIP's or a repeated call, a text or missed call passed on to whoever covers.
+NOTICES = ("forward", "alert", "handover")
+# What a sender may get back: these are the auto-replies, counted and rate-limited.
+ANSWERS = ("reply", "emergency", "cover")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,23 +78,39 @@ class Incoming:
     subject: str = ""
 
 
+class RepeatCall(NamedTuple):
+    """Two missed calls from one number that make it an emergency."""
+
+    first: dt.datetime
+    second: dt.datetime
+
+    @property
+    def gap(self) -> dt.timedelta:
+        """Return the time between the two calls."""
+        return self.second - self.first
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What to do with an Incoming: reply, emergency, or skip (with the reason)."""
+    """What to do with an Incoming: what the sender gets, and who else hears of it."""
 
-    action: str  # reply | emergency | skip
-    reason: str | None = None
+    action: str  # reply | emergency | cover | skip
+    reason: str | None = None  # why it is skipped
     period: dt.datetime | None = None  # the start of the closed period it arrived in
+    notice: str | None = None  # one of NOTICES: who else is told, even of a skipped item
+    cover: Cover | None = None  # who covers it (action cover, notice handover)
+    repeat: RepeatCall | None = None  # the two calls that made it an emergency
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What the engine decided to send to one Incoming, rendered: a channel only delivers it."""
+    """What the engine decided to send about one Incoming, rendered: a channel only delivers it."""
 
     msg: Incoming
-    kind: str  # reply | emergency
+    kind: str  # one of ANSWERS, back to the sender, or one of NOTICES, to `to`
     text: str
     subject: str = ""  # email only
+    to: str | None = None  # a notice's recipient: the practitioner's cell or a cover's phone
 
 
 class Outbox(Protocol):
@@ -226,13 +258,49 @@ def has_keyword(text: str, keyword: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, re.IGNORECASE) is not None
 
 
+def repeat_call(
+    missed: Iterable[dt.datetime],
+    *,
+    window: dt.timedelta,
+    period: tuple[dt.datetime, dt.datetime | None],
+    min_gap: dt.timedelta = REDIAL_GAP,
+) -> RepeatCall | None:
+    """Return the first two consecutive missed calls of a closed period close enough, or None.
+
+    `missed` are one number's missed calls, in any order; only those within `period` (its
+    start, and its end or None) count. Two consecutive calls at least `min_gap` and at most
+    `window` apart are the emergency: consecutive, so a redialler retrying every 30 seconds
+    never counts, however long it goes on, and three calls still make one pair, the first.
+    """
+    start, end = period
+    times = sorted(t for t in missed if start <= t and (end is None or t < end))
+    for earlier, later in itertools.pairwise(times):
+        if min_gap <= later - earlier <= window:
+            return RepeatCall(earlier, later)
+    return None
+
+
+def can_alert(settings: Autoreply) -> bool:
+    """Tell whether the practitioner's cell can be texted: a phone channel and a forward_to cell."""
+    return (
+        settings.phone is not None
+        and settings.emergency is not None
+        and bool(settings.emergency.cell)
+    )
+
+
 def decide(
     msg: Incoming,
     run: SyncRun,
     policy: Policy,
     own: Iterable[str],
+    missed: Iterable[dt.datetime] = (),
 ) -> Decision:
-    """Decide whether `msg` gets the usual reply, the emergency reply, or nothing (and why)."""
+    """Decide what `msg` gets (reply, emergency, cover, or nothing, and why) and who is told.
+
+    `missed` are the missed calls of the sender's that the channel knows of, for the
+    repeat-caller rule; they must reach back at least `repeat_window` before `msg`.
+    """
     schedule, now = run.schedule, run.now
     own = tuple(own)
     if schedule.is_open(msg.arrived):
@@ -243,28 +311,57 @@ def decide(
         return Decision("skip", "open_now")  # you are back: answer it yourself
     if _matches(msg.sender, own):
         return Decision("skip", "own_address")
+    period = schedule.state(msg.arrived).since or msg.arrived
     if _matches(msg.sender, policy.vip):
-        return Decision("skip", "vip")
+        # Never answered; but a VIP who calls after hours is someone you want to know about.
+        alert = "alert" if msg.channel == "voice" and can_alert(run.settings) else None
+        return Decision("skip", "vip", period, alert)
     excluded = email_exclusion(msg, own) if msg.channel == "email" else sms_exclusion(msg)
     if excluded:
-        return Decision("skip", excluded)
-    period = schedule.state(msg.arrived).since or msg.arrived
+        return Decision("skip", excluded, period)
     emergency = run.settings.emergency
     if (
         emergency
         and emergency.keyword
         and has_keyword(f"{msg.subject} {msg.text}", emergency.keyword)
     ):
-        return Decision("emergency", None, period)
+        return Decision("emergency", None, period, "forward")
+    covering = schedule.cover_at(msg.arrived) if msg.channel != "email" else None
+    medium = "voice" if msg.channel == "voice" else "sms"
+    if covering is not None and medium in covering.cover.media:
+        # Every text or missed call goes to whoever covers; the sender hears so as often as
+        # any reply may be sent.
+        limited = _rate_limit(msg, run, policy, period)
+        return Decision("skip" if limited else "cover", limited, period, "handover", covering.cover)
+    if msg.channel == "voice" and emergency is not None and can_alert(run.settings):
+        repeat = repeat_call(
+            missed,
+            window=emergency.repeat_window,
+            period=(period, schedule.next_open(msg.arrived)),
+        )
+        if repeat is not None and msg.arrived >= repeat.first:
+            if msg.arrived == repeat.second:
+                return Decision("emergency", None, period, "alert", repeat=repeat)
+            # The first of the two is answered by the second's emergency message; a third
+            # and later one has been answered by it already.
+            return Decision(
+                "skip", "called_again" if msg.arrived == repeat.first else "already_replied", period
+            )
+    limited = _rate_limit(msg, run, policy, period)
+    return Decision("skip", limited, period) if limited else Decision("reply", None, period)
+
+
+def _rate_limit(msg: Incoming, run: SyncRun, policy: Policy, period: dt.datetime) -> str | None:
+    """Return why the sender may not be answered again yet, or None."""
     group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
     if run.dry_run and (group[0], sender) in run._dry_replied:
-        return Decision("skip", "already_replied")
-    if run.journal.replied_in_period(group, sender, period, "reply"):
-        return Decision("skip", "already_replied")
+        return "already_replied"
+    if any(run.journal.replied_in_period(group, sender, period, k) for k in ("reply", "cover")):
+        return "already_replied"
     last = run.journal.last_reply(group, sender)
-    if last is not None and now - last[1] < policy.min_interval:
-        return Decision("skip", "min_interval")
-    return Decision("reply", None, period)
+    if last is not None and run.now - last[1] < policy.min_interval:
+        return "min_interval"
+    return None
 
 
 # -- what the reply says -------------------------------------------------------------------
@@ -276,6 +373,7 @@ def fields(
     business: str,
     emergency: Emergency | None,
     msg: Incoming | None = None,
+    cover: Cover | None = None,
 ) -> dict[str, str]:
     """Return the template fields at `now`: when you are back, why you are closed, and so on."""
     state = schedule.state(now)
@@ -287,6 +385,8 @@ def fields(
         "next_open_relative": "soon" if back is None else f"in {humanize.duration(back - now)}",
         "reason": state.reason or "closed",
         "emergency_keyword": (emergency.keyword if emergency else None) or "",
+        "emergency_press": (emergency.press if emergency else None) or "",
+        "cover_name": cover.name if cover else "",
         "sender_name": (msg.sender_name if msg else "") or "there",
         "subject": (msg.subject if msg else "") or "your message",
     }
@@ -297,14 +397,15 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(dict(values))
 
 
-def reply_to(msg: Incoming, kind: str, run: SyncRun) -> Reply:
+def reply_to(msg: Incoming, kind: str, run: SyncRun, cover: Cover | None = None) -> Reply:
     """Render what `msg` gets: its channel's template for `kind`, the fields computed once.
 
-    An emergency gets the emergency message; an email the email message and subject; a
-    WhatsApp message the WhatsApp text; a text or a missed call the SMS text.
+    An emergency gets the emergency message; a sender whose message `cover` takes the cover
+    message; an email the email message and subject; a WhatsApp message the WhatsApp text; a
+    text or a missed call the SMS text.
     """
     settings = run.settings
-    values = fields(run.schedule, run.now, run.business, settings.emergency, msg)
+    values = fields(run.schedule, run.now, run.business, settings.emergency, msg, cover)
     subject = ""
     if msg.channel == "email":
         assert settings.email is not None
@@ -316,7 +417,39 @@ def reply_to(msg: Incoming, kind: str, run: SyncRun) -> Reply:
     if kind == "emergency":
         assert settings.emergency is not None
         template = settings.emergency.message
+    if kind == "cover":
+        assert settings.phone is not None
+        assert cover is not None
+        template = settings.phone.cover_message
     return Reply(msg, kind, render(template, values), subject)
+
+
+def notice_to(msg: Incoming, d: Decision, run: SyncRun) -> Reply:
+    """Render what the practitioner (an alert) or a cover (a handover) is told about `msg`."""
+    line = run.business or "Your line"
+    who = normalize_sender(msg.sender)
+    zone = run.schedule.zone
+    when = f"{msg.arrived.astimezone(zone):%H:%M}"
+    if d.notice == "handover":
+        assert d.cover is not None
+        if msg.channel == "voice":
+            text = f"{line} — missed call from {who} at {when}; please call them back."
+        else:
+            label = "WhatsApp" if msg.channel == "whatsapp" else "text"
+            body = " ".join(msg.text.split())[:EXCERPT]
+            text = f"{line} — {label} from {who} at {when}: {body}"
+        return Reply(msg, "handover", text, to=d.cover.number)
+    assert d.notice == "alert"
+    assert run.settings.emergency is not None
+    if d.repeat is not None:
+        first, second = (f"{t.astimezone(zone):%H:%M}" for t in d.repeat)
+        text = (
+            f"{line} — {who} called twice in {humanize.duration(d.repeat.gap)} ({first} and "
+            f"{second}) and got your emergency message."
+        )
+    else:
+        text = f"{line} — missed call from {who} (VIP) at {when}."
+    return Reply(msg, "alert", text, to=run.settings.emergency.cell)
 
 
 # -- answering -----------------------------------------------------------------------------
@@ -351,11 +484,18 @@ def answer(
     entry (so the next sync tries it again) and propagates: the channel is reported failed.
     """
     journal, now = run.journal, run.now
+    items = list(items)
+    # The missed calls of each number, for the repeat-caller rule.
+    missed: dict[str, list[dt.datetime]] = {}
+    for msg in items:
+        if msg.channel == "voice":
+            missed.setdefault(normalize_sender(msg.sender), []).append(msg.arrived)
     for msg in items:
         if journal.decided(msg.channel, msg.item) is not None:
             continue  # answered or skipped by an earlier sync
-        d = decide(msg, run, policy, own)
-        if d.action == "skip":
+        calls = missed.get(normalize_sender(msg.sender), ())
+        d = decide(msg, run, policy, own, calls)
+        if d.action == "skip" and (d.notice is None or run.dry_run):
             assert d.reason is not None
             result.skipped[d.reason] += 1
             if not run.dry_run:
@@ -366,7 +506,8 @@ def answer(
             result.replied += 1
             continue
         # Decided before anything is sent: after a crash this item is never looked at again.
-        journal.decide(msg.channel, msg.item, d.action, now)
+        decision = d.action if d.action != "skip" else f"skipped:{d.reason}"
+        journal.decide(msg.channel, msg.item, decision, now)
         try:
             _reply(run, result, msg, d, outbox, forward)
         except MaybeSent:
@@ -388,20 +529,24 @@ def _reply(
     forward: Forward | None,
 ) -> None:
     assert d.period is not None
-    # Once per item: a retry after the reply itself failed must not forward it again.
-    if (
-        d.action == "emergency"
-        and forward is not None
-        and not run.journal.journalled(msg.channel, msg.item, "forward")
-    ):
-        _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
+    # Once per item: a retry after the reply itself failed must not tell anyone again.
+    if d.notice is not None and not run.journal.journalled(msg.channel, msg.item, d.notice):
+        if d.notice == "forward" and forward is not None:
+            _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
+        elif d.notice != "forward":
+            notice = notice_to(msg, d, run)
+            _journalled(run, msg, d.notice, d.period, functools.partial(outbox.deliver, notice))
+    if d.action == "skip":
+        assert d.reason is not None
+        result.skipped[d.reason] += 1
+        return
     group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
     if d.action == "emergency" and run.journal.replied_in_period(
         group, sender, d.period, "emergency"
     ):
         result.skipped["emergency_already_answered"] += 1
         return
-    reply = reply_to(msg, d.action, run)
+    reply = reply_to(msg, d.action, run, d.cover)
     _journalled(run, msg, d.action, d.period, functools.partial(outbox.deliver, reply))
     result.replied += 1
 

@@ -33,7 +33,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
     id INTEGER PRIMARY KEY,
     channel TEXT NOT NULL,          -- email, sms, voice, whatsapp
-    kind TEXT NOT NULL,             -- reply, emergency, forward
+    kind TEXT NOT NULL,             -- reply, emergency, cover; forward, alert, handover
     sender TEXT NOT NULL,           -- who the reply went to (lower-cased address or number)
     item TEXT NOT NULL,             -- the message or call answered (Message-ID, SID)
     period TEXT NOT NULL,           -- start of the closed period it belongs to (ISO UTC)
@@ -170,11 +170,11 @@ class Journal:
     def last_reply(
         self, channels: tuple[str, ...], sender: str
     ) -> tuple[dt.datetime, dt.datetime] | None:
-        """Return (period, created_at) of the latest reply or emergency reply to `sender`."""
+        """Return (period, created_at) of the latest reply, emergency or cover reply to `sender`."""
         marks = ",".join("?" * len(channels))
         row = self._run(
             f"SELECT period, created_at FROM replies WHERE channel IN ({marks}) AND sender = ? "
-            "AND kind IN ('reply', 'emergency') ORDER BY created_at DESC, id DESC LIMIT 1",
+            "AND kind IN ('reply', 'emergency', 'cover') ORDER BY created_at DESC, id DESC LIMIT 1",
             (*channels, sender.lower()),
         ).fetchone()
         if row is None:
@@ -370,9 +370,10 @@ def _schema_of(path: Path) -> tuple[int, frozenset[tuple[str, str]]]:
 
 
 def _sent_between(db: sqlite3.Connection, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    # A forward goes to the practitioner, not the sender: it is not an auto-reply.
+    # Forwards, alerts and handovers go to the practitioner or a cover: not auto-replies.
     rows = db.execute(
-        "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
+        "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' "
+        "AND kind IN ('reply', 'emergency', 'cover') "
         "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
         (utc_iso(start), utc_iso(end)),
     ).fetchall()

@@ -31,7 +31,7 @@ from hours.clients.twilio import (
     voice_twiml,
 )
 from hours.config import secrets
-from hours.config.autoreply import Autoreply, Emergency, PhoneSettings
+from hours.config.autoreply import REPEAT_WINDOW, Autoreply, Emergency, PhoneSettings
 from hours.errors import ConfigError, HoursError, ProviderError
 from hours.journal import utc_iso
 
@@ -41,8 +41,11 @@ REPLY_VALIDITY = dt.timedelta(minutes=15)
 # An emergency is still worth hearing about an hour late.
 FORWARD_VALIDITY = dt.timedelta(hours=1)
 # Each poll lists again from a little before the last one: a message can show up in the list a
-# moment after its date, and SIDs already decided are skipped through the journal.
+# moment after its date, and SIDs already decided are skipped through the journal. It also
+# hands the engine every missed call of the last `repeat_window` (at most an hour), which the
+# repeat-caller rule looks back over.
 OVERLAP = dt.timedelta(hours=1)
+assert REPEAT_WINDOW[1] <= OVERLAP
 FORWARD_EXCERPT = 300
 # The numbers Twilio shows for a caller who withheld their number; no text can reach them.
 WITHHELD = frozenset({"", "anonymous", "restricted", "unavailable", "unknown", "private"})
@@ -96,8 +99,26 @@ class TwilioOutbox:
         self.validity_period = validity_period
 
     def deliver(self, reply: engine.Reply) -> None:
-        """Send `reply` back the way its message came (a missed call is texted)."""
+        """Send `reply` back the way its message came (a missed call is texted).
+
+        A notice goes by text to its own recipient, the practitioner or a cover: one that
+        cannot reach them is a failure to fix, tried again at the next sync.
+        """
         s, msg = self.settings, reply.msg
+        if reply.to is not None:
+            try:
+                self.api.send(
+                    s.number,
+                    reply.to,
+                    reply.text,
+                    validity_period=int(FORWARD_VALIDITY.total_seconds()),
+                )
+            except Unreachable as e:
+                raise ProviderError(
+                    f"cannot text {reply.to} ({reply.kind}): Twilio error {e.code} "
+                    f"({e.reason}); if that phone texted STOP to {s.number}, it must text START"
+                ) from None
+            return
         sender = s.whatsapp if msg.channel == "whatsapp" and s.whatsapp else s.number
         try:
             self.api.send(sender, msg.sender, reply.text, validity_period=self.validity_period)
@@ -228,6 +249,8 @@ class PollChannel(_Phone):
         own = [s.number, *([s.whatsapp] if s.whatsapp else [])]
         if emergency is not None and emergency.forward_to:
             own.append(emergency.forward_to)
+        # Whoever covers is one of yours too: their texts to the line are not clients'.
+        own += [c.number for c in run.schedule.spec.cover]
 
         outbox = TwilioOutbox(self.api, s, validity(run, REPLY_VALIDITY))
         engine.answer(run, result, items, s.policy, own, outbox, run.forwarder)
@@ -259,6 +282,8 @@ class PollChannel(_Phone):
                 Incoming("whatsapp", m.sid, m.sender, m.sent, text=m.body)
                 for m in self.api.inbound_messages(s.whatsapp, since)
             ]
+        # Missed calls are read only with missed_call_text: the repeat-caller rule and a VIP's
+        # call alert go with it.
         if s.missed_call_text:
             items += [
                 Incoming("voice", c.sid, c.sender, c.started)
