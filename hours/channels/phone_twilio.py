@@ -7,7 +7,12 @@ server of the user's own is needed, and every rule of the engine applies.
 Swap mode: `install` records the number's webhooks; while closed, sync points them at the
 after-hours TwiML (a `<Message>` for texts, a `<Say>` greeting and a `<Record>` voicemail for
 calls), and while open it puts the recorded ones back. Twilio itself then answers every text
-and call — with no per-sender limit and no way through for emergencies.
+and call, with no per-sender limit. When a caller may press a key to reach you, or someone
+covers calls, calls go to a Twilio Studio flow instead (`clients/studio.py`), which the channel
+creates, rewrites when what it must say changes, and deletes at uninstall.
+
+Poll mode also carries out the engine's other ways through: alerts to your cell and what is
+passed on to whoever covers, as texts from the business number (`TwilioOutbox`).
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from typing import Any
 
 from hours import autoreply as engine
 from hours.autoreply import ChannelResult, Check, Incoming, SyncRun
+from hours.clients import studio
 from hours.clients.twilio import (
     WEBHOOK_FIELDS,
+    Flow,
     PhoneNumber,
     TwilioApi,
     Unreachable,
@@ -31,9 +38,18 @@ from hours.clients.twilio import (
     voice_twiml,
 )
 from hours.config import secrets
-from hours.config.autoreply import REPEAT_WINDOW, Autoreply, Emergency, PhoneSettings
+from hours.config.autoreply import (
+    DIAL_TIMEOUT,
+    MAX_CALL_MINUTES,
+    PRESS_PROMPT,
+    REPEAT_WINDOW,
+    Autoreply,
+    Emergency,
+    PhoneSettings,
+)
 from hours.errors import ConfigError, HoursError, ProviderError
 from hours.journal import utc_iso
+from hours.schedule import Schedule
 
 CHANNEL = "phone"
 # How long a reply may wait in Twilio's queue: past that it would no longer be news.
@@ -56,9 +72,10 @@ _GROUPS = {
 }
 SWAP_LIMITS = (
     "swap mode: Twilio answers every text and call while closed — no once-per-night limit, no "
-    "max_age, VIPs and your own numbers too, no emergency pass-through, no WhatsApp, no "
-    'missed-call texts; mode = "poll" does all of these'
+    "max_age, VIPs and your own numbers too, no keyword pass-through for texts, no repeat-caller "
+    'alerts, no WhatsApp, no missed-call texts; mode = "poll" does all of these'
 )
+VOICEMAIL_PROMPT = "Sorry, nobody could pick up just now. Please leave a message after the tone."
 
 RELATIVE_IN_SWAP = (
     "{next_open_relative} changes from minute to minute, so every sync rewrites the number's "
@@ -172,9 +189,9 @@ class _Phone:
             self._refuse_if_swapped(number)
         record = number.as_json() | {"mode": self.mode, "recorded_at": utc_iso(run.now)}
         run.journal.set_prior(CHANNEL, record)
-        return self._installed(number)
+        return self._installed(number, run)
 
-    def _installed(self, number: PhoneNumber) -> str:
+    def _installed(self, number: PhoneNumber, run: SyncRun) -> str:
         raise NotImplementedError
 
     def _refuse_if_swapped(self, number: PhoneNumber) -> None:
@@ -184,6 +201,14 @@ class _Phone:
                 f"{number.phone_number}'s {' and '.join(ours)} URL already points at Twilio's "
                 "Echo twimlet (an after-hours reply from an earlier install?); set the number's "
                 "webhooks back in the Twilio console, then install again"
+            )
+        flow_sid = studio.flow_sid_of(number.webhooks["voice_url"])
+        flow = self.api.fetch_flow(flow_sid) if flow_sid else None
+        if flow is not None and flow.name == studio.flow_name(number.phone_number):
+            raise ProviderError(
+                f"{number.phone_number}'s voice URL already points at the call flow of an earlier "
+                f"install ({flow.sid}); set the number's voice webhook back in the Twilio "
+                "console, then install again"
             )
 
     def uninstall(self, run: SyncRun) -> str:
@@ -199,11 +224,22 @@ class _Phone:
         changes = changed(number.webhooks, recorded)
         if changes:
             self.api.update_number(number.sid, changes)
+        # The flow goes only once the number no longer sends calls to it; only ours, by SID.
+        flow = prior.get("flow")
+        gone = ""
+        if flow is not None:
+            deleted = self.api.delete_flow(flow["sid"])
+            gone = f"; deleted the call flow {flow['sid']}" if deleted else ""
         run.journal.set_prior(CHANNEL, None)
         run.journal.set_applied(CHANNEL, None)
         if not changes:
-            return f"{number.phone_number} already has the webhooks install found; nothing written"
-        return f"put back {number.phone_number}'s sms and voice webhooks as install found them"
+            return (
+                f"{number.phone_number} already has the webhooks install found; nothing written"
+                + gone
+            )
+        return (
+            f"put back {number.phone_number}'s sms and voice webhooks as install found them" + gone
+        )
 
     def _number_check(self) -> tuple[list[Check], PhoneNumber | None]:
         try:
@@ -219,7 +255,7 @@ class PollChannel(_Phone):
 
     mode = "poll"
 
-    def _installed(self, number: PhoneNumber) -> str:
+    def _installed(self, number: PhoneNumber, run: SyncRun) -> str:
         what = "texts" + (" and WhatsApp messages" if self.settings.whatsapp else "")
         calls = " and missed calls" if self.settings.missed_call_text else ""
         return (
@@ -320,30 +356,97 @@ class SwapChannel(_Phone):
 
     mode = "swap"
 
-    def _installed(self, number: PhoneNumber) -> str:
+    def _installed(self, number: PhoneNumber, run: SyncRun) -> str:
         notes = "".join(f" Warning: {w}." for w in overrides(number))
+        flow = ""
+        plan = self.call_plan(run)
+        if plan is not None:
+            # Made now, so a Studio that refuses it fails the install, not a night's sync.
+            prior = self._prior(run)
+            assert prior is not None
+            _, url, _ = self._flow_for(run, prior, plan)
+            flow = f" Calls while closed go to the Studio flow {url}."
         return (
             f"recorded {number.phone_number}'s sms and voice webhooks ({number.sid}); "
-            "`hours autoreply sync` switches them while you are closed." + notes
+            "`hours autoreply sync` switches them while you are closed." + flow + notes
         )
 
-    def closed_webhooks(self, run: SyncRun, recorded: dict[str, str]) -> dict[str, str]:
-        """Return the number's webhooks while closed: the after-hours TwiML, fallbacks kept."""
+    def call_plan(self, run: SyncRun) -> studio.CallPlan | None:
+        """Return what the call flow does with a call now, or None when calls need no flow."""
+        return call_plan(self.settings, run.settings, run.schedule, run.now, run.business)
+
+    def _flow_for(
+        self, run: SyncRun, prior: dict[str, Any], plan: studio.CallPlan
+    ) -> tuple[dict[str, Any], str | None, str]:
+        """Make the Studio flow carry out `plan`, writing only when it does not yet.
+
+        Return the install record (with the flow's SID, revision and fingerprint once one is
+        written), the flow's webhook URL (None in a dry run before there is a flow), and what
+        was done ("" for nothing). A flow whose revision is not the one written was edited in
+        the Twilio console: it is written again. One lost by a crash between its creation
+        and the journal is found again by its name.
+        """
+        definition = studio.definition(plan)
+        digest = studio.fingerprint(definition)
+        name = studio.flow_name(self.settings.number)
+        kept = prior.get("flow")
+        found: Flow | None = self.api.fetch_flow(kept["sid"]) if kept else None
+        if found is None and kept is None:
+            found = self.api.find_flow(name)
+        if (
+            found is not None
+            and kept is not None
+            and (found.revision, kept["hash"]) == (kept["revision"], digest)
+        ):
+            return prior, found.webhook_url, ""
+        if run.dry_run:
+            return prior, found.webhook_url if found else None, "flow would be written"
+        self.api.validate_flow(name, definition)
+        message = f"hours sync at {utc_iso(run.now)}"
+        if found is None:
+            flow, done = self.api.create_flow(name, definition, message), "flow created"
+        else:
+            edited = kept is not None and found.revision != kept["revision"]
+            flow = self.api.update_flow(found.sid, definition, message)
+            done = (
+                "flow rewritten (it was edited in the Twilio console)"
+                if edited
+                else ("flow updated")
+            )
+        prior = prior | {
+            "flow": {
+                "sid": flow.sid,
+                "revision": flow.revision,
+                "hash": digest,
+                "webhook_url": flow.webhook_url,
+            }
+        }
+        run.journal.set_prior(CHANNEL, prior)
+        return prior, flow.webhook_url, done
+
+    def closed_webhooks(
+        self, run: SyncRun, recorded: dict[str, str], flow_url: str | None = None
+    ) -> dict[str, str]:
+        """Return the number's webhooks while closed: the after-hours TwiML, fallbacks kept.
+
+        With `flow_url`, calls go to the Studio flow there (Twilio posts to a flow's webhook).
+        """
         s = self.settings
         values = engine.fields(run.schedule, run.now, run.business, run.settings.emergency)
         sms, voice = after_hours_twiml(s, values)
         out = dict(recorded)
         for group, url, twiml in (
             ("sms", s.sms_twiml_url, sms),
-            ("voice", s.voice_twiml_url, voice),
+            ("voice", flow_url or s.voice_twiml_url, voice),
         ):
             out[f"{group}_url"] = url or echo_url(twiml)
             out[f"{group}_method"] = "POST" if url else "GET"
         return out
 
-    def _ours(self, group: str, url: str) -> bool:
+    def _ours(self, group: str, url: str, prior: dict[str, Any]) -> bool:
         own = self.settings.sms_twiml_url if group == "sms" else self.settings.voice_twiml_url
-        return is_echo_url(url) or (bool(own) and url == own)
+        flow = (prior.get("flow") or {}).get("webhook_url") if group == "voice" else None
+        return is_echo_url(url) or (bool(own) and url == own) or (bool(flow) and url == flow)
 
     def sync(self, run: SyncRun) -> ChannelResult:
         """Point the number at the after-hours replies while closed, at yours while open."""
@@ -362,18 +465,26 @@ class SwapChannel(_Phone):
         adopted = [
             g
             for g, fields in _GROUPS.items()
-            if not same(current, recorded, fields) and not self._ours(g, current[f"{g}_url"])
+            if not same(current, recorded, fields) and not self._ours(g, current[f"{g}_url"], prior)
         ]
         for g in adopted:
             recorded.update({f: current[f] for f in _GROUPS[g]})
         if adopted and not run.dry_run:
-            run.journal.set_prior(CHANNEL, prior | {"webhooks": recorded})
+            prior = prior | {"webhooks": recorded}
+            run.journal.set_prior(CHANNEL, prior)
         closed = not run.schedule.is_open(run.now)
-        desired = self.closed_webhooks(run, recorded) if closed else recorded
+        plan = self.call_plan(run) if closed else None
+        flow_done = ""
+        if plan is not None:
+            prior, flow_url, flow_done = self._flow_for(run, prior, plan)
+            # A dry run before any flow exists says what it would do with the Echo greeting.
+            desired = self.closed_webhooks(run, recorded, flow_url)
+        else:
+            desired = self.closed_webhooks(run, recorded) if closed else recorded
         changes = changed(current, desired)
         result = ChannelResult(CHANNEL, self.mode)
         if not changes:
-            result.action = "unchanged"
+            result.action = flow_done or "unchanged"
             return result
         verb = "swapped" if closed else "restored"
         if run.dry_run:
@@ -381,7 +492,7 @@ class SwapChannel(_Phone):
             return result
         run.journal.set_applied(CHANNEL, desired)  # what is about to be there, written first
         self.api.update_number(number.sid, changes)
-        result.action = verb
+        result.action = f"{verb}, {flow_done}" if flow_done else verb
         return result
 
     def checks(self, run: SyncRun) -> list[Check]:
@@ -454,6 +565,45 @@ def overrides(number: PhoneNumber) -> list[str]:
             "console, or use poll mode"
         )
     return out
+
+
+def call_plan(
+    phone: PhoneSettings,
+    settings: Autoreply,
+    schedule: Schedule,
+    now: dt.datetime,
+    business: str,
+) -> studio.CallPlan | None:
+    """Return what swap mode's call flow does with a call at `now`, or None when none is needed.
+
+    A flow is needed when a caller may press a key to reach you, or someone who takes calls
+    covers now: it rings whoever covers first, says the greeting, and puts a caller who
+    presses the key through to your cell.
+    """
+    e = settings.emergency
+    press = e.press if e else None
+    covering = schedule.cover_at(now)
+    cover = covering.cover if covering and "voice" in covering.cover.media else None
+    if press is None and cover is None:
+        return None
+    values = engine.fields(schedule, now, business, e, cover=cover)
+    greeting = engine.render(phone.voice_message, values)
+    if press is not None and "{emergency_press}" not in phone.voice_message:
+        greeting += " " + engine.render(PRESS_PROMPT, values)
+    return studio.CallPlan(
+        number=phone.number,
+        greeting=greeting,
+        voicemail_prompt=VOICEMAIL_PROMPT,
+        press=press,
+        forward_to=e.cell if e else None,
+        cover=None
+        if cover is None
+        else studio.CoverCall(
+            cover.name, cover.number, engine.render(phone.cover_voice_message, values)
+        ),
+        dial_timeout=e.dial_timeout if e else DIAL_TIMEOUT[2],
+        time_limit=60 * (e.max_call_minutes if e else MAX_CALL_MINUTES[2]),
+    )
 
 
 def after_hours_twiml(settings: PhoneSettings, values: dict[str, str]) -> tuple[str, str]:

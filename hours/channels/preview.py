@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from hours import autoreply as engine
+from hours.clients.studio import VOICEMAIL_SECONDS, CallPlan
 from hours.config.autoreply import Autoreply
 from hours.errors import ConfigError
 from hours.schedule import Schedule
@@ -80,6 +81,12 @@ def render_preview(
             where = phone.sms_twiml_url or "Twilio's Echo twimlet"
             lines += ["", f"TwiML (swap mode, served by {where}):", twilio.message_twiml(sms_text)]
         return lines
+    if phone.mode == "swap":
+        from hours.channels.phone_twilio import call_plan
+
+        plan = call_plan(phone, settings, schedule, now, business)
+        if plan is not None:
+            return [*head, *flow_lines(plan)]
     greeting = engine.render(phone.voice_message, values)
     where = phone.voice_twiml_url or "Twilio's Echo twimlet"
     lines = [
@@ -97,6 +104,39 @@ def render_preview(
             lines.append("(nothing: missed_call_text = false)")
         else:
             lines += [sms_text, "", *sms_length(sms_text)]
+    return lines
+
+
+def flow_lines(plan: CallPlan) -> list[str]:
+    """Say what swap mode's Studio flow does with a call, step by step."""
+
+    def rings(who: str, number: str) -> str:
+        return (
+            f"rings {who} at {number} (caller ID {plan.number}) for up to {plan.dial_timeout} "
+            f"seconds; a call lasts at most {plan.time_limit // 60} minutes"
+        )
+
+    lines = [
+        "What a caller hears after hours (swap mode: a Twilio Studio flow, kept by hours):",
+    ]
+    if plan.cover is not None:
+        lines += [
+            f"  {plan.cover.intro}",
+            f"  - {rings(plan.cover.name, plan.cover.number)}.",
+            f"  - {plan.cover.name} does not answer:",
+        ]
+    lines.append(f"  {plan.greeting}")
+    if plan.press is not None:
+        assert plan.forward_to is not None
+        lines += [
+            f"  - press {plan.press}: {rings('your cell', plan.forward_to)}; not answered: "
+            f'"{plan.voicemail_prompt}" and a voicemail.',
+            "  - any other key, or none: a voicemail.",
+        ]
+    else:
+        lines.append("  - then a voicemail.")
+    seconds = VOICEMAIL_SECONDS
+    lines += ["", f"Voicemails last up to {seconds // 60} minutes; Twilio keeps the recordings."]
     return lines
 
 

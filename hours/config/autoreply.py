@@ -58,7 +58,13 @@ DEFAULT_VOICE_MESSAGE = (
     "Hi, you've reached {business}. We're closed right now and back {next_open}. "
     "Please leave a message after the tone, and I'll call you back then."
 )
-DEFAULT_PRESS_PROMPT = "If this is an emergency, press {emergency_press} now."
+# Said after a greeting that does not say the key itself ({emergency_press}).
+PRESS_PROMPT = "If this is an emergency, press {emergency_press} now."
+DEFAULT_VOICE_PRESS_MESSAGE = (
+    "Hi, you've reached {business}. We're closed right now and back {next_open}. If this is an "
+    "emergency, press {emergency_press} now. Otherwise, please leave a message after the tone, "
+    "and I'll call you back then."
+)
 DEFAULT_COVER_MESSAGE = (
     "Hi! {business} is closed right now, and {cover_name} is covering: {cover_name} will get "
     "back to you soon."
@@ -490,7 +496,9 @@ class _Parser:
             voice_message=self.template(
                 f"{where} voice_message",
                 self.get(t, "autoreply.phone.voice_message"),
-                DEFAULT_VOICE_MESSAGE,
+                DEFAULT_VOICE_PRESS_MESSAGE
+                if emergency is not None and emergency.press is not None
+                else DEFAULT_VOICE_MESSAGE,
                 VOICE_FIELDS,
             ),
             missed_call_text=missed,
