@@ -55,6 +55,28 @@ def _iso_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _flow_record(
+    account_sid: str, flow_sid: str, name: str, definition: Any, now: str
+) -> dict[str, Any]:
+    return {
+        "sid": flow_sid,
+        "account_sid": account_sid,
+        "friendly_name": name,
+        "definition": definition,
+        "status": "published",
+        "revision": 1,
+        "commit_message": None,
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+        "date_created": now,
+        "date_updated": now,
+        "webhook_url": f"https://webhooks.twilio.com/v1/Accounts/{account_sid}/Flows/{flow_sid}",
+        "url": f"https://studio.twilio.com/v2/Flows/{flow_sid}",
+        "links": {},
+    }
+
+
 def rfc2822(value: dt.datetime) -> str:
     """Return a date as Twilio writes it: "Mon, 23 Nov 2026 19:00:00 +0000"."""
     return email.utils.format_datetime(value.astimezone(dt.UTC)).replace("-0000", "+0000")
@@ -247,6 +269,14 @@ class TwilioFake:
         """Make the next `times` requests whose path contains `path` answer `status`."""
         with self.lock:
             self.failures.append(Failure(method, path, status, code, times, headers or {}, message))
+
+    def add_flow(self, name: str, definition: dict[str, Any]) -> str:
+        """Add a flow as if made elsewhere (the console, or a request whose answer was lost)."""
+        flow_sid = sid("FW")
+        now = _iso_now()
+        with self.lock:
+            self.flows[flow_sid] = _flow_record(self.account_sid, flow_sid, name, definition, now)
+        return flow_sid
 
     def edit_flow(self, flow_sid: str, definition: dict[str, Any]) -> None:
         """Change a flow as someone in the Twilio console would: a new revision."""
@@ -471,25 +501,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, {"valid": True})
                 return
             flow_sid = sid("FW")
-            now = _iso_now()
-            record = {
-                "sid": flow_sid,
-                "account_sid": fake.account_sid,
-                "friendly_name": form["FriendlyName"],
-                "definition": definition,
-                "status": form["Status"],
-                "revision": 1,
-                "commit_message": form.get("CommitMessage"),
-                "valid": True,
-                "errors": [],
-                "warnings": [],
-                "date_created": now,
-                "date_updated": now,
-                "webhook_url": f"https://webhooks.twilio.com/v1/Accounts/{fake.account_sid}"
-                f"/Flows/{flow_sid}",
-                "url": f"https://studio.twilio.com/v2/Flows/{flow_sid}",
-                "links": {},
-            }
+            record = _flow_record(
+                fake.account_sid, flow_sid, form["FriendlyName"], definition, _iso_now()
+            )
+            record |= {"status": form["Status"], "commit_message": form.get("CommitMessage")}
             with fake.lock:
                 fake.flows[flow_sid] = record
             self._send(201, record)
