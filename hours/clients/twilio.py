@@ -441,6 +441,13 @@ class TwilioApi:
             response = next((a for a in e.args if isinstance(a, Response)), None)
             status, code, message = _parse_error(response)
             self._fail(doing, status, code, message or str(e.args[0] if e.args else ""), recipient)
+        except (KeyError, ValueError) as e:
+            # An answer the package could not read (not JSON, a page without its records):
+            # Twilio's, or something in its place, but nothing to go on.
+            raise ProviderError(
+                f"Twilio: an answer from {self.host} could not be read while {doing} "
+                f"({type(e).__name__}); the next sync tries again"
+            ) from None
         except OSError as e:  # requests' errors are OSErrors: refused, reset, timed out, TLS
             if recipient and _maybe_delivered(e):
                 raise MaybeSent(
