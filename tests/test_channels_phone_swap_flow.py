@@ -258,3 +258,53 @@ def test_preview_says_what_a_caller_hears(swap: TwilioFake) -> None:
         "  - Jo does not answer:",
     ]
     assert swap.requests == []
+
+
+def test_doctor_follows_the_call_flow(swap: TwilioFake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # no crontab
+    write_config(swap_config(swap, cover=True).replace("voice = true", "voice = true\nsms = true"))
+    install(swap)
+    sync(at(23, 23, 0))
+    flow = the_flow(swap)
+    out = run("--no-color", "doctor").stdout
+    assert f"[  ok] phone (swap) call flow — {flow['sid']}, revision {flow['revision']}" in out
+    assert (
+        "[warn] phone (swap) cover — Jo covers texts: only poll mode passes texts on; in swap "
+        "mode a text while they cover gets the after-hours reply"
+    ) in out
+    swap.edit_flow(flow["sid"], flow["definition"])
+    out = run("--no-color", "doctor").stdout
+    assert (
+        f"[warn] phone (swap) call flow — {flow['sid']} was edited in the Twilio console "
+        f"(revision {flow['revision']}); the next sync while closed writes it again"
+    ) in out
+    swap.flows.clear()
+    out = run("--no-color", "doctor").stdout
+    assert (
+        f"[FAIL] phone (swap) call flow — {flow['sid']} was deleted at Twilio; the next sync "
+        "while closed makes it again"
+    ) in out
+
+
+def test_doctor_in_poll_mode_says_what_needs_swap_mode(
+    twilio: TwilioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    text = phone_config(twilio).replace("[autoreply.phone]", 'press = "1"\n[autoreply.phone]')
+    write_config(text + COVER)
+    out = run("--no-color", "doctor").stdout
+    assert (
+        "[warn] phone (poll) ways through — press = '1' needs swap mode: poll mode never answers "
+        "a call; a caller gets through by calling twice within repeat_window"
+    ) in out
+    assert (
+        "[warn] phone (poll) ways through — Jo covers calls: poll mode cannot ring Jo, and texts "
+        "them each missed call instead; swap mode rings them"
+    ) in out
+    assert "missed_call_text = false" not in out
+    write_config(text.replace('mode = "poll"', 'mode = "poll"\nmissed_call_text = false'))
+    out = run("--no-color", "doctor").stdout
+    assert (
+        "[warn] phone (poll) ways through — missed_call_text = false: missed calls are not read, "
+        "so neither a VIP's call nor a repeated call alerts you"
+    ) in out

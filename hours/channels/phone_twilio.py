@@ -341,13 +341,32 @@ class PollChannel(_Phone):
         return keep
 
     def checks(self, run: SyncRun) -> list[Check]:
-        """Check the credentials and that the account has the number."""
+        """Check the credentials, that the account has the number, and the ways through."""
         found, number = self._number_check()
         if number is not None:
             try:
                 self._check_mode(self._prior(run))
             except ProviderError as e:
                 found.append(Check("phone (poll)", False, e.message))
+        emergency = run.settings.emergency
+        notes = []
+        if emergency is not None and emergency.press is not None:
+            notes.append(
+                f"press = {emergency.press!r} needs swap mode: poll mode never answers a call; a caller "
+                "gets through by calling twice within repeat_window"
+            )
+        if engine.can_alert(run.settings) and not self.settings.missed_call_text:
+            notes.append(
+                "missed_call_text = false: missed calls are not read, so neither a VIP's call "
+                "nor a repeated call alerts you"
+            )
+        notes += [
+            f"{c.name} covers calls: poll mode cannot ring {c.name}, and texts them each "
+            "missed call instead; swap mode rings them"
+            for c in run.schedule.spec.cover
+            if "voice" in c.media
+        ]
+        found += [Check("phone (poll) ways through", True, n, warning=True) for n in notes]
         return found
 
 
@@ -536,10 +555,79 @@ class SwapChannel(_Phone):
             except ProviderError as e:
                 found.append(Check("phone (swap)", False, e.message))
         found.append(Check("phone (swap) limits", True, SWAP_LIMITS, warning=True))
+        found += self._flow_checks(run, prior)
         s = self.settings
         if any("{next_open_relative}" in t for t in (s.sms_message, s.voice_message)):
             found.append(Check("phone (swap) messages", True, RELATIVE_IN_SWAP, warning=True))
         return found
+
+    def _flow_checks(self, run: SyncRun, prior: dict[str, Any] | None) -> list[Check]:
+        """Check the call flow kept for the number, and what swap mode leaves to poll mode."""
+        out = [
+            Check(
+                "phone (swap) cover",
+                True,
+                f"{c.name} covers texts: only poll mode passes texts on; in swap mode a text "
+                "while they cover gets the after-hours reply",
+                warning=True,
+            )
+            for c in run.schedule.spec.cover
+            if "sms" in c.media
+        ]
+        e = run.settings.emergency
+        uses_flow = (e is not None and e.press is not None) or any(
+            "voice" in c.media for c in run.schedule.spec.cover
+        )
+        if not uses_flow:
+            return out
+        if self.settings.voice_twiml_url:
+            out.append(
+                Check(
+                    "phone (swap) call flow",
+                    True,
+                    "voice_twiml_url is not used while the call flow answers calls",
+                    warning=True,
+                )
+            )
+        kept = (prior or {}).get("flow")
+        if kept is None:
+            out.append(
+                Check(
+                    "phone (swap) call flow",
+                    True,
+                    "none yet: the next sync that needs it makes it",
+                    warning=True,
+                )
+            )
+            return out
+        try:
+            flow = self.api.fetch_flow(kept["sid"])
+        except ProviderError as err:
+            return [*out, Check("phone (swap) call flow", False, err.message)]
+        if flow is None:
+            out.append(
+                Check(
+                    "phone (swap) call flow",
+                    False,
+                    f"{kept['sid']} was deleted at Twilio; the next sync while closed makes it "
+                    "again",
+                )
+            )
+        elif flow.revision != kept["revision"]:
+            out.append(
+                Check(
+                    "phone (swap) call flow",
+                    True,
+                    f"{flow.sid} was edited in the Twilio console (revision {flow.revision}); "
+                    "the next sync while closed writes it again",
+                    warning=True,
+                )
+            )
+        else:
+            out.append(
+                Check("phone (swap) call flow", True, f"{flow.sid}, revision {flow.revision}")
+            )
+        return out
 
 
 def overrides(number: PhoneNumber) -> list[str]:
