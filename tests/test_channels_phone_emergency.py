@@ -311,3 +311,22 @@ def test_a_dry_run_tells_nobody(twilio: TwilioFake) -> None:
     row = sync(at(23, 19, 5), "--dry-run")
     assert (row["replied"], row["skipped"]) == (1, {"vip": 1})
     assert twilio.sent() == []
+
+
+def test_preview_while_jo_covers(twilio: TwilioFake) -> None:
+    write_config(phone_config(twilio) + "\n" + COVER)
+    result = run("autoreply", "preview", "--channel", "sms", "--at", "2026-11-23T19:00")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"(Jo covers now: each message is passed on to Jo at {JO}.)\n"
+        f"{JO_COVERS}\n\nSMS: 86 characters, GSM-7, 86 septets: 1 segment.\n"
+    )
+    result = run("autoreply", "preview", "--channel", "whatsapp", "--at", "2026-11-23T19:00")
+    assert result.stdout.splitlines()[-1] == (
+        "WhatsApp: 86 characters (WhatsApp has no SMS segments)."
+    )
+    # Jo takes texts only: a missed call gets the after-hours text, as outside the window
+    result = run("autoreply", "preview", "--channel", "voice", "--at", "2026-11-23T19:00")
+    assert "Jo covers" not in result.stdout
+    assert AFTER_HOURS in result.stdout
+    assert twilio.requests == []

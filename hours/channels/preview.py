@@ -62,6 +62,25 @@ def render_preview(
         raise ConfigError("no [autoreply.phone] in the config; see config.example.toml")
     from hours.clients import twilio
 
+    covering = schedule.cover_at(now)
+    takes = {"sms": "sms", "whatsapp": "sms", "voice": "voice"}[channel]
+    if phone.mode == "poll" and covering is not None and takes in covering.cover.media:
+        # Poll mode passes the message on to whoever covers; the sender hears who that is.
+        cover = covering.cover
+        covered = engine.fields(schedule, now, business, settings.emergency, sample, cover)
+        text = engine.render(phone.cover_message, covered)
+        what = "each missed call" if channel == "voice" else "each message"
+        return [
+            *head,
+            f"({cover.name} covers now: {what} is passed on to {cover.name} at {cover.number}.)",
+            text,
+            "",
+            *(
+                [f"WhatsApp: {len(text)} characters (WhatsApp has no SMS segments)."]
+                if channel == "whatsapp"
+                else sms_length(text)
+            ),
+        ]
     if channel == "whatsapp":
         text = engine.render(phone.whatsapp_message, values)
         if phone.mode == "swap":
