@@ -247,6 +247,7 @@ def _index(text: str, source: str) -> _Cards:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "\n" + text  # each card begins after a line break, the first one too
+    as_written = text  # for line numbers in messages
     if any(spelling in text for spelling in _QP_SPELLINGS):
         text = _join_soft_breaks(text)
     if "\nbegin:" in text or "\nBegin:" in text:
@@ -297,7 +298,8 @@ def _index(text: str, source: str) -> _Cards:
                 if value not in by_email:
                     by_email[value] = index
         if not ended:
-            line = sum(c.count("\n") for c in chunks[: index + 1])
+            begins = [m.start() for m in _BEGIN.finditer(as_written)]
+            line = as_written.count("\n", 0, begins[index]) + 1
             raise ContactsError(
                 f"{source} is cut short: the card that begins on line {line} has no "
                 f"END:VCARD; {HOW}"
