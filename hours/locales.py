@@ -21,8 +21,9 @@ in order of speakers, each only when a template exists in it; else the default.
 
 Saying when: English is said as `hours.humanize` says it (those strings are pinned by tests);
 every other language through Babel's CLDR data (relative days like "demain", weekday names, the
-locale's time format and its "{date} at {time}" pattern), with non-breaking spaces made plain
-ones, since a single one pushes an SMS out of the GSM alphabet into half-length UCS-2 parts.
+locale's time format and its "{date} at {time}" pattern), with no-break spaces and the
+typographic apostrophe made plain, since a single one pushes an SMS out of the GSM alphabet
+into UCS-2 parts of half the length.
 
 Babel and phonenumbers are imported when first needed, never on the `hours status` path.
 """
@@ -62,7 +63,10 @@ QUEENSLAND_SHARED = ("61745", "61746", "61755", "61756", "617750")
 _CLOCK_SAMPLES = tuple(
     dt.datetime(2025, 1, 1, 12, tzinfo=dt.UTC) + dt.timedelta(days=d) for d in range(731)
 )
-_PLAIN = str.maketrans({"\u202f": " ", "\u00a0": " "})
+# CLDR's narrow and plain no-break spaces and its typographic apostrophe (French
+# "aujourd\u2019hui"): none is in the GSM alphabet, so one would send an SMS as UCS-2, in parts of
+# 67 characters rather than 153.
+_PLAIN = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2019": "'"})
 
 
 class LanguageError(ValueError):

@@ -294,6 +294,13 @@ def test_a_contact_is_made_once_and_the_book_cannot_be_changed(book: AddressBook
         book.extra = 1  # type: ignore[attr-defined]
 
 
+def test_escapes_in_names() -> None:
+    card = "BEGIN:VCARD\nFN:K\\, Lee\\; Studio\\\\Work\\nTwo\nTEL:+1 212 555 0101\nEND:VCARD\n"
+    found = contacts.parse(card, region="US").lookup("+12125550101")
+    assert found is not None
+    assert found.name == "K, Lee; Studio\\Work\nTwo"
+
+
 def test_lower_case_names_and_old_mac_line_ends() -> None:
     card = "begin:vcard\rversion:3.0\rfn:Zoë\rtel;type=cell:+44 20 7946 0000\rend:vcard\r"
     found = contacts.parse(card, region="GB").lookup("+442079460000")
