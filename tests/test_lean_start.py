@@ -26,8 +26,11 @@ HEAVY = (
     "imapclient",
     "requests",
     "aiohttp",
+    "phonenumbers",
     "hours.report",
     "hours.autoreply",
+    "hours.contacts",
+    "hours.locales",
 )
 PROBE = """\
 import json, sys
