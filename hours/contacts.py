@@ -250,10 +250,7 @@ def _index(text: str, source: str) -> _Cards:
     as_written = text  # for line numbers in messages
     if any(spelling in text for spelling in _QP_SPELLINGS):
         text = _join_soft_breaks(text)
-    if "\nbegin:" in text or "\nBegin:" in text:
-        chunks = _BEGIN.split(text)
-    else:  # the usual spelling, split many times faster by str.split
-        chunks = text.split("\nBEGIN:VCARD")
+    chunks = _BEGIN.split(text)
     if len(chunks) == 1:
         raise ContactsError(f"{source} is not a vCard file (it has no BEGIN:VCARD); {HOW}")
     if len(chunks) - 1 > MAX_CONTACTS:
