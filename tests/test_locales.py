@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from phonenumbers import timezone as phone_zones
 
 from hours import humanize, locales
@@ -469,3 +471,42 @@ def test_english_is_said_as_humanize_says_it() -> None:
     for target in (TOMORROW, WEDNESDAY, THURSDAY, LATER, NOW + dt.timedelta(hours=2)):
         assert locales.next_open(target, NOW, "en") == humanize.next_open(target, NOW)
         assert locales.next_open(target, NOW, "en_GB") == humanize.next_open(target, NOW)
+
+
+# -- the client's clock across daylight saving, property-tested ------------------------------
+
+ZONES = [
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",  # half an hour of daylight saving
+    "Asia/Kolkata",  # half an hour off the hour
+    "Australia/Brisbane",  # no daylight saving
+    "America/Sao_Paulo",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    business=st.sampled_from(ZONES),
+    client=st.sampled_from(ZONES),
+    at=st.datetimes(dt.datetime(2026, 1, 1), dt.datetime(2028, 12, 31)),
+    ahead=st.timedeltas(dt.timedelta(minutes=1), dt.timedelta(days=13)),
+)
+def test_the_clients_clock_is_the_instant_on_their_zone(
+    business: str, client: str, at: dt.datetime, ahead: dt.timedelta
+) -> None:
+    now = at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(business))
+    back = (now + ahead).astimezone(ZoneInfo(business))
+    theirs = back.astimezone(ZoneInfo(client))
+    zone = ClientZone(ZoneInfo(client), "zone", "phone")
+    mine = humanize.next_open(back, now)
+    said = locales.next_open_with_local(back, now, "en", zone)
+    if theirs.utcoffset() == back.utcoffset():
+        assert said == mine
+    elif theirs.date() == back.date():
+        assert said == f"{mine} ({humanize.clock(theirs)} your time)"
+    else:
+        assert said == f"{mine} ({humanize.next_open(theirs, now)} your time)"
+    assert locales.next_open_local(back, now, "en", zone) == (
+        f"{humanize.next_open(theirs, now)} your time"
+    )
