@@ -270,7 +270,11 @@ def _index(text: str, source: str) -> _Cards:
             if name == "END":
                 ended = True
                 break
-            value = _head_and_value(rest)[1].strip()
+            colon = rest.find(":")
+            if colon < 0 or "\n" in rest or '"' in rest or "uoted" in rest or "UOTED" in rest:
+                value = _head_and_value(rest)[1].strip()
+            else:  # the common case, a plain `TEL;TYPE=CELL:+1 ...`
+                value = rest[colon + 1 :].strip()
             if not value:
                 continue
             if name == "TEL":

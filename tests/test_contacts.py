@@ -420,3 +420,11 @@ def test_an_unknown_country(tmp_path: Path) -> None:
         "'XX' is not a country whose phone numbers can be read; "
         "use an ISO 3166 two-letter code like CA, GB or FR"
     )
+
+
+def test_a_line_without_a_value_is_passed_over() -> None:
+    card = "BEGIN:VCARD\nFN:Odd\nTEL;TYPE=CELL\nEMAIL:\nTEL:+1 212 555 0102\nEND:VCARD\n"
+    book = contacts.parse(card, region="US")
+    assert book.contacts[0].phones == ("+1 212 555 0102",)
+    assert book.contacts[0].emails == ()
+    assert book.lookup("+12125550102") is not None
