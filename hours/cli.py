@@ -38,6 +38,8 @@ LAZY: dict[str, str] = {
     "cost": "hours.commands.cost:cost",
     "cron": "hours.commands.cron:cron",
     "doctor": "hours.commands.doctor:doctor",
+    "login": "hours.commands.login:login",
+    "logout": "hours.commands.login:logout",
     "report": "hours.commands.report:report",
 }
 

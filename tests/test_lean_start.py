@@ -31,6 +31,8 @@ HEAVY = (
     "hours.autoreply",
     "hours.contacts",
     "hours.locales",
+    "hours.channels",
+    "hours.clients",
 )
 PROBE = """\
 import json, sys

@@ -9,8 +9,8 @@ import click
 
 from hours import config as configmod
 from hours.clikit import CONTEXT, App, at_option, pass_app, usage
+from hours.config.toml_layout import add_section
 from hours.errors import ConfigError, UsageError
-from hours.toml_layout import add_section
 
 
 @click.command(context_settings=CONTEXT)

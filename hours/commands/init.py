@@ -8,10 +8,11 @@ from typing import Any
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, pass_app, usage
+from hours.clikit import CONTEXT, App, currency_option, earnings_option, pass_app, usage
 from hours.config import guess_timezone, validate_timezone
 from hours.describe import week_lines
 from hours.errors import ConfigError, UsageError
+from hours.money import currency_code
 from hours.parsing import parse_amount, parse_days, parse_range
 from hours.schedule import DAYS, overlapping
 
@@ -47,7 +48,7 @@ def interactive_answers(given: dict[str, Any]) -> dict[str, Any]:
         out["hours"] = (out.pop("hours_text") or "9-17").split()
     ask("earnings", "What you earn, e.g. 1200/week (empty to skip)", "", parse_amount)
     if out.get("earnings"):
-        ask("currency", "Currency", "USD", str)
+        ask("currency", "Currency", "USD", currency_code)
     ask("country", "Close on public holidays of (country code, empty to skip)", "", _check_country)
     if out.get("country"):
         ask(
@@ -85,7 +86,12 @@ def build_config_text(a: dict[str, Any]) -> str:
         timezone = validate_timezone(a.get("timezone") or guess_timezone())
         days = parse_days(a.get("days") or "mon-fri")
         ranges = _ranges(a.get("hours") or ["9-17"])
-        earnings = parse_amount(a["earnings"]) if a.get("earnings") else None
+        # A flag arrives parsed (EarningsParam, CurrencyParam); a prompt's answer as typed,
+        # checked by the same parsers as it was typed.
+        earnings = a.get("earnings") or None
+        if isinstance(earnings, str):
+            earnings = parse_amount(earnings)
+        currency = currency_code(a.get("currency") or "USD")
     except ValueError as e:
         raise UsageError(str(e)) from None
     if a.get("country"):
@@ -117,7 +123,7 @@ def build_config_text(a: dict[str, Any]) -> str:
         table = tomlkit.table()
         key = {"week": "weekly", "month": "monthly", "year": "yearly"}[earnings[1]]
         table[key] = int(earnings[0]) if earnings[0].is_integer() else earnings[0]
-        table["currency"] = (a.get("currency") or "USD").upper()
+        table["currency"] = currency
         doc["earnings"] = table
     return tomlkit.dumps(doc)
 
@@ -133,8 +139,8 @@ def at_terminal() -> bool:
 @click.option(
     "--hours", "hours_", multiple=True, metavar="RANGE", help="Your hours, e.g. 9-17 (repeatable)."
 )
-@click.option("--earnings", help="What you earn, e.g. 1200/week.")
-@click.option("--currency", help="Three-letter currency code, e.g. USD.")
+@earnings_option("What you earn, e.g. 1200/week.")
+@currency_option
 @click.option("--holidays", "country", help="Close on this country's public holidays, e.g. GB.")
 @click.option("--subdivision", help="The state or province for --holidays, e.g. ENG.")
 @click.option("--name", help="Your business name, as messages show it.")
@@ -145,7 +151,7 @@ def init(
     timezone: str | None,
     days: str | None,
     hours_: tuple[str, ...],
-    earnings: str | None,
+    earnings: tuple[float, str] | None,
     currency: str | None,
     country: str | None,
     subdivision: str | None,
