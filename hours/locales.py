@@ -13,7 +13,9 @@ Time zone, most certain first (`client_zone`):
    to Sydney, but Queensland keeps no daylight saving, so those numbers are Brisbane, except in
    the ranges that 07 shares with the New South Wales towns on it (Tweed Heads, Bonshaw, Yetman,
    North Star, Atholwood, Legume), which fall back;
-3. an email's `Date` header: its offset, kept as an offset, never a guessed zone name.
+3. an email's `Date` header: its offset, kept as an offset, never a guessed zone name. An
+   offset of +0000 says nothing certain: webmail and mail servers stamp UTC whatever the
+   sender's clock, and "your time" would then be wrong for everyone not in UTC.
 
 Language, most certain first (`choose_language`): the contact's LANG, the email's
 `Content-Language`, then the official languages (CLDR, by Babel) of the phone number's country
@@ -201,9 +203,18 @@ def client_zone(
             return ClientZone(zone, "zone", "phone")
     if date_header:
         offset = offset_from_date(date_header)
-        if offset is not None:
+        if offset is not None and offset.utcoffset(None):  # +0000: see the module docstring
             return ClientZone(offset, "offset", "email")
     return None
+
+
+def country_of_zone(name: str) -> str | None:
+    """Return the country (ISO 3166-1 alpha-2) of an IANA time zone, or None if it has none."""
+    from babel.core import get_global
+
+    zone = get_global("zone_aliases").get(name, name)
+    country: str | None = get_global("zone_territories").get(zone)
+    return None if country in (None, "ZZ", "001") else country
 
 
 # -- the client's language ----------------------------------------------------------------
