@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from hours.config.autoreply import Autoreply
 from hours.errors import ConfigError, UsageError
 from hours.files import state_dir
 from hours.journal import REPLY_CHANNELS, Journal, answered_before, sync_lock
+
+if TYPE_CHECKING:
+    from hours.contacts import AddressBook
 
 CHANNEL_OPTION = click.option(
     "--channel", type=click.Choice(["email", "phone"]), help="Only this channel (default: all)."
@@ -49,11 +53,14 @@ def settings_of(app: App) -> Autoreply:
 
 @contextlib.contextmanager
 def engine_run(
-    app: App, at: dt.datetime | None, *, dry_run: bool = False, contacts: bool = False
+    app: App,
+    at: dt.datetime | None,
+    *,
+    dry_run: bool = False,
+    contacts: AddressBook | None = None,
 ) -> Iterator[engine.SyncRun]:
-    """Open the journal and make the SyncRun for this moment (with the contacts, if asked)."""
+    """Open the journal and make the SyncRun for this moment."""
     settings = settings_of(app)
-    book = contacts_of(app.config) if contacts else None
     # Emergencies from every channel reach your phone by SMS where a phone channel is set up.
     forward = forwarder(settings, app.config_path.parent)
     journal = Journal(state_dir())
@@ -66,7 +73,7 @@ def engine_run(
             journal,
             dry_run=dry_run,
             forwarder=forward,
-            contacts=book,
+            contacts=contacts,
         )
     finally:
         journal.close()
@@ -92,7 +99,8 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
       hours autoreply sync --at 2026-11-23T19:00
     """
     settings_of(app)  # a config error is reported before the lock is taken
-    with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run, contacts=True) as run:
+    book = contacts_of(app.config)  # and so is a contacts file that cannot be read
+    with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run, contacts=book) as run:
         channels = build(run.settings, app.config_path.parent)
         report = engine.sync(channels, run)
     if as_json:

@@ -124,7 +124,7 @@ DEFAULT_SUBJECT = "Re: {subject}"
 EMAIL_BOOKING_LINE = (
     "\n\nP.S. If you'd like to book, you can pick a time right away: {booking_url}\n"
 )
-SMS_BOOKING_LINE = " You can book a time right away: {booking_url}"
+SMS_BOOKING_LINE = " Book now: {booking_url}"
 
 
 class Secret(NamedTuple):
