@@ -328,10 +328,14 @@ def test_a_bad_client_file_is_exit_3_with_nothing_stored(
     [
         (
             ["google"],
-            "`hours login google` needs --client FILE (your Desktop app client's JSON); "
-            "see `hours login --help`",
+            "`hours login google` needs --client FILE (your Desktop app client's JSON), or "
+            "oauth_client_file in [autoreply.email]; see `hours login --help`",
         ),
-        (["microsoft"], "`hours login microsoft` needs --client-id ID; see `hours login --help`"),
+        (
+            ["microsoft"],
+            "`hours login microsoft` needs --client-id ID, or oauth_client_id in "
+            "[autoreply.email]; see `hours login --help`",
+        ),
         (
             ["google", "--client", "c.json", "--client-id", "x"],
             "give --client FILE or --client-id ID, not both",
