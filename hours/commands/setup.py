@@ -59,9 +59,10 @@ def ask_email(given: dict[str, Any], *, interactive: bool) -> tuple[EmailAnswers
             name = OTHER
         elif interactive:
             name = click.prompt(
-                "Who hosts it",
+                f"Who hosts it? {', '.join(PROVIDERS)} (gmail for Google Workspace too), or "
+                f"{OTHER}",
                 type=click.Choice([*PROVIDERS, OTHER]),
-                default="microsoft365",
+                show_choices=False,
             )
         else:
             domain = address.rpartition("@")[2]
@@ -87,9 +88,10 @@ def ask_email(given: dict[str, Any], *, interactive: bool) -> tuple[EmailAnswers
         auth = preset.auth if preset is not None else "password"
         if interactive and (preset is None or (preset.login and preset.app_password)):
             auth = click.prompt(
-                "Log in with an app password (password), or with OAuth2 (xoauth2)",
+                "Log in with an app password, or with OAuth2? (password, xoauth2, oauthbearer)",
                 type=click.Choice(AUTH_CHOICES),
                 default=auth,
+                show_choices=False,
             )
     _check_flags(given, preset, auth)
     login = preset.login if preset is not None else None
@@ -215,12 +217,12 @@ def report_email(settings: EmailSettings, config_dir: Path, secret_file: Path | 
     )
     lines = [f"{label}: {servers}."]
     steps = []
-    if settings.auth == "password":
+    if settings.auth == "password" and secret_file is not None:
+        lines.append(f"The password is in {secret_file} (mode 0600).")
+    elif settings.auth == "password":
         if preset is not None and preset.app_password is not None:
             lines.append(preset.app_password + ".")
-        if secret_file is not None:
-            lines.append(f"The password is in {secret_file} (mode 0600).")
-        elif settings.password.env is None and settings.password.command is None:
+        if settings.password.env is None and settings.password.command is None:
             lines.append(
                 f'Put it in {config_dir / SECRETS_FILE} as [email] password = "..." (mode '
                 "0600), or set password_command in [autoreply.email]."
