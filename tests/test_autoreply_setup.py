@@ -385,3 +385,54 @@ def test_init_with_an_address_it_cannot_place_writes_nothing() -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: cannot tell who hosts salon.example: pass --provider")
     assert not config_file().exists()
+
+
+# --- the README keeps telling the truth ------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_presets_table_is_the_presets() -> None:
+    from hours.config.email_providers import PROVIDERS
+
+    rows = [
+        line
+        for line in README.read_text().splitlines()
+        if line.startswith("| `") and line.count("|") == 5 and " ssl |" in line
+    ]
+    expected = [
+        f"| `{p.name}` | `{p.imap.host}` {p.imap.port} {p.imap.security} | "
+        f"`{p.smtp.host}` {p.smtp.port} {p.smtp.security} | `{p.auth}` |"
+        for p in PROVIDERS.values()
+    ]
+    assert rows == expected
+
+
+def test_the_readme_setup_example_is_what_setup_prints() -> None:
+    text = README.read_text()
+    command = "hours autoreply setup email --address sam@outlook.com --client-id "
+    start = text.index(f"$ {command}")
+    block = text[start : text.index("$ hours", start + 1)].splitlines()
+    init()
+    result = run(*block[0].removeprefix("$ hours ").split())
+    assert result.exit_code == 0, result.output
+    shown = [
+        line.replace("/home/sam/.config/hours/config.toml", str(config_file()))
+        for line in block[1:]
+    ]
+    assert result.stdout.splitlines() == shown
+
+
+def test_the_readme_provider_example_loads() -> None:
+    from hours import config
+
+    text = README.read_text()
+    start = text.index("```toml\n", text.index("With a provider, the servers can be left out"))
+    block = text[start + len("```toml\n") : text.index("```", start + 8)]
+    cfg = config.parse(f'timezone = "UTC"\n{block}', Path("c.toml"))
+    assert cfg.warnings == ()
+    assert cfg.autoreply is not None
+    email = cfg.autoreply.email
+    assert email is not None
+    assert (email.provider, email.auth, email.login) == ("outlook", "xoauth2", "microsoft")
+    assert email.oauth.client_id == "00000000-0000-0000-0000-000000000000"
