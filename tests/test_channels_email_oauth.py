@@ -425,3 +425,26 @@ def test_a_token_command_failing_while_replying_is_exit_3_and_the_reply_waits(
     row = sync(at("2026-11-16T18:40"))
     assert (row["replied"], row["error"]) == (1, None)
     assert [m.rcpt_tos for m in oauth_smtp.messages] == [(ZOE,)]
+
+
+def test_install_checks_both_logins_with_the_stored_login(
+    dovecot_oauth: Dovecot,
+    oauth_mail_user: MailUser,
+    oauth_smtp: SmtpRecorder,
+    oauth_server: OAuthServer,
+) -> None:
+    user = oauth_mail_user
+    oauth_config(dovecot_oauth, user, oauth_smtp, 'provider = "outlook"')
+    login_microsoft(oauth_server, user)
+
+    result = run("autoreply", "install", "--channel", "email")
+
+    assert result.exit_code == 0, result.output
+    imap = f"{dovecot_oauth.host}:{dovecot_oauth.imap_port}"
+    smtp = f"{oauth_smtp.host}:{oauth_smtp.port}"
+    assert result.stdout.splitlines()[0] == (
+        f"email (imap): IMAP {imap} and SMTP {smtp} logins work; following INBOX after "
+        "message 0, so nothing already there is answered"
+    )
+    assert [(a.mechanism, a.accepted) for a in oauth_smtp.oauth_attempts] == [("XOAUTH2", True)]
+    assert refreshes(oauth_server) == 1
