@@ -17,7 +17,7 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-from hours.clients import sasl
+from hours.clients import managesieve, sasl
 from hours.clients.managesieve import ManageSieve, SieveError
 from hours.clients.net import Endpoint
 from hours.clients.sasl import OAuthSasl, SaslFailure, TokenLogin
@@ -339,6 +339,20 @@ def test_managesieve_fetches_a_fresh_token_after_a_refusal(
         assert sieve.list_scripts().names == ()
 
     assert tokens.handed == [expired, fresh]
+
+
+def test_managesieve_sends_a_long_token_as_a_literal(
+    dovecot_oauth: Dovecot, oauth_mail_user: MailUser, oauth_server: OAuthServer
+) -> None:
+    # RFC 5804 quotes at most 1024 octets; a token of Microsoft's length goes as a literal.
+    assert managesieve._string("abc") == '"abc"'
+    assert managesieve._string("x" * 1025) == "{1025+}\r\n" + "x" * 1025
+    long = oauth_server.issue_access_token(oauth_mail_user.address, size=3000)
+    assert len(long) == 3000
+    endpoint = Endpoint(dovecot_oauth.host, dovecot_oauth.sieve_port, "none")
+    login = TokenLogin("XOAUTH2", Tokens(long), ADVICE)
+    with ManageSieve(endpoint, oauth_mail_user.address, login) as sieve:
+        assert sieve.list_scripts().active is None
 
 
 def test_managesieve_refused_twice_says_why_and_what_to_run(

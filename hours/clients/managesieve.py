@@ -24,6 +24,8 @@ from hours.errors import ProviderError
 REQUIRED_EXTENSIONS = ("date", "envelope", "relational", "vacation")
 
 T = TypeVar("T")
+# RFC 5804 section 4: the longest quoted string; anything longer goes as a literal.
+_QUOTED_MAX = 1024
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ class ManageSieve:
         string), and waits for the client's answer before its NO.
         """
         initial = exchange.initial_base64()
-        self._send(f'AUTHENTICATE "{exchange.mechanism}" {_quote(initial)}\r\n'.encode())
+        self._send(f'AUTHENTICATE "{exchange.mechanism}" {_string(initial)}\r\n'.encode())
         tokens = self._read_tokens()
         if tokens and tokens[0].upper() not in ("OK", "NO", "BYE"):
             self._send(f"{_quote(exchange.respond_base64(tokens[0]))}\r\n".encode())
@@ -330,6 +332,15 @@ def _quote(value: str) -> str:
     if any(c in value for c in "\r\n\0"):
         raise ValueError(f"{value!r} cannot be sent as a quoted string")
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _string(value: str) -> str:
+    """Return a quoted string, or a literal past the 1024 octets a quoted one may hold.
+
+    RFC 5804 section 4: an access token in base64 (Microsoft's run to a few thousand octets)
+    is too long to be quoted.
+    """
+    return _quote(value) if len(value.encode()) <= _QUOTED_MAX else _literal(value)
 
 
 def _literal(value: str) -> str:
