@@ -276,9 +276,9 @@ def setup() -> None:
 @click.option("--tenant", metavar="TENANT", help="Microsoft: consumers, organizations, ...")
 @pass_app
 def email(app: App, /, **given: Any) -> None:
-    """Write [autoreply.email] from your address: asks at a terminal, takes flags anywhere.
+    """Write [autoreply.email] from your address; say what your provider needs.
 
-    The provider is guessed from the address (gmail.com, outlook.com, icloud.com, ...) and its
+    Asks at a terminal, takes flags anywhere. The provider is guessed from the address (gmail.com, outlook.com, icloud.com, ...) and its
     servers filled in; it says what the provider needs: an app password and where to make
     one, or `hours login google|microsoft`. Other keys of the table and your comments are kept.
 
