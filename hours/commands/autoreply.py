@@ -13,6 +13,7 @@ from hours import autoreply as engine
 from hours import humanize
 from hours.channels import build, forwarder
 from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
+from hours.commands.setup import setup
 from hours.config import business_country, contacts_of
 from hours.config.autoreply import Autoreply
 from hours.errors import ConfigError, UsageError
@@ -33,6 +34,7 @@ def autoreply() -> None:
 
     \b
     Examples:
+      hours autoreply setup email     (from your address to a working email channel)
       hours autoreply preview --channel email
       hours autoreply install --channel email
       hours autoreply sync            (what cron runs; see `hours cron install`)
@@ -301,3 +303,7 @@ def _sender(app: App, text: str, channel: str, *, is_address: bool) -> str:
             f"--from {shown!r} is not a phone number; write it in E.164, like +33612345678"
         )
     return f"whatsapp:{number}" if channel == "whatsapp" else number
+
+
+# `hours autoreply setup email`: kept in its own module, it asks more than it syncs.
+autoreply.add_command(setup)
