@@ -448,3 +448,26 @@ def test_fields_for_one_text_for_everyone(cfg: config.Config, settings: Autorepl
         "mar. 24 novembre",
         "dans 14 heures",
     )
+
+
+@pytest.mark.parametrize(
+    ("zone", "holidays", "country"),
+    [
+        ("America/New_York", "", "US"),
+        ("America/Toronto", "", "CA"),
+        ("America/Toronto", '[holidays]\ncountry = "FR"\n', "FR"),
+        ("Europe/London", '[holidays]\ncountry = "UK"\n', "GB"),  # holidays' alias: the zone's
+        ("UTC", "", None),
+    ],
+)
+def test_the_business_country_reads_the_numbers_written_without_one(
+    tmp_path: Path, zone: str, holidays: str, country: str | None
+) -> None:
+    text = CONFIG.replace('timezone = "America/New_York"', f'timezone = "{zone}"')
+    text = text.replace("[autoreply]\n", f"{holidays}[autoreply]\n")
+    cfg = load(tmp_path, text)
+    assert config.business_country(cfg) == country
+    book = config.contacts_of(cfg)
+    assert book is not None
+    ana = book.lookup("+12125550111")  # her card says (212) 555-0111
+    assert (ana is not None) == (country in ("US", "CA"))  # one numbering plan, +1
