@@ -275,14 +275,15 @@ CASES = [
         "{cover_name} outside a cover message",
         BASE + PHONE + 'sms_message = "Ask {cover_name}"\n',
         "[autoreply.phone] sms_message: {cover_name} is not a field you can use; use {business}, "
-        "{emergency_keyword}, {next_open}, {next_open_date}, {next_open_relative}, {reason}",
+        "{emergency_keyword}, {next_open}, {next_open_date}, {next_open_local}, "
+        "{next_open_relative}, {next_open_with_local}, {reason}",
     ),
     (
         "an unknown field in a cover message",
         BASE + PHONE + 'cover_message = "Ask {cover}"\n',
         "[autoreply.phone] cover_message: {cover} is not a field you can use; use {business}, "
         "{cover_name}, {emergency_keyword}, {next_open}, {next_open_date}, "
-        "{next_open_relative}, {reason}",
+        "{next_open_local}, {next_open_relative}, {next_open_with_local}, {reason}",
     ),
 ]
 

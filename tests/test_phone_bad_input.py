@@ -66,7 +66,7 @@ CASES = [
         3,
         f"{WHERE} voice_message: {{when}} is not a field you can use; use {{business}}, "
         "{emergency_keyword}, {emergency_press}, {next_open}, {next_open_date}, "
-        "{next_open_relative}, {reason}",
+        "{next_open_local}, {next_open_relative}, {next_open_with_local}, {reason}",
     ),
     (
         "missed_call_text not a boolean",

@@ -451,7 +451,14 @@ class SwapChannel(_Phone):
         With `flow_url`, calls go to the Studio flow there (Twilio posts to a flow's webhook).
         """
         s = self.settings
-        values = engine.fields(run.schedule, run.now, run.business, run.settings.emergency)
+        values = engine.fields(
+            run.schedule,
+            run.now,
+            run.business,
+            run.settings.emergency,
+            booking_url=run.settings.booking_url,
+            language=run.settings.language,
+        )
         sms, voice = after_hours_twiml(s, values)
         out = dict(recorded)
         for group, url, twiml in (
@@ -674,7 +681,15 @@ def call_plan(
     cover = covering.cover if covering and "voice" in covering.cover.media else None
     if press is None and cover is None:
         return None
-    values = engine.fields(schedule, now, business, e, cover=cover)
+    values = engine.fields(
+        schedule,
+        now,
+        business,
+        e,
+        booking_url=settings.booking_url,
+        language=settings.language,
+        cover=cover,
+    )
     greeting = engine.render(phone.voice_message, values)
     if press is not None and "{emergency_press}" not in phone.voice_message:
         greeting += " " + engine.render(PRESS_PROMPT, values)

@@ -1,25 +1,94 @@
 """The `[autoreply]` tables, validated when the config loads — never at 2 a.m. in cron.
 
 Templates are checked here for unknown fields, durations parsed, servers and secrets named,
-so that `hours autoreply sync` only meets the errors the network gives it.
+language codes checked with Babel, so that `hours autoreply sync` only meets the errors the
+network gives it (and the contacts file's, which is read only by what needs it:
+`hours.config.contacts_of`).
+
+Each reply is written from a template chosen by who it is for (`Autoreply.template`): its
+channel, whether the sender is new, and their language. A language's table
+(`[autoreply.lang.fr]`) holds any of `schema.LANGUAGE_TEMPLATES`; one it leaves out is the
+default language's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from hours.config import schema
+from hours.config.email_providers import PROVIDERS, MailProvider, Preset, by_host
 from hours.parsing import is_e164, parse_duration
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
 
-COMMON_FIELDS = frozenset(
-    {"business", "next_open", "next_open_date", "next_open_relative", "reason", "emergency_keyword"}
-)
-EMAIL_FIELDS = COMMON_FIELDS | {"sender_name", "subject"}
+
+class Field(NamedTuple):
+    """A template field: where it may be used, and what one text fixed for everyone makes of it."""
+
+    fixed: str  # "" when a text fixed on the server fills it as a reply written per sender does
+    email_only: bool = False
+    only_in: str = ""  # the templates it is for, when not every one (checked where they are read)
+
+
+# The template fields. A reply written per sender fills each for its sender; a text fixed on the
+# server for everyone (Sieve mode, phone swap mode: `hours.channels.FIXED_TEXT_MODES`) fills
+# them as `fixed` says. `hours doctor` and the README say the same from this table.
+FIELDS: dict[str, Field] = {
+    "business": Field(""),
+    "next_open": Field(""),
+    "next_open_with_local": Field("your time only, as {next_open} says it"),
+    "next_open_local": Field('your time with its zone, for everyone: "tomorrow at 9:00 AM EST"'),
+    "next_open_date": Field(""),
+    "next_open_relative": Field(
+        "counted from when the text was made: the evening's start (Sieve), the last sync (swap)"
+    ),
+    "reason": Field(""),
+    "emergency_keyword": Field(""),
+    "booking_url": Field(""),
+    "emergency_press": Field("", only_in="voice_message"),
+    "cover_name": Field("", only_in="cover_message and cover_voice_message"),
+    "sender_name": Field('"there"', email_only=True),
+    "subject": Field(
+        'the server fills it in where Sieve has `variables`, else "your message"', email_only=True
+    ),
+}
+# The settings a text fixed for everyone cannot follow, and what it does instead.
+FIXED_TEXT_SETTINGS: dict[str, str] = {
+    "new_client_message": "not used: new and returning clients get `message` alike",
+    "[autoreply.lang.*]": "not used: everyone gets the default language",
+    "contacts": "not read: no client's zone, language or name is known",
+}
+COMMON_FIELDS = frozenset(n for n, f in FIELDS.items() if not f.email_only and not f.only_in)
+EMAIL_FIELDS = frozenset(n for n, f in FIELDS.items() if not f.only_in)
+# What a field needs set before a template may use it.
+NEEDS = {
+    "booking_url": 'needs booking_url set: add booking_url = "https://..." beside name at the '
+    "top of the config"
+}
+# The template a reply is written from, by slot (its channel's templates, and whether the sender
+# is new): the keys of a language's table tried in turn, as the default language's keys fall
+# back (whatsapp_message to sms_message to message).
+SLOTS: dict[str, tuple[str, ...]] = {
+    "email": ("message",),
+    "email_new": ("new_client_message",),
+    "sms": ("sms_message", "message"),
+    "sms_new": ("sms_new_client_message", "new_client_message"),
+    "whatsapp": ("whatsapp_message", "sms_message", "message"),
+    "whatsapp_new": (
+        "whatsapp_new_client_message",
+        "sms_new_client_message",
+        "new_client_message",
+    ),
+    "emergency": ("emergency_message",),
+    "subject": ("subject",),
+}
+DEFAULT_LANGUAGE = "en"  # the language of the built-in templates
 # While someone covers: who, in the texts that say so.
 COVER_FIELDS = COMMON_FIELDS | {"cover_name"}
 # A spoken greeting may say the key that rings your cell; without it the key is said after it.
@@ -29,6 +98,8 @@ DIAL_TIMEOUT = (5, 600, 20)  # seconds: least, most (Twilio's own limits), defau
 MAX_CALL_MINUTES = (1, 240, 30)  # minutes: Twilio cuts any call at 4 hours
 REPEAT_WINDOW = (dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(minutes=15))
 SECURITY = ("ssl", "starttls", "none")
+AUTH = ("password", "xoauth2", "oauthbearer")
+OAUTH_ENDPOINTS = ("authorization", "token", "device", "revocation")
 DEFAULT_PORTS = {
     "imap": {"ssl": 993, "starttls": 143, "none": 143},
     "smtp": {"ssl": 465, "starttls": 587, "none": 25},
@@ -39,7 +110,7 @@ DEFAULT_EMAIL_MESSAGE = """\
 Hi {sender_name},
 
 Thank you for your message. It reached me while {business} is closed ({reason}), so I'm away \
-from my inbox right now. I'll read it properly and get back to you {next_open} — \
+from my inbox right now. I'll read it properly and get back to you {next_open_with_local} — \
 {next_open_relative}.
 {emergency_line}
 Warmly,
@@ -51,7 +122,7 @@ DEFAULT_EMAIL_EMERGENCY_LINE = (
 )
 DEFAULT_SMS_MESSAGE = (
     "Hi! Thanks for your message. {business} is closed right now. I'll get back to you "
-    "{next_open}.{emergency_line}"
+    "{next_open_with_local}.{emergency_line}"
 )
 DEFAULT_SMS_EMERGENCY_LINE = " If it can't wait, reply {emergency_keyword}."
 DEFAULT_VOICE_MESSAGE = (
@@ -76,6 +147,12 @@ DEFAULT_EMERGENCY_MESSAGE = (
     "Thank you. I've been alerted and will get back to you as soon as I possibly can."
 )
 DEFAULT_SUBJECT = "Re: {subject}"
+# What a new client's reply adds to the usual one, when booking_url is set and no
+# new_client_message is written (in the built-in templates' language only).
+EMAIL_BOOKING_LINE = (
+    "\n\nP.S. If you'd like to book, you can pick a time right away: {booking_url}\n"
+)
+SMS_BOOKING_LINE = " Book now: {booking_url}"
 
 
 class Secret(NamedTuple):
@@ -121,6 +198,15 @@ class Emergency(NamedTuple):
         return self.forward_to if self.forward_to and is_e164(self.forward_to) else None
 
 
+class OAuthClient(NamedTuple):
+    """What `hours login` takes from the config: the OAuth client, the tenant, other endpoints."""
+
+    client_file: str | None = None  # Google: the Desktop app client's JSON, as written
+    client_id: str | None = None  # Microsoft: the app registration's Application (client) ID
+    tenant: str | None = None  # Microsoft: common, consumers, organizations, or a directory
+    endpoints: tuple[tuple[str, str], ...] = ()  # (authorization|token|device|revocation, URL)
+
+
 class EmailSettings(NamedTuple):
     """The email channel."""
 
@@ -134,6 +220,14 @@ class EmailSettings(NamedTuple):
     sieve: Server | None
     subject: str
     policy: Policy
+    new_client_message: str  # the reply to someone new
+    provider: str | None = None  # a name of email_providers.PROVIDERS
+    auth: str = "password"  # password | xoauth2 | oauthbearer
+    token_command: str | None = None
+    # The `hours login` provider (google | microsoft) whose login the servers take: from
+    # `provider`, or recognised from the hosts; None where none is known.
+    login: str | None = None
+    oauth: OAuthClient = OAuthClient()
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -158,6 +252,8 @@ class PhoneSettings(NamedTuple):
     sms_twiml_url: str | None
     voice_twiml_url: str | None
     policy: Policy
+    sms_new_client_message: str  # the text sent back to someone new
+    whatsapp_new_client_message: str
     cover_message: str = DEFAULT_COVER_MESSAGE
     cover_voice_message: str = DEFAULT_COVER_VOICE_MESSAGE
 
@@ -168,10 +264,59 @@ class Autoreply(NamedTuple):
     emergency: Emergency | None
     email: EmailSettings | None
     phone: PhoneSettings | None
+    booking_url: str | None = None
+    contacts: Path | None = None  # the vCard file, `~` expanded; read by config.contacts_of
+    language: str = DEFAULT_LANGUAGE  # Babel's identifier of the default templates' language
+    # Other languages' templates: Babel's identifier -> template key -> text.
+    languages: Mapping[str, Mapping[str, str]] = MappingProxyType({})
+
+    def template(self, slot: str, language: str) -> str:
+        """Return the template of a slot (`SLOTS`) in a language, else in the default one."""
+        table = self.languages.get(language, {})
+        for key in SLOTS[slot]:
+            if key in table:
+                return table[key]
+        return self._default(slot)
+
+    def languages_with(self, slot: str) -> frozenset[str]:
+        """Return the languages other than the default that have a template for a slot."""
+        return frozenset(
+            language
+            for language, table in self.languages.items()
+            if any(key in table for key in SLOTS[slot])
+        )
+
+    def _default(self, slot: str) -> str:
+        email, phone = self.email, self.phone
+        if slot == "emergency":
+            assert self.emergency is not None
+            return self.emergency.message
+        if slot in ("email", "email_new", "subject"):
+            assert email is not None
+            return {
+                "email": email.policy.message,
+                "email_new": email.new_client_message,
+                "subject": email.subject,
+            }[slot]
+        assert phone is not None
+        return {
+            "sms": phone.sms_message,
+            "sms_new": phone.sms_new_client_message,
+            "whatsapp": phone.whatsapp_message,
+            "whatsapp_new": phone.whatsapp_new_client_message,
+        }[slot]
 
 
-def check_template(text: str, allowed: frozenset[str], fail: Callable[[str], Exception]) -> str:
-    """Return `text` if it is a str.format template using only `allowed` fields."""
+def check_template(
+    text: str,
+    allowed: frozenset[str],
+    fail: Callable[[str], Exception],
+    needs: Mapping[str, str] = MappingProxyType({}),
+) -> str:
+    """Return `text` if it is a str.format template using only `allowed` fields.
+
+    `needs` says, for a field left out of `allowed` only for want of a setting, what to set.
+    """
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
     except ValueError as e:
@@ -180,26 +325,46 @@ def check_template(text: str, allowed: frozenset[str], fail: Callable[[str], Exc
         ) from None
     for f in fields:
         name = f.split(".")[0].split("[")[0]
+        if name in needs and name not in allowed:
+            raise fail(f"{{{name}}} {needs[name]}")
         if name not in allowed:
             known = ", ".join("{" + a + "}" for a in sorted(allowed))
             raise fail(f"{{{f}}} is not a field you can use; use {known}")
     return text
 
 
-def parse(raw: Mapping[str, Any], fail: Fail) -> Autoreply | None:
-    """Validate the `[autoreply]` table into settings, or None when there is none."""
+def parse(
+    raw: Mapping[str, Any], fail: Fail, *, booking_url: str | None = None, base: Path = Path()
+) -> Autoreply | None:
+    """Validate the `[autoreply]` table into settings, or None when there is none.
+
+    `booking_url` is the config's (checked by the loader); a relative contacts path is read
+    from `base`, the config's folder.
+    """
     if not raw:
         return None
-    p = _Parser(fail)
+    p = _Parser(fail, booking_url)
+    language = p.language("[autoreply] language", p.get(raw, "autoreply.language"))
+    p.english = language.split("_")[0] == "en"
     emergency = p.emergency(p.get(raw, "autoreply.emergency"))
     email = p.email(raw, emergency) if "email" in raw else None
     phone = p.phone(raw, emergency) if "phone" in raw else None
-    return Autoreply(emergency, email, phone)
+    return Autoreply(
+        emergency,
+        email,
+        phone,
+        booking_url=booking_url,
+        contacts=p.path("[autoreply] contacts", p.get(raw, "autoreply.contacts"), base),
+        language=language,
+        languages=p.languages(p.get(raw, "autoreply.lang"), language, email, phone),
+    )
 
 
 class _Parser:
-    def __init__(self, fail: Fail) -> None:
+    def __init__(self, fail: Fail, booking_url: str | None = None) -> None:
         self.fail = fail
+        self.booking_url = booking_url
+        self.english = True  # the default templates' language is the built-in ones'
 
     def get(self, table: Mapping[str, Any], path: str, default: Any = None) -> Any:
         """Return the schema's key `path` in `table`, its kind checked, or `default`."""
@@ -247,7 +412,85 @@ class _Parser:
     def template(self, where: str, value: Any, default: str, allowed: frozenset[str]) -> str:
         text = self.text(where, value) if value is not None else default
         assert text is not None
-        return check_template(text, allowed, lambda msg: self.fail(where, msg))
+        if self.booking_url is None:
+            allowed = allowed - {"booking_url"}
+        return check_template(text, allowed, lambda msg: self.fail(where, msg), NEEDS)
+
+    def new_client(
+        self,
+        candidates: list[tuple[str, Any]],
+        usual: str,
+        booking_line: str,
+        allowed: frozenset[str],
+    ) -> str:
+        """Return the first new-client template given, else the usual one with the booking line.
+
+        `candidates` are (where, value) from the most to the least specific key. Without a
+        booking_url there is nothing more to tell someone new, and the built-in line is English.
+        """
+        for where, value in candidates:
+            if value is not None:
+                return self.template(where, value, "", allowed)
+        if self.booking_url is None or not self.english:
+            return usual
+        return usual.rstrip() + booking_line
+
+    def path(self, where: str, value: Any, base: Path) -> Path | None:
+        text = self.text(where, value)
+        if text is None:
+            return None
+        return base / Path(text).expanduser()  # an absolute path stays what it is
+
+    def language(self, where: str, value: Any) -> str:
+        """Return Babel's identifier of a language code, or fail saying it is unknown."""
+        if value is None:
+            return DEFAULT_LANGUAGE
+        if not isinstance(value, str):
+            raise self.fail(where, 'must be a language code in quotes, like "fr"')
+        if value.strip() == DEFAULT_LANGUAGE:  # the usual case, without loading Babel
+            return DEFAULT_LANGUAGE
+        # Imported here: `hours status` reads this table and needs no Babel.
+        from hours.locales import LanguageError, parse_language
+
+        try:
+            return parse_language(value)
+        except LanguageError as e:
+            raise self.fail(where, str(e)) from None
+
+    def languages(
+        self,
+        raw: Any,
+        default: str,
+        email: EmailSettings | None,
+        phone: PhoneSettings | None,
+    ) -> Mapping[str, Mapping[str, str]]:
+        """Validate the `[autoreply.lang.*]` tables: a known language each, templates within."""
+        tables = self.table("[autoreply.lang]", raw)
+        out: dict[str, Mapping[str, str]] = {}
+        for code, table in tables.items():
+            where = f"[autoreply.lang.{code}]"
+            if not isinstance(table, dict):
+                raise self.fail(where, 'must be a table of templates, like message = "..."')
+            language = self.language(where, code)
+            if language in out:
+                raise self.fail(where, f"{language} has another table already; merge the two")
+            templates = {}
+            for key in schema.LANGUAGE_TEMPLATES:
+                value = schema.get(
+                    table, f"autoreply.lang.*.{key}", functools.partial(self.fail, f"{where} {key}")
+                )
+                if value is not None:
+                    allowed = self._language_fields(key, email is not None, phone is not None)
+                    templates[key] = self.template(f"{where} {key}", value, "", allowed)
+            out[language] = MappingProxyType(templates)
+        return MappingProxyType(out)
+
+    @staticmethod
+    def _language_fields(key: str, email: bool, phone: bool) -> frozenset[str]:
+        """Return the fields a language's template may use: email's only where only email reads it."""
+        if key == "subject" or (key in ("message", "new_client_message") and email and not phone):
+            return EMAIL_FIELDS
+        return COMMON_FIELDS
 
     def policy(
         self,
@@ -352,22 +595,33 @@ class _Parser:
             )
         return window
 
-    def server(self, where: str, raw: Any, kind: str) -> Server | None:
-        if raw is None:
+    def server(
+        self, where: str, raw: Any, kind: str, preset: Preset | None = None
+    ) -> Server | None:
+        """Return a server from its table, each key it leaves out taken from `preset`."""
+        if raw is None and preset is None:
             return None
         table = self.table(where, raw)
-        host = self.text(
-            f"{where} host", self.get(table, f"autoreply.email.{kind}.host"), required=True
+        host = self.text(f"{where} host", self.get(table, f"autoreply.email.{kind}.host")) or (
+            preset.host if preset else None
         )
+        if host is None:
+            raise self.fail(f"{where} host", "missing")
+        default_security = "ssl" if kind != "sieve" else "starttls"
         security = self.get(
-            table, f"autoreply.email.{kind}.security", "ssl" if kind != "sieve" else "starttls"
+            table,
+            f"autoreply.email.{kind}.security",
+            preset.security if preset else default_security,
         )
         if security not in SECURITY:
             raise self.fail(f"{where} security", f"{security!r}: use ssl, starttls or none")
-        port = self.get(table, f"autoreply.email.{kind}.port", DEFAULT_PORTS[kind][security])
+        # The preset's port goes with the preset's security; another security, its own port.
+        default_port = (
+            preset.port if preset and security == preset.security else DEFAULT_PORTS[kind][security]
+        )
+        port = self.get(table, f"autoreply.email.{kind}.port", default_port)
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise self.fail(f"{where} port", f"{port!r}: use a port number from 1 to 65535")
-        assert host is not None
         return Server(host, port, security)
 
     def secret(
@@ -399,24 +653,71 @@ class _Parser:
             raise self.fail(
                 f"{where} aliases", 'must be a list of addresses like ["me@example.com"]'
             )
+        preset = self.provider(t)
         imap, smtp, sieve = (
-            self.server(f"{where} {k}", self.get(t, f"autoreply.email.{k}"), k)
+            self.server(
+                f"{where} {k}",
+                self.get(t, f"autoreply.email.{k}"),
+                k,
+                getattr(preset, k, None) if mode == "imap" or k == "sieve" else None,
+            )
             for k in ("imap", "smtp", "sieve")
         )
         if mode == "imap" and (imap is None or smtp is None):
             raise self.fail(
-                where, "mode imap needs imap = { host = ... } and smtp = { host = ... }"
+                where,
+                "mode imap needs imap = { host = ... } and smtp = { host = ... }, or a provider",
             )
         if mode == "sieve" and sieve is None:
+            if preset is not None:
+                raise self.fail(
+                    f"{where} mode",
+                    f'{preset.label} offers no ManageSieve: use mode = "imap", or give '
+                    "sieve = { host = ... } for a server of your own",
+                )
             raise self.fail(where, "mode sieve needs sieve = { host = ..., port = 4190 }")
+        password = self.secret(where, t, "password", ("email", "password"))
+        auth, token_command = self.auth(t, preset, password)
+        login = preset.login if preset else None
+        if preset is None:
+            known = by_host(*(s.host for s in (imap, smtp, sieve) if s is not None))
+            login = known.login if known else None
+        if auth != "password" and token_command is None and login is None:
+            raise self.fail(
+                f"{where} auth",
+                f'{auth} needs token_command = "..." (a command that prints an access '
+                'token), or provider = "gmail", "outlook" or "microsoft365" to sign in with '
+                "`hours login`"
+                if preset is None
+                else preset.needs(auth),
+            )
         line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency and emergency.keyword else ""
+        policy = self.policy(
+            "autoreply.email",
+            shared,
+            t,
+            DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line),
+            EMAIL_FIELDS,
+        )
+        new_client = self.new_client(
+            [
+                (f"{where} new_client_message", self.get(t, "autoreply.email.new_client_message")),
+                (
+                    "[autoreply] new_client_message",
+                    self.get(shared, "autoreply.new_client_message"),
+                ),
+            ],
+            policy.message,
+            EMAIL_BOOKING_LINE,
+            EMAIL_FIELDS,
+        )
         return EmailSettings(
             mode=mode,
             address=address,
             aliases=tuple(aliases),
             username=self.text(f"{where} username", self.get(t, "autoreply.email.username"))
             or address,
-            password=self.secret(where, t, "password", ("email", "password")),
+            password=password,
             imap=imap,
             smtp=smtp,
             sieve=sieve,
@@ -426,13 +727,101 @@ class _Parser:
                 DEFAULT_SUBJECT,
                 EMAIL_FIELDS,
             ),
-            policy=self.policy(
-                "autoreply.email",
-                shared,
-                t,
-                DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line),
-                EMAIL_FIELDS,
-            ),
+            policy=policy,
+            new_client_message=new_client,
+            provider=preset.name if preset else None,
+            auth=auth,
+            token_command=token_command,
+            login=login,
+            oauth=self.oauth_client(t, login),
+        )
+
+    def provider(self, t: Mapping[str, Any]) -> MailProvider | None:
+        name = self.get(t, "autoreply.email.provider")
+        if name is None:
+            return None
+        if name not in PROVIDERS:
+            raise self.fail("[autoreply.email] provider", f"{name!r}: use {_or(list(PROVIDERS))}")
+        return PROVIDERS[name]
+
+    def auth(
+        self, t: Mapping[str, Any], preset: MailProvider | None, password: Secret
+    ) -> tuple[str, str | None]:
+        """Return how the servers are logged in to, and the token command if there is one."""
+        where = "[autoreply.email]"
+        auth = self.get(t, "autoreply.email.auth", preset.auth if preset else "password")
+        if auth not in AUTH:
+            raise self.fail(f"{where} auth", f"{auth!r}: use {_or(list(AUTH))}")
+        command = self.text(f"{where} token_command", self.get(t, "autoreply.email.token_command"))
+        given = "password_env" if password.env else "password_command" if password.command else None
+        if command is not None and given is not None:
+            raise self.fail(
+                f"{where} token_command",
+                f"give {given} (a password) or token_command (an OAuth2 token), not both",
+            )
+        if auth == "password" and command is not None:
+            raise self.fail(
+                f"{where} token_command",
+                'is for auth = "xoauth2" or "oauthbearer"; set one of them, or give '
+                "password_command or password_env for a password",
+            )
+        if auth != "password" and given is not None:
+            if preset is not None and preset.app_password is None and "auth" not in t:
+                raise self.fail(f"{where} {given}", preset.refuses_passwords())
+            raise self.fail(
+                f"{where} {given}",
+                f'auth = "{auth}" logs in with an OAuth2 access token, not a password: remove '
+                f'{given}, or set auth = "password"',
+            )
+        return auth, command
+
+    def oauth_client(self, t: Mapping[str, Any], login: str | None) -> OAuthClient:
+        """Return what `hours login` takes from the config, checked against the provider."""
+        where = "[autoreply.email]"
+        urls = [f"oauth_{n}_url" for n in OAUTH_ENDPOINTS]
+        keys = ("oauth_client_file", "oauth_client_id", "oauth_tenant", *urls)
+        values = {k: self.text(f"{where} {k}", self.get(t, f"autoreply.email.{k}")) for k in keys}
+        given = [k for k in keys if values[k] is not None]
+        if not given:
+            return OAuthClient()
+        if login is None:
+            raise self.fail(
+                f"{where} {given[0]}",
+                'is for `hours login`: set provider = "gmail", "outlook" or "microsoft365"',
+            )
+        if login == "google":
+            if values["oauth_client_id"] is not None:
+                raise self.fail(
+                    f"{where} oauth_client_id",
+                    "Google signs in with the Desktop app client's JSON: use oauth_client_file",
+                )
+            if values["oauth_tenant"] is not None:
+                raise self.fail(f"{where} oauth_tenant", "is Microsoft's; Google has no tenants")
+        if login == "microsoft" and values["oauth_client_file"] is not None:
+            raise self.fail(
+                f"{where} oauth_client_file",
+                "is Google's; Microsoft signs in with oauth_client_id (the app registration's "
+                "Application (client) ID)",
+            )
+        # Imported here: only a config that names these keys needs the OAuth client's checks.
+        from hours.clients.oauth import check_endpoint_url, check_tenant
+
+        endpoints = []
+        for name in OAUTH_ENDPOINTS:
+            url = values[f"oauth_{name}_url"]
+            if url is not None:
+                try:
+                    endpoints.append((name, check_endpoint_url(url)))
+                except ValueError as e:
+                    raise self.fail(f"{where} oauth_{name}_url", str(e)) from None
+        tenant = values["oauth_tenant"]
+        if tenant is not None:
+            try:
+                check_tenant(tenant)
+            except ValueError as e:
+                raise self.fail(f"{where} oauth_tenant", str(e)) from None
+        return OAuthClient(
+            values["oauth_client_file"], values["oauth_client_id"], tenant, tuple(endpoints)
         )
 
     def phone(self, shared: Mapping[str, Any], emergency: Emergency | None) -> PhoneSettings:
@@ -479,6 +868,26 @@ class _Parser:
             policy.message,
             COMMON_FIELDS,
         )
+        whatsapp_message = self.template(
+            f"{where} whatsapp_message",
+            self.get(t, "autoreply.phone.whatsapp_message"),
+            sms,
+            COMMON_FIELDS,
+        )
+        # From the most specific key to the shared one: as whatsapp_message falls back to
+        # sms_message, a new client's WhatsApp reply falls back to their text.
+        new_keys = [
+            (
+                f"{where} sms_new_client_message",
+                self.get(t, "autoreply.phone.sms_new_client_message"),
+            ),
+            (f"{where} new_client_message", self.get(t, "autoreply.phone.new_client_message")),
+            ("[autoreply] new_client_message", self.get(shared, "autoreply.new_client_message")),
+        ]
+        whatsapp_new = (
+            f"{where} whatsapp_new_client_message",
+            self.get(t, "autoreply.phone.whatsapp_new_client_message"),
+        )
         return PhoneSettings(
             provider=provider,
             number=number,
@@ -487,12 +896,7 @@ class _Parser:
             auth_token=self.secret(where, t, "auth_token", ("phone", "auth_token")),
             mode=mode,
             sms_message=sms,
-            whatsapp_message=self.template(
-                f"{where} whatsapp_message",
-                self.get(t, "autoreply.phone.whatsapp_message"),
-                sms,
-                COMMON_FIELDS,
-            ),
+            whatsapp_message=whatsapp_message,
             voice_message=self.template(
                 f"{where} voice_message",
                 self.get(t, "autoreply.phone.voice_message"),
@@ -510,6 +914,10 @@ class _Parser:
                 f"{where} voice_twiml_url", self.get(t, "autoreply.phone.voice_twiml_url")
             ),
             policy=policy,
+            sms_new_client_message=self.new_client(new_keys, sms, SMS_BOOKING_LINE, COMMON_FIELDS),
+            whatsapp_new_client_message=self.new_client(
+                [whatsapp_new, *new_keys], whatsapp_message, SMS_BOOKING_LINE, COMMON_FIELDS
+            ),
             cover_message=self.template(
                 *(
                     (f"{where} cover_message", self.get(t, "autoreply.phone.cover_message"))
@@ -529,3 +937,8 @@ class _Parser:
                 COVER_FIELDS,
             ),
         )
+
+
+def _or(words: list[str]) -> str:
+    """Join words as a person lists choices: "a, b or c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
