@@ -112,6 +112,10 @@ class App:
         """Print a line, in colour only where colour is wanted."""
         click.echo(text, color=self.color, **kwargs)
 
+    def note(self, text: str) -> None:
+        """Say something worth knowing on stderr, as a line of its own: "Note: ..."."""
+        click.echo(f"Note: {text}.", err=True, color=self.color)
+
     def style(self, text: str, **styles: Any) -> str:
         """Return `text` styled, unless colour is off."""
         return text if self.color is False else click.style(text, **styles)

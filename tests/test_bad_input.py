@@ -38,9 +38,9 @@ CASES = [
     (
         "empty range",
         GOOD,
-        ["set", "mon", "9-9"],
+        ["set", "mon", "13-13"],
         2,
-        "'9-9' is empty: the end must differ from the start (an end before the start runs past "
+        "'13-13' is empty: the end must differ from the start (an end before the start runs past "
         "midnight, like 22:00-02:00)",
     ),
     (

@@ -14,22 +14,19 @@ import click
 from hours import config as configmod
 from hours.clikit import CONTEXT, App, DateParam, pass_app, usage
 from hours.describe import closure_text, week_lines
-from hours.parsing import parse_amount, parse_days, parse_range
-from hours.schedule import Range, overlapping
+from hours.parsing import parse_amount, parse_days, read_ranges
+from hours.schedule import Range
 from hours.toml_layout import append_tables, ensure_table
 
 
-def _loose_ranges(texts: tuple[str, ...] | list[str]) -> list[Range]:
+def typed_ranges(texts: tuple[str, ...] | list[str]) -> tuple[list[Range], list[str]]:
+    """Return the ranges of one day as typed (or none for `closed`), and notes on how they read."""
     if [t.lower() for t in texts] == ["closed"]:
-        return []
+        return [], []
     try:
-        ranges = [parse_range(t, loose=True) for t in texts]
+        return read_ranges(texts)
     except ValueError as e:
         raise usage(str(e)) from None
-    clash = overlapping(ranges)
-    if clash:
-        raise usage(f"{clash[0]} and {clash[1]} overlap; give separate ranges or join them")
-    return sorted(ranges)
 
 
 def _range_value(ranges: list[Range]) -> Any:
@@ -58,7 +55,9 @@ def set_(
     """Set the weekly hours for some days, or your time zone, earnings, or name.
 
     DAYS is mon, mon-fri, mon,wed,fri, weekdays, weekend or daily; HOURS one or more ranges
-    like 9-17, 9:30-17:30, 9am-5pm or 22-2 (overnight), or `closed`.
+    like 9-17, 9:30-17:30, 9am-5pm or 22-2 (overnight), or `closed`. 9-5 is nine to five
+    (09:00-17:00), and the command says so; a night needs a 24-hour start or am/pm: 22-6,
+    9pm-5am.
 
     \b
     Examples:
@@ -70,6 +69,7 @@ def set_(
     if days is None and not (timezone or earnings or currency or name):
         raise usage("say which days and hours, like `hours set mon-fri 9-17`, or give an option")
     changes: list[tuple[str, Any]] = []
+    notes: list[str] = []
     if days is not None:
         try:
             day_keys = parse_days(days)
@@ -77,7 +77,8 @@ def set_(
             raise usage(str(e)) from None
         if not hours:
             raise usage("give hours after the days, like `hours set mon-fri 9-17`, or `closed`")
-        value = _range_value(_loose_ranges(hours))
+        ranges, notes = typed_ranges(hours)
+        value = _range_value(ranges)
         changes += [(day, value) for day in day_keys]
     if timezone is not None:
         try:
@@ -115,6 +116,8 @@ def set_(
     cfg = configmod.edit(app.config_path, change, timezone=timezone)
     if created:
         app.echo(f"Created {app.config_path}", err=True)
+    for note in notes:
+        app.note(note)
     app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}")
     for line in week_lines(cfg):
         app.echo(line)
@@ -171,7 +174,7 @@ def off(
         raise usage(f"TO ({last}) is before FROM ({first}); swap them")
     if every is not None and last is not None:
         raise usage("--every repeats from FROM; give no TO with it")
-    ranges = _loose_ranges(hours_) if hours_ else []
+    ranges, notes = typed_ranges(hours_) if hours_ else ([], [])
 
     def change(doc: Any) -> None:
         import tomlkit
@@ -191,6 +194,8 @@ def off(
         append_tables(doc, "closed", [entry])
 
     cfg = configmod.edit(app.config_path, change)
+    for note in notes:
+        app.note(note)
     app.echo(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
 
 
@@ -222,7 +227,7 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
       hours open 2026-12-20 10-16 --reason "Holiday rush"
       hours open 2026-12-21 9-12 13-18
     """
-    ranges = _loose_ranges(hours)
+    ranges, notes = typed_ranges(hours)
     if not ranges:
         raise usage("give the hours to open, like 10-16; to close a date use `hours off`")
 
@@ -238,4 +243,6 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
 
     cfg = configmod.edit(app.config_path, change)
     opening = next(o for o in cfg.spec.open if o.date == day)
+    for note in notes:
+        app.note(note)
     app.echo(f"Open on {day:%A %d %B %Y}: {', '.join(str(r) for r in opening.ranges)}")

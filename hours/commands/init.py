@@ -12,8 +12,8 @@ from hours.clikit import CONTEXT, App, pass_app, usage
 from hours.config import guess_timezone, validate_timezone
 from hours.describe import week_lines
 from hours.errors import ConfigError, UsageError
-from hours.parsing import parse_amount, parse_days, parse_range
-from hours.schedule import DAYS, overlapping
+from hours.parsing import parse_amount, parse_days, read_ranges
+from hours.schedule import DAYS
 
 
 def interactive_answers(given: dict[str, Any]) -> dict[str, Any]:
@@ -70,11 +70,8 @@ def _check_country(country: str, subdivision: str | None = None) -> None:
 
 
 def _ranges(texts: list[str]) -> list[str]:
-    ranges = [parse_range(t, loose=True) for t in texts]
-    clash = overlapping(ranges)
-    if clash:
-        raise ValueError(f"{clash[0]} and {clash[1]} overlap")
-    return [str(r) for r in sorted(ranges)]
+    ranges, _ = read_ranges(texts)
+    return [str(r) for r in ranges]
 
 
 def build_config_text(a: dict[str, Any]) -> str:
