@@ -42,7 +42,7 @@ LAZY: dict[str, str] = {
 }
 
 
-@click.group(cls=HoursGroup, lazy=LAZY, context_settings=CONTEXT)
+@click.group(cls=HoursGroup, lazy=LAZY, context_settings=CONTEXT, invoke_without_command=True)
 @click.option(
     "--config",
     "config_option",
@@ -56,13 +56,22 @@ LAZY: dict[str, str] = {
 def cli(ctx: click.Context, config_option: str | None, no_color: bool) -> None:
     """Say when you are available, see what 24/7 really costs, and auto-reply after hours.
 
+    With no command: where you stand now, today, tomorrow and this week, and what to do next.
+    --config and --no-color go before or after the command; so do --json and -q, where the
+    command has them.
+
     \b
     Examples:
+      hours                          where you stand, and next steps
       hours set mon-fri 9-17         weekly hours
       hours off 2026-12-24 2026-12-26 --reason Christmas
       hours status                   open or closed now (exit 0 open, 1 closed)
     """
-    ctx.obj = App(config_option, no_color=no_color)
+    app = ctx.obj = App(config_option, no_color=no_color)
+    if ctx.invoked_subcommand is None:
+        from hours.commands import dashboard
+
+        dashboard.render(app, app.now())
 
 
 def main() -> None:
@@ -76,7 +85,9 @@ def main() -> None:
 @cli.command(context_settings=CONTEXT)
 @at_option
 @json_option
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing, even with --json; the exit status tells."
+)
 @pass_app
 def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None:
     """Say whether you are open now, why, and until when. Exit 0 open, 1 closed.
@@ -89,7 +100,9 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
     """
     now = app.now(at)
     st = app.schedule.state(now)
-    if as_json:
+    if quiet:  # as grep -q: nothing printed, whatever else was asked
+        pass
+    elif as_json:
         print_json(
             {
                 "open": st.open,
@@ -101,8 +114,8 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
                 "reason": st.reason,
             }
         )
-    elif not quiet:
-        app.echo(status_line(st, now))
+    else:
+        app.say(status_line(st, now))
     sys.exit(Exit.OK if st.open else Exit.CLOSED)
 
 

@@ -76,7 +76,7 @@ def engine_run(
 @at_option
 @click.option("--dry-run", is_flag=True, help="Decide, but send and change nothing.")
 @json_option
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors (for cron).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors, even with --json (for cron).")
 @pass_app
 def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: bool) -> None:
     """Bring every channel to what the schedule asks now, and answer what needs answering.
@@ -95,7 +95,9 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
     with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run) as run:
         channels = build(run.settings, app.config_path.parent)
         report = engine.sync(channels, run)
-    if as_json:
+    if quiet:  # as `hours status -q`: -q wins over --json
+        pass
+    elif as_json:
         print_json(
             {
                 "open": report.open,
@@ -104,7 +106,7 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
                 "channels": [c.as_json() for c in report.channels],
             }
         )
-    elif not quiet:
+    else:
         state = "open" if report.open else "closed"
         app.echo(
             f"{'Would sync' if dry_run else 'Synced'} at {report.at:%Y-%m-%d %H:%M} ({state}):"

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, DateParam, pass_app, usage
+from hours.clikit import CONTEXT, App, Arg, DateParam, pass_app, usage
 from hours.describe import closure_text, week_lines
 from hours.parsing import parse_amount, parse_days, read_ranges
 from hours.schedule import Range
@@ -36,8 +36,8 @@ def _range_value(ranges: list[Range]) -> Any:
 
 
 @click.command(name="set", context_settings=CONTEXT)
-@click.argument("days", required=False)
-@click.argument("hours", nargs=-1)
+@click.argument("days", cls=Arg, metavar="[DAYS]", required=False)
+@click.argument("hours", cls=Arg, metavar="[HOURS]...", nargs=-1)
 @click.option("--timezone", "-t", help="Your IANA time zone, e.g. Europe/London.")
 @click.option("--earnings", help="What you earn: 1200/week, 5200/month or 62400/year.")
 @click.option("--currency", help="Three-letter currency code, e.g. USD, EUR, GBP.")
@@ -113,7 +113,7 @@ def set_(
                 table["currency"] = currency.upper()
 
     created = not app.config_path.exists()
-    cfg = configmod.edit(app.config_path, change, timezone=timezone)
+    cfg = app.edit(change, timezone=timezone)
     if created:
         app.echo(f"Created {app.config_path}", err=True)
     for note in notes:
@@ -128,8 +128,8 @@ def set_(
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("first", type=DateParam(), required=False)
-@click.argument("last", type=DateParam(), required=False)
+@click.argument("first", cls=Arg, metavar="[FROM]", type=DateParam(), required=False)
+@click.argument("last", cls=Arg, metavar="[TO]", type=DateParam(), required=False)
 @click.option(
     "--hours", "hours_", multiple=True, metavar="RANGE", help="Only these hours (repeatable)."
 )
@@ -193,7 +193,7 @@ def off(
         entry["reason"] = reason
         append_tables(doc, "closed", [entry])
 
-    cfg = configmod.edit(app.config_path, change)
+    cfg = app.edit(change)
     for note in notes:
         app.note(note)
     app.echo(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
@@ -210,13 +210,13 @@ def _remove_closure(app: App, n: int) -> None:
         if not doc["closed"]:
             del doc["closed"]
 
-    configmod.edit(app.config_path, change)
+    app.edit(change)
     app.echo(f"Removed closure {n}: {closure_text(gone)}")
 
 
 @click.command(name="open", context_settings=CONTEXT)
-@click.argument("day", type=DateParam())
-@click.argument("hours", nargs=-1, required=True)
+@click.argument("day", cls=Arg, metavar="DATE", type=DateParam())
+@click.argument("hours", cls=Arg, metavar="HOURS...", nargs=-1, required=True)
 @click.option("--reason", help="Shown in `hours next` and the report.")
 @pass_app
 def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) -> None:
@@ -241,7 +241,7 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
             entry["reason"] = reason
         append_tables(doc, "open", [entry])
 
-    cfg = configmod.edit(app.config_path, change)
+    cfg = app.edit(change)
     opening = next(o for o in cfg.spec.open if o.date == day)
     for note in notes:
         app.note(note)

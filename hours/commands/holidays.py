@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from hours import config as configmod
 from hours.clikit import CONTEXT, App, at_option, pass_app, usage
 from hours.errors import ConfigError, UsageError
 from hours.toml_layout import add_section
@@ -65,7 +64,7 @@ def holidays(
             if "holidays" in doc:
                 del doc["holidays"]
 
-        configmod.edit(app.config_path, drop)
+        app.edit(drop)
         app.echo("Public holidays no longer close you.")
         return
     if country is None:
@@ -90,9 +89,7 @@ def holidays(
         else:
             add_section(doc, "holidays", table)
 
-    configmod.edit(app.config_path, change)
-    app.__dict__.pop("config", None)
-    app.__dict__.pop("schedule", None)
+    app.edit(change)
     app.echo(f"Closed on the public holidays of {code}{'-' + sub if sub else ''}:")
     _list_holidays(app, app.now(at).year)
 
