@@ -157,7 +157,7 @@ def _fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def clock(zone: ZoneInfo) -> dt.datetime:
+def clock(zone: dt.tzinfo) -> dt.datetime:
     """Return the current time in `zone`: the one place `hours` reads the clock."""
     return dt.datetime.now(zone)
 
@@ -191,8 +191,8 @@ class App:
         """Change the config file (made from the built-in default when there is none yet)."""
         self.require_given_config()
         cfg = configmod.edit(self.config_path, change, timezone=timezone)
-        self.__dict__.pop("config", None)  # what was loaded before is out of date
-        self.__dict__.pop("schedule", None)
+        for loaded in ("config", "schedule", "currency"):  # out of date now
+            self.__dict__.pop(loaded, None)
         return cfg
 
     @cached_property
@@ -208,6 +208,17 @@ class App:
                 f"(Monday-Friday 09:00-17:00, {cfg.timezone}). Run `hours init` to make it yours"
             )
         return cfg
+
+    @cached_property
+    def currency(self) -> str:
+        """Return the config's currency: [earnings] currency, else its country's."""
+        cfg = self.config
+        if cfg.earnings is not None and cfg.earnings.currency:
+            return cfg.earnings.currency
+        from hours.money import default_currency
+
+        country = cfg.holidays.country if cfg.holidays else None
+        return default_currency(country, cfg.timezone, on=self.now().date())
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -113,7 +113,7 @@ class Earnings(NamedTuple):
 
     amount: float
     period: str  # week, month or year
-    currency: str = "USD"
+    currency: str | None = None  # None: the country's (money.default_currency)
     compare: tuple[CompareRate, ...] = ()
 
     @property
@@ -175,7 +175,7 @@ def default_text(timezone: str) -> str:
     """Return the text of a new config file holding the built-in default."""
     week = "\n".join(f'{day} = "{DEFAULT_WEEK.get(day, "closed")}"' for day in DAYS)
     return (
-        "# hours: when you are available. See config.example.toml for every key.\n"
+        "# hours: when you are available. `hours init --example` prints every key, explained.\n"
         f'timezone = "{timezone}"\n\n'
         '[week]                              # a day left out, or "closed", is closed\n'
         f"{week}\n"
@@ -413,8 +413,8 @@ class _Validator:
         given = [(k, raw[k]) for k in ("weekly", "monthly", "yearly") if k in raw]
         if len(given) > 1:
             raise self.fail("[earnings]", "give one of weekly, monthly or yearly, not several")
-        currency = raw.get("currency", "USD")
-        if not isinstance(currency, str) or len(currency.strip()) != 3:
+        currency = raw.get("currency")
+        if currency is not None and (not isinstance(currency, str) or len(currency.strip()) != 3):
             raise self.fail(
                 "[earnings] currency", 'must be a three-letter code like "USD" or "EUR"'
             )
@@ -432,7 +432,8 @@ class _Validator:
         if not _positive(amount):
             raise self.fail(f"[earnings] {key}", f"{amount!r}: earnings must be a positive number")
         period = {"weekly": "week", "monthly": "month", "yearly": "year"}[key]
-        return Earnings(float(amount), period, currency.strip().upper(), tuple(compare))
+        code = currency.strip().upper() if currency is not None else None
+        return Earnings(float(amount), period, code, tuple(compare))
 
 
 def _positive(value: Any) -> bool:

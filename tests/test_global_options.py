@@ -45,7 +45,7 @@ def test_config_after_a_nested_command(other_config: Path) -> None:
     assert result.exit_code == 3
     assert result.stderr == (
         f"Error: {other_config}: no [autoreply.email] or [autoreply.phone]; "
-        "add one (config.example.toml shows every key)\n"
+        "add one (`hours init --example` shows every key)\n"
     )
     between = run("autoreply", "--config", str(other_config), "status")
     assert (between.exit_code, between.stderr) == (3, result.stderr)

@@ -26,6 +26,9 @@ CHANNEL_OPTION = click.option(
 def autoreply() -> None:
     """After-hours auto-replies by email and phone, switched by the schedule.
 
+    To set them up, add [autoreply.email] or [autoreply.phone] to your config (`hours init
+    --example` shows every key), then `hours autoreply install`.
+
     \b
     Examples:
       hours autoreply preview --channel email
@@ -41,7 +44,7 @@ def settings_of(app: App) -> Autoreply:
     if settings is None or (settings.email is None and settings.phone is None):
         raise ConfigError(
             f"{app.config_path}: no [autoreply.email] or [autoreply.phone]; "
-            "add one (config.example.toml shows every key)"
+            "add one (`hours init --example` shows every key)"
         )
     return settings
 

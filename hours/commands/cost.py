@@ -53,7 +53,9 @@ class CurrencyParam(click.ParamType):  # type: ignore[type-arg]
     help="What you earn, instead of [earnings]: 1200/week, 5200/month or 62400/year.",
 )
 @click.option(
-    "--currency", type=CurrencyParam(), help="Three-letter currency code, e.g. USD, EUR, GBP."
+    "--currency",
+    type=CurrencyParam(),
+    help="Three-letter currency code, e.g. USD, EUR, GBP (default: the config's).",
 )
 @at_option
 @json_option
@@ -84,15 +86,15 @@ def cost(
     if earnings is None and configured is None:
         where = f"no config at {cfg.path}" if cfg.is_default else f"no [earnings] in {cfg.path}"
         raise ConfigError(
-            f"no earnings set ({where}); set them with `hours set --earnings 1200/week "
-            "--currency USD`, or pass --earnings 1200/week"
+            f"no earnings set ({where}); set them with `hours set --earnings 1200/week`, "
+            "or pass --earnings 1200/week"
         )
     if earnings is not None:
         amount, period = earnings
     else:
         assert configured is not None
         amount, period = configured.amount, configured.period
-    code = currency or (configured.currency if configured else "USD")
+    code = currency or app.currency
     compare = configured.compare if configured else ()
     now = app.now(at)
     wage = real_wage(app.schedule, amount * PERIODS[period], code, compare, today=now.date())

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, Arg, DateParam, pass_app, usage
+from hours.clikit import CONTEXT, App, Arg, DateParam, clock, pass_app, usage
 from hours.describe import closure_text, week_lines
 from hours.parsing import parse_amount, parse_days, read_ranges
 from hours.schedule import Range
@@ -111,6 +111,8 @@ def set_(
                 table[key] = int(amount[0]) if amount[0].is_integer() else amount[0]
             if currency is not None:
                 table["currency"] = currency.upper()
+            elif "currency" not in table:  # written out, so the file says what is assumed
+                table["currency"] = _country_currency(doc)
 
     created = not app.config_path.exists()
     cfg = app.edit(change, timezone=timezone)
@@ -122,9 +124,23 @@ def set_(
     for line in week_lines(cfg):
         app.echo(line)
     if amount is not None and cfg.earnings:
-        app.echo(
-            f"  Earnings: {cfg.earnings.amount:g} {cfg.earnings.currency} a {cfg.earnings.period}"
-        )
+        from hours.money import money
+
+        earned = money(cfg.earnings.amount, app.currency)
+        app.echo(f"  Earnings: {earned} a {cfg.earnings.period}")
+
+
+def _country_currency(doc: Any) -> str:
+    """Return the currency of the config's holidays country, else of its time zone's country."""
+    from zoneinfo import ZoneInfo
+
+    from hours.money import default_currency
+
+    holidays = doc.get("holidays")
+    country = holidays.get("country") if isinstance(holidays, dict) else None
+    zone = str(doc["timezone"])
+    today = clock(ZoneInfo(zone)).date()
+    return default_currency(country if isinstance(country, str) else None, zone, on=today)
 
 
 @click.command(context_settings=CONTEXT)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any
 
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, pass_app, usage
+from hours.clikit import CONTEXT, App, clock, pass_app, usage
 from hours.config import guess_timezone, validate_timezone
 from hours.describe import week_lines
 from hours.errors import ConfigError, UsageError
 from hours.parsing import parse_amount, parse_days, read_ranges
 from hours.schedule import DAYS
 
+DEFAULTS = {"days": "mon-fri", "hours": "9-17"}
+EXAMPLE_HINT = "`hours init --example` prints every key, explained."
 
-def interactive_answers(given: dict[str, Any]) -> dict[str, Any]:
+
+def interactive_answers(given: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """Ask, at a terminal, for every answer not given as a flag; defaults are sensible."""
+    from hours.money import default_currency, territory_of_zone
+
     out = dict(given)
 
     def ask(key: str, text: str, default: str, check: Any) -> None:
@@ -36,19 +42,22 @@ def interactive_answers(given: dict[str, Any]) -> dict[str, Any]:
 
     ask("name", "Business name (shown in auto-replies)", "", str)
     ask("timezone", "Time zone", guess_timezone(), validate_timezone)
-    ask("days", "Days you work", "mon-fri", parse_days)
+    ask("days", "Days you work", DEFAULTS["days"], parse_days)
     if out.get("hours") is None:
         ask(
             "hours_text",
             "Hours (several ranges with spaces, e.g. 9-12 13-17)",
-            "9-17",
+            DEFAULTS["hours"],
             _check_hours,
         )
-        out["hours"] = (out.pop("hours_text") or "9-17").split()
-    ask("earnings", "What you earn, e.g. 1200/week (empty to skip)", "", parse_amount)
-    if out.get("earnings"):
-        ask("currency", "Currency", "USD", str)
-    ask("country", "Close on public holidays of (country code, empty to skip)", "", _check_country)
+        out["hours"] = (out.pop("hours_text") or DEFAULTS["hours"]).split()
+    like = territory_of_zone(out["timezone"]) or "GB"
+    ask(
+        "country",
+        f"Close on public holidays of (country code like {like}, empty to skip)",
+        "",
+        _check_country,
+    )
     if out.get("country"):
         ask(
             "subdivision",
@@ -56,7 +65,16 @@ def interactive_answers(given: dict[str, Any]) -> dict[str, Any]:
             "",
             lambda s: _check_country(out["country"], s),
         )
+    ask("earnings", "What you earn, e.g. 1200/week (empty to skip)", "", parse_amount)
+    if out.get("earnings"):
+        currency = default_currency(out.get("country"), out["timezone"], on=today)
+        ask("currency", "Currency", currency, _check_currency)
     return out
+
+
+def _check_currency(code: str) -> None:
+    if len(code) != 3 or not code.isalpha():
+        raise ValueError(f"{code!r} is not a currency code; use three letters like USD or EUR")
 
 
 def _check_hours(text: str) -> None:
@@ -74,15 +92,17 @@ def _ranges(texts: list[str]) -> list[str]:
     return [str(r) for r in ranges]
 
 
-def build_config_text(a: dict[str, Any]) -> str:
+def build_config_text(a: dict[str, Any], today: dt.date) -> str:
     """Return the text of a config from the answers, or raise UsageError naming the bad one."""
     import tomlkit
 
     try:
         timezone = validate_timezone(a.get("timezone") or guess_timezone())
-        days = parse_days(a.get("days") or "mon-fri")
-        ranges = _ranges(a.get("hours") or ["9-17"])
+        days = parse_days(a.get("days") or DEFAULTS["days"])
+        ranges = _ranges(a.get("hours") or [DEFAULTS["hours"]])
         earnings = parse_amount(a["earnings"]) if a.get("earnings") else None
+        if a.get("currency"):
+            _check_currency(a["currency"])
     except ValueError as e:
         raise UsageError(str(e)) from None
     if a.get("country"):
@@ -92,7 +112,7 @@ def build_config_text(a: dict[str, Any]) -> str:
             raise UsageError(e.message.removeprefix("[holidays] ")) from None
 
     doc = tomlkit.document()
-    doc.add(tomlkit.comment("hours: when you are available. config.example.toml shows every key."))
+    doc.add(tomlkit.comment(f"hours: when you are available. {EXAMPLE_HINT}"))
     if a.get("name"):
         doc["name"] = a["name"]
     doc["timezone"] = timezone
@@ -111,17 +131,53 @@ def build_config_text(a: dict[str, Any]) -> str:
             hol["subdivision"] = a["subdivision"].upper()
         doc["holidays"] = hol
     if earnings is not None:
+        from hours.money import default_currency
+
         table = tomlkit.table()
         key = {"week": "weekly", "month": "monthly", "year": "yearly"}[earnings[1]]
         table[key] = int(earnings[0]) if earnings[0].is_integer() else earnings[0]
-        table["currency"] = (a.get("currency") or "USD").upper()
+        code = a.get("currency") or default_currency(a.get("country"), timezone, on=today)
+        table["currency"] = code.upper()
         doc["earnings"] = table
     return tomlkit.dumps(doc)
+
+
+def defaults_taken(given: dict[str, Any], cfg: configmod.Config) -> list[tuple[str, str]]:
+    """Say what each answer left out was taken to be, and how to change it."""
+    from hours.money import territory_of_zone
+
+    out = []
+    if not given.get("timezone"):
+        out.append(("time zone", f"{cfg.timezone} (this machine's; `hours set --timezone`)"))
+    if not given.get("days"):
+        out.append(("days", DEFAULTS["days"]))
+    if not given.get("hours"):
+        out.append(("hours", DEFAULTS["hours"]))
+    if not given.get("name"):
+        out.append(("name", 'none (`hours set --name "Sam\'s Nails"`)'))
+    if cfg.earnings is None:
+        out.append(("earnings", "none (`hours set --earnings 1200/week`)"))
+    elif not given.get("currency"):
+        country = given.get("country") or territory_of_zone(cfg.timezone)
+        whose = f", the currency of {country.upper()}" if country else ""
+        out.append(("currency", f"{cfg.earnings.currency}{whose} (`hours set --currency`)"))
+    if cfg.holidays is None:
+        country = territory_of_zone(cfg.timezone)
+        example = f"hours holidays {country}" if country else "hours holidays --countries"
+        out.append(("holidays", f"none (`{example}`)"))
+    return out
 
 
 def at_terminal() -> bool:
     """Tell whether a person can answer prompts."""
     return sys.stdin.isatty()
+
+
+def example_text() -> str:
+    """Return config.example.toml, installed with the package: every key, commented."""
+    from importlib.resources import files
+
+    return files("hours").joinpath("config.example.toml").read_text(encoding="utf-8")
 
 
 @click.command(context_settings=CONTEXT)
@@ -131,11 +187,15 @@ def at_terminal() -> bool:
     "--hours", "hours_", multiple=True, metavar="RANGE", help="Your hours, e.g. 9-17 (repeatable)."
 )
 @click.option("--earnings", help="What you earn, e.g. 1200/week.")
-@click.option("--currency", help="Three-letter currency code, e.g. USD.")
+@click.option("--currency", help="Three-letter currency code, e.g. USD (default: your country's).")
 @click.option("--holidays", "country", help="Close on this country's public holidays, e.g. GB.")
 @click.option("--subdivision", help="The state or province for --holidays, e.g. ENG.")
 @click.option("--name", help="Your business name, as messages show it.")
+@click.option("--interactive", "-i", is_flag=True, help="Ask for what the flags leave out.")
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
+@click.option(
+    "--example", is_flag=True, help="Print an example config with every key, and write nothing."
+)
 @pass_app
 def init(
     app: App,
@@ -147,22 +207,32 @@ def init(
     country: str | None,
     subdivision: str | None,
     name: str | None,
+    interactive: bool,
     force: bool,
+    example: bool,
 ) -> None:
-    """Create your config: asks at a terminal, takes flags anywhere.
+    """Create your config: with flags it asks nothing; with none, it asks at a terminal.
+
+    What the flags leave out takes its default, and the summary says which; --interactive
+    asks for it instead. The currency is your holidays country's, else your time zone's.
 
     \b
     Examples:
       hours init
       hours init --timezone Europe/London --days mon-fri --hours 9-17
       hours init -t America/Toronto --hours 9-12 --hours 13-17 --earnings 1200/week --holidays CA
+      hours init --holidays GB --interactive
+      hours init --example
     """
+    if example:
+        click.echo(example_text(), nl=False)
+        return
     path = app.config_path
     if (path.exists() or path.is_symlink()) and not force:
         raise usage(
             f"{path} already exists; pass --force to overwrite it, or edit it with `hours set`"
         )
-    answers = {
+    given = {
         "timezone": timezone,
         "days": days,
         "hours": list(hours_) or None,
@@ -172,13 +242,21 @@ def init(
         "subdivision": subdivision,
         "name": name,
     }
-    if at_terminal():
-        answers = interactive_answers(answers)
-    text = build_config_text(answers)
+    flags = any(v is not None for v in given.values())
+    today = clock(dt.UTC).date()  # only to tell which currency is in use: UTC's day will do
+    asked = interactive or (not flags and at_terminal())
+    answers = interactive_answers(given, today) if asked else given
+    text = build_config_text(answers, today)
     cfg = configmod.parse(text, path)
     configmod.save_text(path, text)
     app.echo(f"Wrote {path}")
     app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}")
     for line in week_lines(cfg):
         app.echo(line)
-    app.echo("Next: `hours status`, `hours off DATE --reason ...`, `hours show`.")
+    taken = [] if asked else defaults_taken(given, cfg)
+    if taken:
+        app.echo("Left out, so taken as:")
+        width = max(len(key) for key, _ in taken)
+        for key, value in taken:
+            app.say(f"  {key:<{width}}  {value}", hang=width + 4)
+    app.say("Next: `hours`, `hours status`, `hours off DATE --reason ...`, `hours show`.")

@@ -145,7 +145,7 @@ def report(
     if week is None:
         week = reportmod.week_of(day or now.astimezone(shown).date())
     start, end = reportmod.week_bounds(*week, shown)
-    earnings = None if cfg.earnings is None else (cfg.earnings.weekly, cfg.earnings.currency)
+    earnings = None if cfg.earnings is None else (cfg.earnings.weekly, app.currency)
     rep = reportmod.build(
         app.schedule,
         *week,
