@@ -307,7 +307,7 @@ def build_schedule(cfg: configmod.Config) -> Schedule:
         from hours.public_holidays import HolidayCalendar
 
         h = cfg.holidays
-        calendar = HolidayCalendar(h.country, h.subdivision, h.keep_open, state_dir())
+        calendar = HolidayCalendar(h.country, h.subdivision, h.keep_open, state_dir(), h.include)
     return Schedule(cfg.spec, calendar)
 
 

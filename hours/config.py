@@ -35,7 +35,7 @@ SCHEMA: dict[str, Any] = {
     "name": None,
     "timezone": None,
     "week": dict.fromkeys(DAYS),
-    "holidays": {"country": None, "subdivision": None, "keep_open": None},
+    "holidays": {"country": None, "subdivision": None, "keep_open": None, "include": None},
     "closed": [
         {
             "from": None,
@@ -98,7 +98,8 @@ class Holidays(NamedTuple):
 
     country: str
     subdivision: str | None = None
-    keep_open: tuple[str, ...] = ()
+    keep_open: tuple[str, ...] = ()  # public holidays worked anyway
+    include: tuple[str, ...] = ()  # holidays of other categories (optional, bank) that close
 
 
 class CompareRate(NamedTuple):
@@ -398,12 +399,15 @@ class _Validator:
         sub = raw.get("subdivision")
         if sub is not None and not isinstance(sub, str):
             raise self.fail("[holidays] subdivision", 'must be a code like "ENG" or "ON"')
-        keep = raw.get("keep_open", [])
-        if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
-            raise self.fail(
-                "[holidays] keep_open", 'must be a list of holiday names like ["Civic Holiday"]'
-            )
-        return Holidays(country.strip().upper(), sub.strip().upper() if sub else None, tuple(keep))
+        names = {}
+        for key, example in (("keep_open", "Easter Monday"), ("include", "Civic Holiday")):
+            value = raw.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+                raise self.fail(
+                    f"[holidays] {key}", f'must be a list of holiday names like ["{example}"]'
+                )
+            names[key] = tuple(value)
+        return Holidays(country.strip().upper(), sub.strip().upper() if sub else None, **names)
 
     def earnings(self, raw: Any) -> Earnings | None:
         if raw is None:

@@ -31,6 +31,7 @@ def show_json(cfg: configmod.Config) -> dict[str, Any]:
             "country": cfg.holidays.country,
             "subdivision": cfg.holidays.subdivision,
             "keep_open": list(cfg.holidays.keep_open),
+            "include": list(cfg.holidays.include),
         },
         "template_hours_per_week": spec.template_minutes() / 60,
     }
@@ -100,5 +101,6 @@ def show_lines(cfg: configmod.Config, schedule: Schedule) -> list[str]:
     else:
         sub = f"-{h.subdivision}" if h.subdivision else ""
         kept = f", open on {', '.join(h.keep_open)}" if h.keep_open else ""
-        lines.append(f"  {h.country}{sub}{kept}")
+        also = f", also closed on {', '.join(h.include)}" if h.include else ""
+        lines.append(f"  {h.country}{sub}{kept}{also}")
     return lines

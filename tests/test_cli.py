@@ -286,7 +286,7 @@ def test_holidays_list_none_and_keep_open() -> None:
         "holidays", "GB", "-s", "ENG", "--keep-open", "Easter Monday", "--at", "2026-01-01T00:00"
     )
     assert result.exit_code == 0, result.output
-    assert "  Mon 06 Apr 2026  Easter Monday  (open: keep_open)\n" in result.stdout
+    assert "  Mon 06 Apr 2026  Easter Monday  (open: kept open)\n" in result.stdout
     assert "  Fri 25 Dec 2026  Christmas Day\n" in result.stdout
     assert run("status", "-q", "--at", "2026-04-06T10:00").exit_code == 0
     assert run("status", "-q", "--at", "2026-04-03T10:00").exit_code == 1
@@ -301,7 +301,7 @@ def test_holiday_dates_are_cached_in_the_state_dir() -> None:
     assert run("status", "-q", "--at", "2026-11-30T10:00").exit_code == 1  # St Andrew's Day
     cache = Path(os.environ["HOURS_HOME"]) / "holidays-GB-SCT.json"
     data = json.loads(cache.read_text())
-    assert ["2026-11-30", "Saint Andrew's Day"] in data["years"]["2026"]
+    assert ["2026-11-30", "Saint Andrew's Day", "public"] in data["years"]["2026"]
 
 
 def test_unknown_keys_warn_and_still_work() -> None:
