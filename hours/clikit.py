@@ -246,6 +246,10 @@ class App:
         """Say something worth knowing on stderr, as a line of its own: "Note: ..."."""
         self.say(f"Note: {text}.", hang=6, err=True)
 
+    def warn(self, text: str) -> None:
+        """Warn on stderr, as a line of its own: "Warning: ..."."""
+        self.say(f"Warning: {text}.", hang=9, err=True)
+
     def say(self, text: str, *, hang: int | None = None, err: bool = False) -> None:
         """Print a line of prose, word-wrapped to the terminal's width.
 

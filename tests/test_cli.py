@@ -230,13 +230,12 @@ def test_off_list_and_remove() -> None:
         "off", "2026-01-09", "--every", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "--reason", "Fridays"
     )
     assert (
-        result.stdout
-        == "Added closure 2: FREQ=WEEKLY;INTERVAL=2;BYDAY=FR from 2026-01-09, all day: Fridays\n"
+        result.stdout == "Added closure 2: every other Friday from 2026-01-09, all day: Fridays\n"
     )
     listed = run("off", "--list")
     assert listed.stdout == (
         "1. 2026-11-25, 15:00-24:00: Early close\n"
-        "2. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR from 2026-01-09, all day: Fridays\n"
+        "2. every other Friday from 2026-01-09, all day: Fridays\n"
     )
     assert run("status", "-q", "--at", "2026-11-25T16:00").exit_code == 1
     st = json.loads(run("status", "--json", "--at", "2026-11-27T10:00").stdout)  # 46 weeks on
@@ -244,7 +243,7 @@ def test_off_list_and_remove() -> None:
     assert run("status", "-q", "--at", "2026-11-20T10:00").exit_code == 0  # the Friday between
     removed = run("off", "--remove", "1")
     assert removed.stdout == "Removed closure 1: 2026-11-25, 15:00-24:00: Early close\n"
-    assert run("off", "--list").stdout.startswith("1. FREQ=WEEKLY")
+    assert run("off", "--list").stdout.startswith("1. every other Friday")
     missing = run("off", "--remove", "5")
     assert (missing.exit_code, missing.stderr) == (
         2,

@@ -213,6 +213,8 @@ def off(
     for note in notes:
         app.note(note)
     app.echo(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
+    if every is None:
+        _warn_if_past(app, last or first, "closure")
 
 
 def _remove_closure(app: App, n: int) -> None:
@@ -262,3 +264,13 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
     for note in notes:
         app.note(note)
     app.echo(f"Open on {day:%A %d %B %Y}: {', '.join(str(r) for r in opening.ranges)}")
+    _warn_if_past(app, day, "opening")
+
+
+def _warn_if_past(app: App, last: dt.date, what: str) -> None:
+    """Warn when the last day of what was just added is already past: likely a typo."""
+    today = app.now().date()
+    if last < today:
+        app.warn(
+            f"{last} is past (today is {today}); the {what} is saved but changes nothing ahead"
+        )

@@ -107,6 +107,7 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="Default: text, or the -o file's extension."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document: --format json.")
 @output_option
 @at_option
 @pass_app
@@ -116,6 +117,7 @@ def report(
     day: dt.date | None,
     zone: ZoneInfo | None,
     fmt: str | None,
+    as_json: bool,
     output: str | None,
     at: dt.datetime | None,
 ) -> None:
@@ -131,6 +133,7 @@ def report(
       hours report --week 2026-W48 --tz Europe/London
       hours report --date 2026-12-24 -o week.html
       hours report --format markdown
+      hours report --json
     """
     from hours import report as reportmod
     from hours.files import state_dir
@@ -138,7 +141,9 @@ def report(
 
     if week is not None and day is not None:
         raise usage("give --week or --date, not both")
-    kind = output_format(fmt, output)
+    if as_json and fmt not in (None, "json"):
+        raise usage(f"--json is --format json; give one of --json and --format {fmt}")
+    kind = output_format("json" if as_json else fmt, output)
     cfg = app.config
     shown = zone or app.zone
     now = app.now(at)
