@@ -159,6 +159,10 @@ def next_(app: App, count: int, at: dt.datetime | None, as_json: bool) -> None:
     if not changes:
         app.echo("No change in the next five years.")
     for c in changes:
-        verb = app.style("opens", fg="green") if c.open else app.style("closes", fg="red")
+        verb = "opens" if c.open else "closes"
         why = f" ({c.reason})" if c.reason else ""
-        app.echo(f"{c.at:%a %d %b %Y %H:%M}  {verb}{why}, in {humanize.duration(c.at - now)}")
+        # Wrapped before styling: colour codes take no room on the screen.
+        line = app.fit(
+            f"{c.at:%a %d %b %Y %H:%M}  {verb}{why}, in {humanize.duration(c.at - now)}", hang=23
+        )
+        app.echo(line.replace(verb, app.style(verb, fg="green" if c.open else "red"), 1))

@@ -253,13 +253,15 @@ class App:
     def say(self, text: str, *, hang: int | None = None, err: bool = False) -> None:
         """Print a line of prose, word-wrapped to the terminal's width.
 
-        Continuation lines are indented by `hang` (default: as the line itself is). A break
-        never falls inside a number or a `command` in backquotes.
+        Continuation lines are indented by `hang` (default: two more than the line itself).
+        A break never falls inside a number or a `command` in backquotes.
         """
+        click.echo(self.fit(text, hang=hang), color=self.color, err=err)
+
+    def fit(self, text: str, *, hang: int | None = None) -> str:
+        """Return a line of plain text word-wrapped to the terminal's width, as `say` prints it."""
         width = self.width
-        if width is not None and len(text) > width:
-            text = wrap(text, width, hang)
-        click.echo(text, color=self.color, err=err)
+        return wrap(text, width, hang) if width is not None and len(text) > width else text
 
     @cached_property
     def width(self) -> int | None:
@@ -297,7 +299,7 @@ def wrap(text: str, width: int, hang: int | None = None) -> str:
     lines = textwrap.wrap(
         keep,
         width=width,
-        subsequent_indent=" " * (lead if hang is None else hang),
+        subsequent_indent=" " * (lead + 2 if hang is None else hang),
         break_long_words=False,
         break_on_hyphens=False,
     )

@@ -57,7 +57,7 @@ def render(app: App, now: dt.datetime) -> None:
 
     cfg, schedule = app.config, app.schedule
     source = " (built-in default)" if cfg.is_default else ""
-    app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}{source}")
+    app.say(f"{cfg.name or 'Your hours'} — {cfg.timezone}{source}")
     app.say(status_line(schedule.state(now), now))
     app.echo()
     today = now.date()

@@ -122,7 +122,7 @@ def set_(
         app.note(note)
     app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}")
     for line in week_lines(cfg):
-        app.echo(line)
+        app.say(line)
     if amount is not None and cfg.earnings:
         from hours.money import money
 
@@ -177,9 +177,9 @@ def off(
     if list_:
         closed = app.config.spec.closed
         for n, c in enumerate(closed, 1):
-            app.echo(f"{n}. {closure_text(c)}")
+            app.say(f"{n}. {closure_text(c)}", hang=len(f"{n}. "))
         if not closed:
-            app.echo("No closures. Add one with `hours off 2026-12-24 --reason Christmas`.")
+            app.say("No closures. Add one with `hours off 2026-12-24 --reason Christmas`.")
         return
     if remove is not None:
         _remove_closure(app, remove)
@@ -212,7 +212,7 @@ def off(
     cfg = app.edit(change)
     for note in notes:
         app.note(note)
-    app.echo(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
+    app.say(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
     if every is None:
         _warn_if_past(app, last or first, "closure")
 
@@ -229,7 +229,7 @@ def _remove_closure(app: App, n: int) -> None:
             del doc["closed"]
 
     app.edit(change)
-    app.echo(f"Removed closure {n}: {closure_text(gone)}")
+    app.say(f"Removed closure {n}: {closure_text(gone)}")
 
 
 @click.command(name="open", context_settings=CONTEXT)

@@ -70,7 +70,7 @@ def holidays(
         for code, subdivisions in sorted(public_holidays.countries().items()):
             if len(code) != 2:  # the package also knows three-letter aliases
                 continue
-            app.echo(f"{code}  {' '.join(subdivisions)}".rstrip())
+            app.say(f"{code}  {' '.join(subdivisions)}".rstrip(), hang=4)
         return
     if list_:
         _list_holidays(app, year or app.now(at).year)

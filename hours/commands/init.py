@@ -252,7 +252,7 @@ def init(
     app.echo(f"Wrote {path}")
     app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}")
     for line in week_lines(cfg):
-        app.echo(line)
+        app.say(line)
     taken = [] if asked else defaults_taken(given, cfg)
     if taken:
         app.echo("Left out, so taken as:")
