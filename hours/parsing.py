@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from hours.schedule import DAYS, MINUTES_PER_DAY, Range, overlapping
 
@@ -36,13 +35,6 @@ PERIODS = {"week": 1.0, "month": 12 / 52, "year": 1 / 52}
 _DURATION = r"(\d+)\s*([smhdw])"
 LONG_RANGE_MINUTES = 16 * 60  # a longer range gets a notice: "9-5" meant as 09:00-05:00?
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-class ReadRange(NamedTuple):
-    """A range as typed on the command line, and how it was read when not word for word."""
-
-    range: Range
-    note: str | None = None  # "read 9-5 as 09:00-17:00", when the 12-hour clock was assumed
 
 
 def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
@@ -84,11 +76,14 @@ def _time(text: str, *, end: bool, loose: bool) -> tuple[int, bool, bool]:
 
 def parse_range(text: str, *, loose: bool = False) -> Range:
     """Parse `HH:MM-HH:MM` (or, loose, `9-17`, `9:30-17`, `9am-5pm`, `9-5`) into a Range."""
-    return read_range(text).range if loose else _range(text, loose=False)
+    return read_range(text)[0] if loose else _range(text, loose=False)
 
 
-def read_range(text: str) -> ReadRange:
+def read_range(text: str) -> tuple[Range, str | None]:
     """Parse a range typed on the command line, reading `9-5` as nine to five.
+
+    Return the range, and a note saying how it was read ("read 9-5 as 09:00-17:00") when the
+    12-hour clock was assumed, else None.
 
     An end at or before the start that is a bare hour of the 12-hour clock (1 to 12, no am/pm,
     no leading zero), after a start that is one too or has am/pm, is read as that hour in the
@@ -105,8 +100,8 @@ def read_range(text: str) -> ReadRange:
             afternoon = end + 12 * 60
             if start < afternoon:
                 read = Range(start, afternoon)
-                return ReadRange(read, f"read {text.strip()} as {read}")
-    return ReadRange(_range(text, loose=True))
+                return read, f"read {text.strip()} as {read}"
+    return _range(text, loose=True), None
 
 
 def _range(text: str, *, loose: bool) -> Range:
@@ -131,11 +126,11 @@ def read_ranges(texts: Iterable[str]) -> tuple[list[Range], list[str]]:
     unusually long. Raises ValueError for a bad range or two that overlap.
     """
     reads = [read_range(t) for t in texts]
-    ranges = [r.range for r in reads]
+    ranges = [r for r, _ in reads]
     clash = overlapping(ranges)
     if clash:
         raise ValueError(f"{clash[0]} and {clash[1]} overlap; give separate ranges or join them")
-    notes = [r.note for r in reads if r.note]
+    notes = [note for _, note in reads if note]
     notes += [note for r in ranges if (note := long_range_note(r))]
     return sorted(ranges), notes
 

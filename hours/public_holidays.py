@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from hours.errors import ConfigError
 from hours.files import write_atomic
@@ -84,12 +84,9 @@ def countries() -> dict[str, list[str]]:
     return dict(holidays.list_supported_countries())
 
 
-class Holiday(NamedTuple):
-    """One holiday of a calendar: its date, name and category (public, optional, bank, ...)."""
-
-    date: dt.date
-    name: str
-    category: str
+# One holiday of a calendar: its date, name and category (public, optional, bank, ...). A plain
+# tuple: `hours status` reads a few hundred from the cache at every start.
+Holiday = tuple[dt.date, str, str]
 
 
 class HolidayCalendar:
@@ -117,16 +114,18 @@ class HolidayCalendar:
 
     def closes(self, holiday: Holiday) -> bool:
         """Tell whether `holiday` closes the business: public and not kept open, or included."""
-        if holiday.category == PUBLIC:
-            return holiday.name.casefold() not in self.keep_open
-        return holiday.name.casefold() in self.include
+        _, name, category = holiday
+        if category == PUBLIC:
+            return name.casefold() not in self.keep_open
+        return name.casefold() in self.include
 
     def __call__(self, year: int) -> list[tuple[dt.date, str]]:
         """Return the holidays of `year` that close the business."""
         by_date: dict[dt.date, list[str]] = {}
         for h in self._year(year):
-            if self.closes(h) and h.name not in by_date.get(h.date, []):
-                by_date.setdefault(h.date, []).append(h.name)
+            day, name, _ = h
+            if self.closes(h) and name not in by_date.get(day, []):
+                by_date.setdefault(day, []).append(name)
         return [(day, "; ".join(names)) for day, names in sorted(by_date.items())]
 
     def _year(self, year: int) -> list[Holiday]:
@@ -144,7 +143,7 @@ class HolidayCalendar:
             if data.get("fingerprint") != _fingerprint() or data.get("format") != _CACHE_FORMAT:
                 return {}
             return {
-                int(y): [Holiday(dt.date.fromisoformat(d), n, c) for d, n, c in days]
+                int(y): [(dt.date.fromisoformat(d), n, c) for d, n, c in days]
                 for y, days in data["years"].items()
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -165,15 +164,15 @@ class HolidayCalendar:
                     elif (day, name) in public:
                         continue  # a public holiday that is also, say, optional is public
                     if day.year in found:
-                        found[day.year].append(Holiday(day, name, category))
+                        found[day.year].append((day, name, category))
         for y, days in found.items():
-            self._years[y] = sorted(days, key=lambda h: (h.date, h.category != PUBLIC))
+            self._years[y] = sorted(days, key=lambda h: (h[0], h[2] != PUBLIC))
         if self.cache_file is not None:
             payload = {
                 "fingerprint": _fingerprint(),
                 "format": _CACHE_FORMAT,
                 "years": {
-                    str(y): [[h.date.isoformat(), h.name, h.category] for h in days]
+                    str(y): [[d.isoformat(), n, c] for d, n, c in days]
                     for y, days in self._years.items()
                 },
             }

@@ -39,9 +39,9 @@ def test_set_reads_the_nine_to_five_family(typed: str, saved: str, note: str) ->
 
 @pytest.mark.parametrize(("typed", "saved", "note"), NINE_TO_FIVE)
 def test_the_parser_reads_the_table_alike(typed: str, saved: str, note: str) -> None:
-    read = read_range(typed)
-    assert str(read.range) == saved
-    assert (f"Note: {read.note}.\n" if read.note else "") == note
+    read, how = read_range(typed)
+    assert str(read) == saved
+    assert (f"Note: {how}.\n" if how else "") == note
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_the_parser_reads_the_table_alike(typed: str, saved: str, note: str) -> 
     ],
 )
 def test_edges_of_the_rule(typed: str, saved: str) -> None:
-    assert str(read_range(typed).range) == saved
+    assert str(read_range(typed)[0]) == saved
 
 
 def test_an_empty_range_is_still_refused() -> None:

@@ -126,8 +126,8 @@ def _checked(name: str, known: Sequence[Holiday], place: str, *, keep: bool) -> 
     """Return the calendar's own spelling of a holiday name, or refuse it naming the choices."""
     from hours.public_holidays import PUBLIC
 
-    public = list(dict.fromkeys(h.name for h in known if h.category == PUBLIC))
-    others = list(dict.fromkeys(h.name for h in known if h.category != PUBLIC))
+    public = list(dict.fromkeys(name for _, name, category in known if category == PUBLIC))
+    others = list(dict.fromkeys(name for _, name, category in known if category != PUBLIC))
     wanted, unwanted = (public, others) if keep else (others, public)
     for found in wanted:
         if found.casefold() == name.strip().casefold():
@@ -168,15 +168,16 @@ def _list_holidays(app: App, year: int) -> None:
     app.say(f"Holidays of {place} in {year} (closed on each unless it says open):")
     others: dict[str, str] = {}  # name -> category, of those that do not close
     for holiday in calendar.entries(year):
+        day, name, category = holiday
         closes = calendar.closes(holiday)
-        if holiday.category == PUBLIC:
+        if category == PUBLIC:
             mark = "" if closes else "  (open: kept open)"
         elif closes:
-            mark = f"  ({holiday.category}; closed: included)"
+            mark = f"  ({category}; closed: included)"
         else:
-            others.setdefault(holiday.name, holiday.category)
+            others.setdefault(name, category)
             continue
-        app.say(f"  {holiday.date:%a %d %b %Y}  {holiday.name}{mark}", hang=19)
+        app.say(f"  {day:%a %d %b %Y}  {name}{mark}", hang=19)
     if others:
         by_category: dict[str, list[str]] = {}
         for name, category in others.items():
