@@ -7,7 +7,8 @@ warm-up run fills the holiday cache in the state directory and the bytecode cach
 first real run would. Then
 each round runs every command once, in turn, so a machine that slows down slows all of them;
 the median of the rounds is reported. `hours report` for one week and `hours cost` (52 weeks of
-holidays and closures) are timed the same way, for their ratio to the same baseline.
+holidays and closures) are timed the same way, for their ratio to the same baseline, and so is
+bare `hours`, the dashboard, which is as hot a path as `hours status`.
 
 Run from the repository root, with `hours` installed:
     python3 -m benchmarks.startup_bench [--rounds 30]
@@ -100,6 +101,7 @@ def main() -> None:
         commands = {
             'python -c "import click"': ([sys.executable, "-c", "import click"], {0}),
             "hours status -q": ([*hours, "status", "-q", *at], {0, 1}),
+            "hours (the dashboard)": (hours, {0}),
             "hours report (one week)": ([*hours, "report", "--week", "2026-W48"], {0}),
             "hours cost (52 weeks)": ([*hours, "cost", *at], {0}),
         }
