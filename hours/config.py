@@ -399,15 +399,18 @@ class _Validator:
         sub = raw.get("subdivision")
         if sub is not None and not isinstance(sub, str):
             raise self.fail("[holidays] subdivision", 'must be a code like "ENG" or "ON"')
-        names = {}
-        for key, example in (("keep_open", "Easter Monday"), ("include", "Civic Holiday")):
-            value = raw.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-                raise self.fail(
-                    f"[holidays] {key}", f'must be a list of holiday names like ["{example}"]'
-                )
-            names[key] = tuple(value)
-        return Holidays(country.strip().upper(), sub.strip().upper() if sub else None, **names)
+        keep = self.holiday_names(raw, "keep_open", "Easter Monday")
+        include = self.holiday_names(raw, "include", "Civic Holiday")
+        code = sub.strip().upper() if sub else None
+        return Holidays(country.strip().upper(), code, keep, include)
+
+    def holiday_names(self, raw: Mapping[str, Any], key: str, example: str) -> tuple[str, ...]:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+            raise self.fail(
+                f"[holidays] {key}", f'must be a list of holiday names like ["{example}"]'
+            )
+        return tuple(value)
 
     def earnings(self, raw: Any) -> Earnings | None:
         if raw is None:
