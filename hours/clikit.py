@@ -103,6 +103,7 @@ def _move_behind_command(args: list[str]) -> list[str]:
     Before the name only the group's own options can stand, and only `--config` takes a value,
     so which tokens are options there is certain.
     """
+    args = list(args)
     moved: list[str] = []
     i = 0
     while i < len(args) and args[i].startswith("-") and args[i] != "--":
@@ -119,12 +120,18 @@ def _move_behind_command(args: list[str]) -> list[str]:
 
 def _use_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value is not None:
-        ctx.find_object(App).use_config(value)  # type: ignore[union-attr]
+        _app(ctx).use_config(value)
 
 
 def _no_color(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
-        ctx.find_object(App).color = False  # type: ignore[union-attr]
+        _app(ctx).color = False
+
+
+def _app(ctx: click.Context) -> App:
+    app = ctx.find_object(App)
+    assert app is not None, "the group makes the App before any command parses"
+    return app
 
 
 def _take_global_options(command: click.Command) -> None:
