@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 from hours.autoreply import SyncRun
-from hours.autoreply_settings import parse
-from hours.channels.imap import Cursor, ImapReader
-from hours.channels.net import Endpoint
-from hours.email_imap import ImapChannel
+from hours.channels.email_imap import ImapChannel
+from hours.clients.imap import Cursor, ImapReader
+from hours.clients.net import Endpoint
+from hours.config.autoreply import parse
 from hours.journal import Journal
 from hours.schedule import Schedule, Spec
 from tests.servers.dovecot import Dovecot, MailUser, make_message, missing_packages_reason

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from hours import humanize
-from hours.autoreply_settings import Autoreply, Emergency, Policy
+from hours.clients.mail import IncomingMail, never_answer
+from hours.config.autoreply import Autoreply, Emergency, Policy
 from hours.errors import HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
 from hours.schedule import Schedule
@@ -41,10 +42,6 @@ OPT_KEYWORDS = frozenset(
         "INFO",
     ]
 )
-_ROBOT_LOCALPART = re.compile(
-    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|donotreply|noreply-.*|.*-noreply|"
-    r"bounces?|bounce-.*|listserv|majordomo|owner-.*|.*-request|.*-owner)$"
-)
 # Phone channels share one per-sender limit: a client who calls and then texts hears back once.
 RATE_GROUPS = {"email": ("email",), "sms": ("sms", "whatsapp", "voice")}
 RATE_GROUPS |= {"whatsapp": RATE_GROUPS["sms"], "voice": RATE_GROUPS["sms"]}
@@ -59,8 +56,8 @@ class Incoming:
     sender: str  # an address (lower-case) or an E.164 number
     arrived: dt.datetime
     text: str = ""  # what the keyword is looked for in (SMS body; email subject)
-    headers: Mapping[str, str] | None = None  # email only, lower-cased names
-    recipients: tuple[str, ...] = ()  # email only: To and Cc addresses
+    mail: IncomingMail | None = None  # email only: what its headers say, parsed once
+    recipients: tuple[str, ...] = ()  # email only: To, Cc, Bcc and Resent-* addresses
     sender_name: str = ""
     subject: str = ""
 
@@ -72,6 +69,28 @@ class Decision:
     action: str  # reply | emergency | skip
     reason: str | None = None
     period: dt.datetime | None = None  # the start of the closed period it arrived in
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the engine decided to send to one Incoming, rendered: a channel only delivers it."""
+
+    msg: Incoming
+    kind: str  # reply | emergency
+    text: str
+    subject: str = ""  # email only
+
+
+class Outbox(Protocol):
+    """Where a channel delivers the engine's replies: an SMTP server, Twilio."""
+
+    def deliver(self, reply: Reply) -> None:
+        """Send `reply`.
+
+        Raise ProviderError when it was not sent (the next sync tries again), MaybeSent when
+        it may have been (it is never sent again), OptedOut when this recipient cannot get it.
+        """
+        ...
 
 
 @dataclass(slots=True)
@@ -113,8 +132,7 @@ class SyncReport:
         return min(failed) if failed else 0
 
 
-Send = Callable[[Incoming, str, str], None]  # (msg, kind "reply"|"emergency", text)
-Forward = Callable[[Incoming], None]
+Forward = Callable[[Incoming], None]  # takes an emergency to the practitioner
 
 
 @dataclass(slots=True)
@@ -180,22 +198,11 @@ def normalize_sender(sender: str) -> str:
 
 
 def email_exclusion(msg: Incoming, own: Iterable[str]) -> str | None:
-    """Return why RFC 3834 says not to answer this email, or None."""
-    h = msg.headers or {}
-    auto = h.get("auto-submitted", "").strip().lower()
-    if auto and auto.split(";")[0].strip() != "no":
-        return "auto_submitted"
-    if h.get("precedence", "").strip().lower() in ("bulk", "list", "junk"):
-        return "bulk"
-    if any(name.startswith("list-") for name in h):
-        return "mailing_list"
-    if "return-path" in h and h["return-path"].strip() in ("<>", ""):
-        return "no_return_path"
-    local = msg.sender.partition("@")[0].lower()
-    # The reply goes to the return path: a robot there is as much a robot as in From.
-    path = h.get("return-path", "").strip().strip("<>").partition("@")[0].lower()
-    if not msg.sender or _ROBOT_LOCALPART.match(local) or _ROBOT_LOCALPART.match(path):
-        return "robot_sender"
+    """Return why an email must not be answered (RFC 3834, robots, not to you), or None."""
+    assert msg.mail is not None, "an email is decided on its parsed headers"
+    reason = never_answer(msg.mail)
+    if reason is not None:
+        return reason
     if not any(_matches(r, own) for r in msg.recipients):
         return "not_addressed_to_me"
     return None
@@ -286,6 +293,28 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(dict(values))
 
 
+def reply_to(msg: Incoming, kind: str, run: SyncRun) -> Reply:
+    """Render what `msg` gets: its channel's template for `kind`, the fields computed once.
+
+    An emergency gets the emergency message; an email the email message and subject; a
+    WhatsApp message the WhatsApp text; a text or a missed call the SMS text.
+    """
+    settings = run.settings
+    values = fields(run.schedule, run.now, run.business, settings.emergency, msg)
+    subject = ""
+    if msg.channel == "email":
+        assert settings.email is not None
+        template, subject = settings.email.policy.message, render(settings.email.subject, values)
+    else:
+        assert settings.phone is not None
+        phone = settings.phone
+        template = phone.whatsapp_message if msg.channel == "whatsapp" else phone.sms_message
+    if kind == "emergency":
+        assert settings.emergency is not None
+        template = settings.emergency.message
+    return Reply(msg, kind, render(template, values), subject)
+
+
 # -- answering -----------------------------------------------------------------------------
 
 
@@ -308,14 +337,14 @@ def answer(
     items: Iterable[Incoming],
     policy: Policy,
     own: Iterable[str],
-    text_for: Callable[[Incoming, str], str],
-    send: Send,
+    outbox: Outbox,
     forward: Forward | None,
 ) -> None:
-    """Decide each item, journal each reply before sending it, and count what happened.
+    """Decide each item, render its reply, journal it, then have `outbox` deliver it.
 
-    A ProviderError from `send` undoes that reply's journal entry (so the next sync tries it
-    again) and propagates: the channel is reported failed.
+    Every item is decided here and every reply rendered here (`decide`, `reply_to`); the
+    channel's outbox only delivers. A ProviderError from the outbox undoes that reply's journal
+    entry (so the next sync tries it again) and propagates: the channel is reported failed.
     """
     journal, now = run.journal, run.now
     for msg in items:
@@ -335,7 +364,7 @@ def answer(
         # Decided before anything is sent: after a crash this item is never looked at again.
         journal.decide(msg.channel, msg.item, d.action, now)
         try:
-            _reply(run, result, msg, d, text_for, send, forward)
+            _reply(run, result, msg, d, outbox, forward)
         except MaybeSent:
             raise  # it may have gone out: decided for good, never tried again
         except (ProviderError, OptedOut) as e:
@@ -351,8 +380,7 @@ def _reply(
     result: ChannelResult,
     msg: Incoming,
     d: Decision,
-    text_for: Callable[[Incoming, str], str],
-    send: Send,
+    outbox: Outbox,
     forward: Forward | None,
 ) -> None:
     assert d.period is not None
@@ -369,8 +397,8 @@ def _reply(
     ):
         result.skipped["emergency_already_answered"] += 1
         return
-    text = text_for(msg, d.action)
-    _journalled(run, msg, d.action, d.period, functools.partial(send, msg, d.action, text))
+    reply = reply_to(msg, d.action, run)
+    _journalled(run, msg, d.action, d.period, functools.partial(outbox.deliver, reply))
     result.replied += 1
 
 

@@ -7,7 +7,9 @@ a subscriber's copy instead of doubling it.
 
 In: every event in a window of dates, recurrences expanded (RRULE, RDATE, EXDATE, moved
 occurrences) by recurring-ical-events, timed events in any TZID or UTC or floating, all-day
-events as whole days, each cut at the config zone's midnights into closures.
+events as whole days, each cut at the config zone's midnights into closures. An event in a
+time zone neither known nor described in the file is refused; summaries lose their control
+characters and terminal escapes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hours.errors import UsageError
+from hours.humanize import printable
 from hours.schedule import MINUTES_PER_DAY, Closure, Range, Schedule
 
 PRODID = "-//hours//hours availability//EN"
@@ -152,9 +155,38 @@ def parse(data: bytes, source: str) -> Any:
         if getattr(ev, "errors", None):
             where, message = ev.errors[0]
             raise broken(f"{where}: {message}")
+        name = printable(str(ev.get("SUMMARY", ev.get("UID", "?"))))
         if "DTSTART" not in ev:
-            raise broken(f"the event {str(ev.get('SUMMARY', ev.get('UID', '?')))!r} has no DTSTART")
+            raise broken(f"the event {name!r} has no DTSTART")
+        tzid = _unknown_zone(ev)
+        if tzid is not None:
+            raise broken(
+                f"the event {name!r} is in the time zone {printable(tzid)!r}, which is neither a "
+                "known zone nor described by a VTIMEZONE in the file"
+            )
     return cal
+
+
+_TIMED = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+
+
+def _unknown_zone(ev: Any) -> str | None:
+    """Return a TZID of the event that icalendar could not resolve, or None.
+
+    icalendar reads a TZID it neither knows (IANA, or a Windows name it maps) nor finds in a
+    VTIMEZONE as floating time, which the import would take as the config's zone: hours off
+    by the difference, silently.
+    """
+    for name in _TIMED:
+        found = ev.get(name)
+        for prop in found if isinstance(found, list) else [found]:
+            tzid = getattr(prop, "params", {}).get("TZID")
+            if not tzid:
+                continue
+            values = [prop.dt] if hasattr(prop, "dt") else [v.dt for v in getattr(prop, "dts", [])]
+            if any(isinstance(v, dt.datetime) and v.tzinfo is None for v in values):
+                return str(tzid)
+    return None
 
 
 def _detail(e: Exception) -> str:
@@ -206,7 +238,9 @@ def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: st
 
 def _reason(ev: Any) -> str:
     raw = ev.get(REASON) or ev.get("SUMMARY") or ""
-    text = " ".join(str(raw).split())
+    # Stored in the config and shown on terminals: a hostile invitation's escape sequences
+    # must not travel with it.
+    text = " ".join(printable(str(raw)).split())
     return text or FALLBACK_REASON
 
 

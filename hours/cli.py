@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
 
 import click
 
@@ -38,6 +37,8 @@ LAZY: dict[str, str] = {
     "cost": "hours.commands.cost:cost",
     "cron": "hours.commands.cron:cron",
     "doctor": "hours.commands.doctor:doctor",
+    "login": "hours.commands.login:login",
+    "logout": "hours.commands.login:logout",
     "report": "hours.commands.report:report",
 }
 
@@ -115,25 +116,8 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
             }
         )
     else:
-        app.say(status_line(st, now))
+        app.say(humanize.status_line(st, now))
     sys.exit(Exit.OK if st.open else Exit.CLOSED)
-
-
-def status_line(st: Any, now: dt.datetime) -> str:
-    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ..."."""
-    if st.open:
-        if st.until is None:
-            return "Open — with no closing in sight"
-        return (
-            f"Open — closes {humanize.when(st.until, now)}, in {humanize.duration(st.until - now)}"
-        )
-    head = f"Closed ({st.reason})"
-    if st.next_open is None:
-        return f"{head} — no opening in the next five years"
-    return (
-        f"{head} — opens {humanize.when(st.next_open, now)}, "
-        f"in {humanize.duration(st.next_open - now)}"
-    )
 
 
 @cli.command(name="next", context_settings=CONTEXT)

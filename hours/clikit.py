@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Callable
 from functools import cached_property
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ import click
 from hours import config as configmod
 from hours.errors import ConfigError, Exit, HoursError, UsageError
 from hours.files import config_path, state_dir
+from hours.parsing import check_date
 from hours.schedule import Schedule
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -335,7 +335,7 @@ class Arg(click.Argument):
 
 
 class DateTimeParam(click.ParamType):  # type: ignore[type-arg]
-    """An ISO 8601 date-time; without an offset it is read in the config's zone."""
+    """An ISO 8601 date-time from 1900 to 9000; without an offset, in the config's zone."""
 
     name = "DATETIME"
 
@@ -348,7 +348,7 @@ class DateTimeParam(click.ParamType):  # type: ignore[type-arg]
         try:
             if "T" not in text.upper() and " " not in text:
                 raise ValueError
-            return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
+            at = dt.datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError:
             self.fail(
                 f"{value!r} is not a date-time; use ISO 8601 like 2026-12-25T10:00 "
@@ -356,10 +356,15 @@ class DateTimeParam(click.ParamType):  # type: ignore[type-arg]
                 param,
                 ctx,
             )
+        try:
+            check_date(at.date(), text)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+        return at
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]
-    """An ISO 8601 date."""
+    """An ISO 8601 date from 1900 to 9000."""
 
     name = "DATE"
 
@@ -368,10 +373,48 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
     ) -> dt.date:
         if isinstance(value, dt.date):
             return value
+        text = str(value).strip()
         try:
-            return dt.date.fromisoformat(str(value).strip())
+            day = dt.date.fromisoformat(text)
         except ValueError:
             self.fail(f"{value!r} is not a date; use YYYY-MM-DD like 2026-12-24", param, ctx)
+        try:
+            check_date(day, text)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+        return day
+
+
+class EarningsParam(click.ParamType):  # type: ignore[type-arg]
+    """Earnings like 1200/week, 5200/month or 62400/year (a bare number is per week)."""
+
+    name = "AMOUNT[/PERIOD]"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[float, str]:
+        if isinstance(value, tuple):
+            return value
+        from hours.parsing import parse_amount
+
+        try:
+            return parse_amount(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+class CurrencyParam(click.ParamType):  # type: ignore[type-arg]
+    """An ISO 4217 currency code that Babel knows, like USD, EUR or GBP (any case)."""
+
+    name = "CODE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from hours.money import currency_code
+
+        try:
+            return currency_code(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
 
 
 def at_option(f: F) -> F:
@@ -380,6 +423,21 @@ def at_option(f: F) -> F:
         "--at",
         type=DateTimeParam(),
         help="Answer as if it were this moment (ISO 8601; without an offset, in your zone).",
+    )(f)
+
+
+def earnings_option(help: str) -> Callable[[F], F]:
+    """Add `--earnings AMOUNT[/PERIOD]`, read by EarningsParam."""
+    return click.option("--earnings", type=EarningsParam(), help=help)
+
+
+def currency_option(f: F) -> F:
+    """Add `--currency CODE`, read by CurrencyParam."""
+    return click.option(
+        "--currency",
+        type=CurrencyParam(),
+        help="Three-letter currency code, e.g. USD, EUR, GBP (default: [earnings] currency, else your "
+        "country's).",
     )(f)
 
 
@@ -403,8 +461,3 @@ def iso(value: dt.datetime | None) -> str | None:
 def usage(message: str) -> UsageError:
     """Return a usage error (exit 2) for a bad argument."""
     return UsageError(message)
-
-
-def config_file_exists(path: Path) -> bool:
-    """Tell whether there is something at the config path (a file, or a dangling link)."""
-    return path.exists() or path.is_symlink()

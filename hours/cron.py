@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -11,6 +12,9 @@ from pathlib import Path
 from hours.errors import ConfigError
 
 MARK = "# hours: after-hours auto-replies (managed by `hours cron`)"
+# C0, DEL and C1: a newline or carriage return would end the crontab line and start another
+# job; no quoting survives that, and none of them belongs in a path a person chose.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def hours_command() -> tuple[dict[str, str], list[str]]:
@@ -44,17 +48,26 @@ def line(
     """Return the crontab line: every N minutes, the config by absolute path, a log file.
 
     The state directory is passed as $HOURS_HOME so cron's run uses the journal `install`
-    wrote, whatever cron's environment lacks. Every path is shell-quoted (spaces), and `%` and
-    `\\`, which cron itself rewrites before the shell sees them, are escaped.
+    wrote, whatever cron's environment lacks. Every path is shell-quoted (spaces, quotes, `$()`,
+    backticks), and `%` and `\\`, which cron itself rewrites before the shell sees them, are
+    escaped; a path holding a control character is refused (ConfigError), as no quoting keeps a
+    newline from starting a second crontab line.
     """
     env, argv = command or hours_command()
+    for word in [*argv, *env.values()]:
+        _refuse_control("the hours command", word, "install hours in a directory without one")
     state = state_dir.resolve()
+    config = config.resolve()
+    _refuse_control("the config", str(config), "move it to a path without one and pass --config")
+    _refuse_control(
+        "the state directory", str(state), "move it to a path without one and set HOURS_HOME"
+    )
     env = {"HOURS_HOME": str(state), **env}
     words = [
         *(f"{name}={shlex.quote(value)}" for name, value in env.items()),
         *map(shlex.quote, argv),
         "--config",
-        shlex.quote(str(config.resolve())),
+        shlex.quote(str(config)),
         "autoreply sync -q >>",
         shlex.quote(str(state / "sync.log")),
         "2>&1",
@@ -62,6 +75,15 @@ def line(
     text = " ".join(words).replace("\\", "\\\\").replace("%", "\\%")
     schedule = "* * * * *" if every == 1 else f"*/{every} * * * *"
     return f"{schedule} {text} {MARK}"
+
+
+def _refuse_control(what: str, path: str, fix: str) -> None:
+    found = _CONTROL.search(path)
+    if found is not None:
+        raise ConfigError(
+            f"cannot run {what} {path!r} from cron: its path holds a control character "
+            f"({found.group()!r}); {fix}"
+        )
 
 
 def with_line(crontab: str, new_line: str | None) -> str:

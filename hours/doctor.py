@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hours import cron as cronmod
-from hours import secrets
 from hours.autoreply import Check, SyncRun
-from hours.autoreply_settings import Autoreply, Secret
+from hours.config import Config, secrets
+from hours.config.autoreply import Autoreply, Secret
 from hours.errors import ConfigError, Exit, HoursError
 from hours.files import state_dir
 from hours.journal import Journal
-
-if TYPE_CHECKING:
-    from hours.clikit import App
+from hours.schedule import Schedule
 
 
-def run_checks(app: App) -> tuple[list[Check], Exit]:
-    """Run every check; return them and the exit status (0 only when all is well)."""
+def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[Check], Exit]:
+    """Run every check of a loaded config at `now`; return them and the exit status.
+
+    The status is 0 only when all is well (a config that does not load is the caller's to
+    report: `config_failed`).
+    """
     checks: list[Check] = []
-    try:
-        cfg = app.config
-    except HoursError as e:
-        return [Check("config", False, e.message)], Exit.CONFIG
     where = "built-in default (run `hours init`)" if cfg.is_default else str(cfg.path)
     checks.append(Check("config", True, where))
     checks += [Check("config warning", True, w, warning=True) for w in cfg.warnings]
-    now = app.now()
     checks.append(Check("time zone", True, f"{cfg.timezone}, now {now:%a %H:%M %Z}"))
     status = Exit.OK
     try:
-        state = app.schedule.state(now)
+        state = schedule.state(now)
         nxt = "open now" if state.open else f"closed now ({state.reason})"
         checks.append(Check("schedule", True, nxt))
     except HoursError as e:
@@ -50,11 +47,11 @@ def run_checks(app: App) -> tuple[list[Check], Exit]:
         except ConfigError as e:
             checks.append(Check(f"secret {secret.label}", False, e.message))
             status = Exit.CONFIG
-    from hours.autoreply_channels import build
+    from hours.channels import build
 
     journal = Journal(state_dir())
     try:
-        run = SyncRun(now, app.schedule, settings, cfg.name, journal, dry_run=True)
+        run = SyncRun(now, schedule, settings, cfg.name, journal, dry_run=True)
         for channel in build(settings, cfg.path.parent):
             try:
                 found = channel.checks(run)
@@ -70,6 +67,11 @@ def run_checks(app: App) -> tuple[list[Check], Exit]:
     if any(not c.ok for c in cron_checks) and status == Exit.OK:
         status = Exit.CONFIG
     return checks, status
+
+
+def config_failed(error: HoursError) -> tuple[list[Check], Exit]:
+    """Return the one check of a config that does not load, and its exit status."""
+    return [Check("config", False, error.message)], Exit.CONFIG
 
 
 def _secrets(settings: Autoreply) -> list[Secret]:

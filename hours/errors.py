@@ -52,6 +52,21 @@ class MaybeSent(ProviderError):
     """
 
 
+class StateError(ConfigError):
+    """The state directory or the journal cannot be used (owner, mode, a full disk, ...).
+
+    Its owner or mode, a file where the directory should be, a journal `hours` does not know,
+    a full disk: exit 3 before anything was done; once a sync is under way (a provider may already have
+    been written to), exit 4, as a provider's failure is.
+    """
+
+    exit_status = Exit.CONFIG
+
+    def __init__(self, message: str, *, exit_status: Exit = Exit.CONFIG) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
 class LockedError(HoursError):
     """Another `hours autoreply sync` holds the lock."""
 

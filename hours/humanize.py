@@ -3,6 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hours.schedule import State
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Compile, on first use only, what `printable` removes (`hours status` never needs them)."""
+    # Terminal escape sequences, whole: CSI (ESC [ ... final, or the 8-bit CSI), OSC (ESC ] ...
+    # BEL or ST: titles, hyperlinks, clipboard writes), DCS, SOS, PM and APC strings up to ST,
+    # and the two-character escapes. Removing only the ESC would leave "[31m" in the text.
+    escape = re.compile(
+        r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+        r"|\x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+        r"|\x1b[ -/]*[0-~]?"
+    )
+    # What is left: C0, DEL and C1 controls, and the bidirectional embeddings, overrides and
+    # isolates, which reorder what follows them on a terminal and can hide text.
+    control = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    space = re.compile(r"[\t\n\v\f\r]")
+    return escape, space, control
+
+
+def printable(text: str) -> str:
+    """Return `text` safe to show on a terminal or store as one line.
+
+    Escape sequences and control characters are removed; tabs and line breaks become spaces.
+    """
+    escape, space, control = _patterns()
+    return control.sub("", space.sub(" ", escape.sub("", text)))
 
 
 def _plural(n: int, unit: str) -> str:
@@ -63,3 +96,15 @@ def next_open(target: dt.datetime | None, now: dt.datetime) -> str:
     else:
         name = f"{target:%A} {target.day} {target:%B}"
     return f"{name} at {clock(target)}"
+
+
+def status_line(st: State, now: dt.datetime) -> str:
+    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ..."."""
+    if st.open:
+        if st.until is None:
+            return "Open — with no closing in sight"
+        return f"Open — closes {when(st.until, now)}, in {duration(st.until - now)}"
+    head = f"Closed ({st.reason})"
+    if st.next_open is None:
+        return f"{head} — no opening in the next five years"
+    return f"{head} — opens {when(st.next_open, now)}, in {duration(st.next_open - now)}"

@@ -15,13 +15,16 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import sqlite3
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hours.errors import ConfigError, LockedError
+from hours.errors import Exit, LockedError, StateError
+from hours.files import make_state_dir, own_hint, state_problem
 
 FILENAME = "journal.sqlite3"
 REPLY_CHANNELS = ("email", "sms", "voice", "whatsapp")  # what replies are counted by
@@ -60,6 +63,9 @@ CREATE TABLE IF NOT EXISTS channels (
     applied TEXT                    -- JSON: what sync last put there
 );
 """
+# What a journal of this schema holds, beside SQLite's own `sqlite_*` objects: anything else
+# means the file belongs to someone else.
+_OBJECTS = frozenset(re.findall(r"CREATE (TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
 
 
 def utc_iso(value: dt.datetime) -> str:
@@ -80,26 +86,58 @@ class ChannelRow:
 
 
 class Journal:
-    """The SQLite journal in the state directory."""
+    """The SQLite journal in the state directory.
+
+    A file at its path that is not a journal of this schema (another program's database, a
+    newer hours's journal, not SQLite at all) is refused before anything in it is changed.
+    Once open, a failure to read or write it (a full disk) is a StateError with exit 4: a
+    provider may already have been written to.
+    """
 
     def __init__(self, state_dir: Path) -> None:
         self.path = state_dir / FILENAME
+        make_state_dir(state_dir)
         try:
-            state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            version, objects = _schema_of(self.path)
+            if version > SCHEMA_VERSION:
+                raise StateError(
+                    f"{self.path} was written by a newer hours (schema {version}); upgrade hours "
+                    "(nothing was changed)"
+                )
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # a journalled reply must survive a crash
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise ConfigError(
-                    f"{self.path} was written by a newer hours (schema {version}); upgrade hours"
+            if version != SCHEMA_VERSION or objects != _OBJECTS:
+                # One transaction: a crash leaves no journal with tables but no version.
+                self.db.executescript(
+                    f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
                 )
-            self.db.executescript(_SCHEMA)
-            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as e:
-            raise ConfigError(f"cannot open the journal {self.path}: {e}") from None
+            raise self._problem(e, "open") from None
         with contextlib.suppress(OSError):
             os.chmod(self.path, 0o600)
+
+    def _problem(self, e: sqlite3.Error, doing: str, exit_status: Exit = Exit.CONFIG) -> StateError:
+        """Return the StateError for what SQLite said while `doing` (open, read, write)."""
+        code = getattr(e, "sqlite_errorcode", 0) & 0xFF
+        hint = ""
+        if code == sqlite3.SQLITE_FULL:
+            hint = "; free some space on its disk (nothing already sent is sent again)"
+        elif code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+            hint = f"; {own_hint(self.path.parent)}"
+        elif code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+            hint = "; nothing was changed: move it aside, and hours starts a new journal"
+        return StateError(
+            f"cannot {doing} the journal {self.path}: {e}{hint}", exit_status=exit_status
+        )
+
+    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        """Execute one statement; a failure is a StateError (exit 4: the work is under way)."""
+        try:
+            return self.db.execute(sql, params)
+        except sqlite3.Error as e:
+            doing = "read" if sql.lstrip().upper().startswith("SELECT") else "write"
+            raise self._problem(e, doing, Exit.PROVIDER) from None
 
     def close(self) -> None:
         """Close the database."""
@@ -111,7 +149,7 @@ class Journal:
         self, channel: str, kind: str, sender: str, item: str, period: dt.datetime, now: dt.datetime
     ) -> int:
         """Journal a reply about to be sent, durably, and return its id."""
-        cur = self.db.execute(
+        cur = self._run(
             "INSERT INTO replies (channel, kind, sender, item, period, status, created_at) "
             "VALUES (?, ?, ?, ?, ?, 'sending', ?)",
             (channel, kind, sender.lower(), item, utc_iso(period), utc_iso(now)),
@@ -121,20 +159,20 @@ class Journal:
 
     def reply_sent(self, reply_id: int, now: dt.datetime) -> None:
         """Mark a journalled reply as taken by the provider."""
-        self.db.execute(
+        self._run(
             "UPDATE replies SET status = 'sent', sent_at = ? WHERE id = ?", (utc_iso(now), reply_id)
         )
 
     def reply_failed(self, reply_id: int) -> None:
         """Forget a reply the provider refused, so the next sync tries again."""
-        self.db.execute("DELETE FROM replies WHERE id = ?", (reply_id,))
+        self._run("DELETE FROM replies WHERE id = ?", (reply_id,))
 
     def last_reply(
         self, channels: tuple[str, ...], sender: str
     ) -> tuple[dt.datetime, dt.datetime] | None:
         """Return (period, created_at) of the latest reply or emergency reply to `sender`."""
         marks = ",".join("?" * len(channels))
-        row = self.db.execute(
+        row = self._run(
             f"SELECT period, created_at FROM replies WHERE channel IN ({marks}) AND sender = ? "
             "AND kind IN ('reply', 'emergency') ORDER BY created_at DESC, id DESC LIMIT 1",
             (*channels, sender.lower()),
@@ -148,7 +186,7 @@ class Journal:
     ) -> bool:
         """Tell whether `sender` already got a reply of `kind` in the closed period."""
         marks = ",".join("?" * len(channels))
-        row = self.db.execute(
+        row = self._run(
             f"SELECT 1 FROM replies WHERE channel IN ({marks}) AND sender = ? AND period = ? "
             "AND kind = ?",
             (*channels, sender.lower(), utc_iso(period), kind),
@@ -157,7 +195,7 @@ class Journal:
 
     def journalled(self, channel: str, item: str, kind: str) -> bool:
         """Tell whether a reply of `kind` to this item was journalled (sent or being sent)."""
-        row = self.db.execute(
+        row = self._run(
             "SELECT 1 FROM replies WHERE channel = ? AND item = ? AND kind = ?",
             (channel, item, kind),
         ).fetchone()
@@ -171,38 +209,38 @@ class Journal:
 
     def decided(self, channel: str, item: str) -> str | None:
         """Return what was decided about an item already, or None if it is new."""
-        row = self.db.execute(
+        row = self._run(
             "SELECT decision FROM seen WHERE channel = ? AND item = ?", (channel, item)
         ).fetchone()
         return None if row is None else str(row[0])
 
     def decide(self, channel: str, item: str, decision: str, now: dt.datetime) -> None:
         """Record what was decided about an item, so it is never decided twice."""
-        self.db.execute(
+        self._run(
             "INSERT OR REPLACE INTO seen (channel, item, decision, at) VALUES (?, ?, ?, ?)",
             (channel, item, decision, utc_iso(now)),
         )
 
     def undecide(self, channel: str, item: str) -> None:
         """Forget the decision about an item, so the next sync decides it again."""
-        self.db.execute("DELETE FROM seen WHERE channel = ? AND item = ?", (channel, item))
+        self._run("DELETE FROM seen WHERE channel = ? AND item = ?", (channel, item))
 
     # -- cursors and channels ------------------------------------------------------------
 
     def cursor(self, name: str) -> Any:
         """Return the JSON value of a cursor, or None."""
-        row = self.db.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
+        row = self._run("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
         return None if row is None else json.loads(row[0])
 
     def set_cursor(self, name: str, value: Any) -> None:
         """Store a cursor."""
-        self.db.execute(
+        self._run(
             "INSERT OR REPLACE INTO cursors (name, value) VALUES (?, ?)", (name, json.dumps(value))
         )
 
     def channel(self, channel: str) -> ChannelRow:
         """Return what the journal knows of a channel."""
-        row = self.db.execute(
+        row = self._run(
             "SELECT channel, last_sync, last_action, last_error, prior, applied FROM channels "
             "WHERE channel = ?",
             (channel,),
@@ -219,9 +257,9 @@ class Journal:
         )
 
     def _upsert(self, channel: str, **values: Any) -> None:
-        self.db.execute("INSERT OR IGNORE INTO channels (channel) VALUES (?)", (channel,))
+        self._run("INSERT OR IGNORE INTO channels (channel) VALUES (?)", (channel,))
         for key, value in values.items():
-            self.db.execute(f"UPDATE channels SET {key} = ? WHERE channel = ?", (value, channel))
+            self._run(f"UPDATE channels SET {key} = ? WHERE channel = ?", (value, channel))
 
     def record_sync(self, channel: str, now: dt.datetime, action: str, error: str | None) -> None:
         """Record a channel's sync: when, what it did, and its error if any."""
@@ -236,21 +274,99 @@ class Journal:
         self._upsert(channel, applied=None if applied is None else json.dumps(applied))
 
 
-def count_replies(state_dir: Path, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """Count replies sent in [start, end) by channel, reading the journal without creating it."""
+def count_replies(
+    state_dir: Path,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Count replies sent in [start, end) by channel, reading the journal without creating it.
+
+    A journal a newer hours wrote is read all the same, after `warn` is told so (without
+    `warn`, it is refused).
+    """
     counts = dict.fromkeys(REPLY_CHANNELS, 0)
     path = state_dir / FILENAME
     if not path.exists():
         return counts
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5)
+        version, objects = _schema_of(path)
+        if not objects:
+            return counts  # an empty journal: nothing was ever sent
+        if version > SCHEMA_VERSION:
+            newer = (
+                f"the journal {path} was written by a newer hours (schema {version}); "
+                "the auto-reply counts may be wrong: upgrade hours"
+            )
+            if warn is None:
+                raise StateError(newer)
+            warn(newer)
+        db = sqlite3.connect(_read_only_uri(path), uri=True, timeout=5)
         try:
             counts.update(_sent_between(db, start, end))
         finally:
             db.close()
     except sqlite3.Error as e:
-        raise ConfigError(f"cannot read the journal {path}: {e}") from None
+        raise StateError(f"cannot read the journal {path}: {e}") from None
     return counts
+
+
+def _read_only_uri(path: Path) -> str:
+    """Return the URI that reads the database at `path` without creating anything beside it.
+
+    A database in WAL mode without a -wal file (closed cleanly, nobody writing it) is read as
+    immutable: opening it any other way would create its -wal and -shm.
+    """
+    with path.open("rb") as f:
+        header = f.read(20)
+    wal_mode = header[:16] == b"SQLite format 3\0" and header[18:20] == b"\x02\x02"
+    immutable = wal_mode and not path.with_name(path.name + "-wal").exists()
+    return f"{path.as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _schema_of(path: Path) -> tuple[int, frozenset[tuple[str, str]]]:
+    """Return the journal's schema version and objects (0 and none when it is new or empty).
+
+    Raises StateError when the file is not a journal of ours (and sqlite3.Error when it is not
+    SQLite), having changed nothing.
+    """
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return 0, frozenset()
+    except OSError as e:
+        raise state_problem(path.parent, path, e) from None
+    if not stat.S_ISREG(found.st_mode):
+        raise StateError(
+            f"the journal {path} is not a file; move it aside, and hours starts a new one"
+        )
+    try:
+        uri = _read_only_uri(path)
+    except OSError as e:
+        raise state_problem(path.parent, path, e) from None
+    db = sqlite3.connect(uri, uri=True, timeout=5)
+    try:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        rows = db.execute("SELECT type, name FROM sqlite_master").fetchall()
+    finally:
+        db.close()
+    objects = frozenset(
+        (str(t).upper(), str(n)) for t, n in rows if not str(n).startswith("sqlite_")
+    )
+    foreign = objects - _OBJECTS
+    if foreign:
+        names = ", ".join(sorted(f"{t.lower()} {n}" for t, n in foreign)[:5])
+        raise StateError(
+            f"{path} is not a journal of hours: it holds {names}; nothing was changed "
+            "(move it aside, or point $HOURS_HOME elsewhere)"
+        )
+    if version < 0 or 0 < version < SCHEMA_VERSION:
+        raise StateError(
+            f"{path} has a journal schema ({version}) this hours does not know; nothing was "
+            "changed (move it aside, and hours starts a new one)"
+        )
+    return version, objects
 
 
 def _sent_between(db: sqlite3.Connection, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
@@ -266,9 +382,16 @@ def _sent_between(db: sqlite3.Connection, start: dt.datetime, end: dt.datetime) 
 @contextlib.contextmanager
 def sync_lock(state_dir: Path) -> Iterator[None]:
     """Hold the sync lock, or raise LockedError at once if another sync holds it."""
-    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_state_dir(state_dir)
     path = state_dir / "sync.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except IsADirectoryError:
+        raise StateError(
+            f"the lock file {path} is a directory; remove it (`rmdir {path}`) and run again"
+        ) from None
+    except OSError as e:
+        raise state_problem(state_dir, path, e) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -276,8 +399,11 @@ def sync_lock(state_dir: Path) -> Iterator[None]:
             raise LockedError(
                 f"another `hours autoreply sync` is running (it holds {path}); this one stops here"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError as e:
+            raise state_problem(state_dir, path, e) from None
+        with contextlib.suppress(OSError):  # the pid is for people; the lock is the flock
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
         os.close(fd)  # closing releases the lock, as does the process dying

@@ -30,12 +30,14 @@ def money(amount: float, currency: str) -> str:
     return sign + body
 
 
-def precision(currency: str) -> int:
-    """Return how many decimals an amount of `currency` is written with."""
-    from babel.numbers import get_currency_precision
+def currency_code(text: str) -> str:
+    """Return `text` as an ISO 4217 code that Babel knows, upper-case; raise ValueError if not."""
+    from babel.numbers import is_currency
 
-    digits: int = get_currency_precision(currency.upper())
-    return digits
+    code = text.strip().upper()
+    if len(code) != 3 or not code.isalpha() or not is_currency(code):
+        raise ValueError(f"{text!r} is not a currency code; use three letters like USD, EUR or GBP")
+    return code
 
 
 def default_currency(country: str | None, timezone: str, *, on: dt.date) -> str:

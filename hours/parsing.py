@@ -35,6 +35,13 @@ PERIODS = {"week": 1.0, "month": 12 / 52, "year": 1 / 52}
 _DURATION = r"(\d+)\s*([smhdw])"
 LONG_RANGE_MINUTES = 16 * 60  # a longer range gets a notice: "9-5" meant as 09:00-05:00?
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# A year: more than any wait between replies or age of a message worth answering needs.
+MAX_DURATION = dt.timedelta(days=365)
+# Before 1900 the time-zone database knows only local mean time (offsets like -5:17:32); after
+# 9000 there is room for every search ahead (`next --count 1000`, ten years of `calendar
+# export`) before Python's calendar ends in 9999.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(9000, 12, 31)
 
 
 def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
@@ -189,12 +196,22 @@ def parse_amount(text: str) -> tuple[float, str]:
 
 
 def parse_duration(text: str) -> dt.timedelta:
-    """Parse `12h`, `30m`, `1d12h`, `90s` into a timedelta."""
+    """Parse `12h`, `30m`, `1d12h`, `90s` into a timedelta of at most MAX_DURATION."""
     compact = text.replace(" ", "").lower()
     if not compact or re.sub(_DURATION, "", compact):
         raise ValueError(
             f"{text!r} is not a duration; use a number and a unit, like 30m, 12h or 1d"
         )
-    return dt.timedelta(
-        seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in re.findall(_DURATION, compact))
-    )
+    parts = re.findall(_DURATION, compact)
+    # Ten digits of seconds already pass a year; longer numbers are not even converted.
+    seconds = sum(int(n) * _DURATION_UNITS[u] if len(n) < 10 else 10**10 for n, u in parts)
+    if seconds > MAX_DURATION.total_seconds():
+        shown = text if len(text) < 40 else f"{text[:20]}..."
+        raise ValueError(f"{shown!r} is too long: a duration is at most {MAX_DURATION.days}d")
+    return dt.timedelta(seconds=seconds)
+
+
+def check_date(day: dt.date, text: str) -> None:
+    """Raise ValueError unless `day` is within FIRST_DATE..LAST_DATE; `text` is what was typed."""
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"{text!r} is out of range: dates run from {FIRST_DATE} to {LAST_DATE}")

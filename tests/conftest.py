@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.servers.plugin", "tests.servers.twilio_plugin"]
+from hours import cron
+from tests.email_e2e import PASSWORD_ENV
+from tests.helpers import config_file
+from tests.servers.crontab import stand_in_crontab
+
+pytest_plugins = [
+    "tests.servers.plugin",
+    "tests.servers.twilio_plugin",
+    "tests.servers.mail_api_plugin",
+    "tests.servers.hostile",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +34,12 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "HOURS_REQUIRE_REAL_SERVERS_OVERRIDE"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def hours_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in crontab already holding the `hours` line (and another one)."""
+    table = stand_in_crontab(tmp_path, monkeypatch)
+    ours = cron.line(5, config_file(), Path(os.environ["HOURS_HOME"]), ({}, ["/usr/bin/hours"]))
+    table.write_text(f"{PASSWORD_ENV}=kept-in-crontab\n0 3 * * * backup.sh\n{ours}\n")
+    return table

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hours import autoreply_channels
+from hours import channels
 from hours.journal import sync_lock
 from tests.fake_channel import FakeChannel
 from tests.helpers import run, write_config
@@ -36,9 +36,7 @@ auth_token_env = "HOURS_TEST_TOKEN"
 @pytest.fixture(autouse=True)
 def fake_providers(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = "tests.fake_channel:FakeChannel"
-    monkeypatch.setattr(
-        autoreply_channels, "PROVIDERS", dict.fromkeys(autoreply_channels.PROVIDERS, fake)
-    )
+    monkeypatch.setattr(channels, "PROVIDERS", dict.fromkeys(channels.PROVIDERS, fake))
     FakeChannel.calls = []
     FakeChannel.fail = None
     FakeChannel.unreadable_secret = None

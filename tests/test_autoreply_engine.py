@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hours import autoreply, config
-from hours.autoreply import ChannelResult, Incoming, OptedOut, SyncRun
+from hours.autoreply import ChannelResult, Incoming, OptedOut, Reply, SyncRun
+from hours.clients.mail import IncomingMail, parse_header_block
 from hours.clikit import build_schedule
 from hours.errors import ConfigError, LockedError, ProviderError
 from hours.journal import Journal, count_replies, sync_lock
@@ -33,7 +34,9 @@ vip = ["+15551234567", "*@bigclient.com", "boss@example.org"]
 [autoreply.emergency]
 keyword = "URGENT"
 forward_to = "+15557654321"
+message = "Alerted; {business} will call."
 [autoreply.email]
+message = "Back {next_open}."
 address = "sam@example.com"
 aliases = ["bookings@example.com"]
 password_env = "X"
@@ -64,17 +67,17 @@ def journal(tmp_path: Path) -> Iterator[Journal]:
 
 
 class Outbox:
-    """Records what the engine sends; can fail or crash on demand."""
+    """A channel's delivery side: records what the engine sends; can fail or crash on demand."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str]] = []
         self.forwarded: list[str] = []
         self.fail_with: BaseException | None = None
 
-    def send(self, msg: Incoming, kind: str, text: str) -> None:
+    def deliver(self, reply: Reply) -> None:
         if self.fail_with is not None:
             raise self.fail_with
-        self.sent.append((msg.sender, kind, text))
+        self.sent.append((reply.msg.sender, reply.kind, reply.text))
 
     def forward(self, msg: Incoming) -> None:
         self.forwarded.append(msg.sender)
@@ -105,14 +108,27 @@ def sync_items(
         items,
         policy,
         own,
-        lambda m, k: f"{k} to {m.sender}",
-        outbox.send,
+        outbox,
         outbox.forward,
     )
     return result
 
 
+def parsed(
+    sender: str,
+    arrived: dt.datetime,
+    headers: dict[str, str],
+    recipients: tuple[str, ...],
+    subject: str = "Booking",
+) -> IncomingMail:
+    """Return a mail's header block as the IMAP channel reads it, parsed the one way."""
+    lines = [f"From: {sender}", f"To: {', '.join(recipients)}", f"Subject: {subject}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return parse_header_block(1, arrived, ("\r\n".join(lines) + "\r\n\r\n").encode())
+
+
 def mail(item: str, sender: str, arrived: dt.datetime, **headers: str) -> Incoming:
+    recipients = ("sam@example.com",)
     return Incoming(
         "email",
         item,
@@ -120,8 +136,10 @@ def mail(item: str, sender: str, arrived: dt.datetime, **headers: str) -> Incomi
         arrived,
         text="hello",
         subject="Booking",
-        headers={k.replace("_", "-"): v for k, v in headers.items()},
-        recipients=("sam@example.com",),
+        mail=parsed(
+            sender, arrived, {k.replace("_", "-"): v for k, v in headers.items()}, recipients
+        ),
+        recipients=recipients,
     )
 
 
@@ -132,7 +150,7 @@ def text(item: str, sender: str, arrived: dt.datetime, body: str = "hi") -> Inco
 def test_once_per_sender_per_closed_period(cfg: config.Config, journal: Journal) -> None:
     out = Outbox()
     r = sync_items(cfg, journal, at(23, 18, 35), [mail("1", "ann@x.org", at(23, 18, 30))], out)
-    assert (r.replied, out.sent) == (1, [("ann@x.org", "reply", "reply to ann@x.org")])
+    assert (r.replied, out.sent) == (1, [("ann@x.org", "reply", "Back tomorrow at 9:00 AM.")])
     r = sync_items(cfg, journal, at(23, 22, 5), [mail("2", "ann@x.org", at(23, 22, 0))], out)
     assert (r.replied, dict(r.skipped)) == (0, {"already_replied": 1})
     r = sync_items(cfg, journal, at(24, 18, 35), [mail("3", "ann@x.org", at(24, 18, 30))], out)
@@ -196,13 +214,14 @@ def test_email_never_answered(
     recipients: tuple[str, ...] | None,
     reason: str,
 ) -> None:
+    to = recipients or ("Sam@Example.com",)
     msg = Incoming(
         "email",
         "1",
         sender.lower() if "@" in sender else sender,
         at(23, 19, 0),
-        headers=headers,
-        recipients=recipients or ("Sam@Example.com",),
+        mail=parsed(sender, at(23, 19, 0), headers, to),
+        recipients=to,
     )
     out = Outbox()
     r = sync_items(cfg, journal, at(23, 19, 5), [msg], out)
@@ -250,7 +269,7 @@ def test_emergency_is_forwarded_and_answered_once_per_period(
     )
     assert r.replied == 1
     assert out.forwarded == ["+15559990000"]
-    assert out.sent == [("+15559990000", "emergency", "emergency to +15559990000")]
+    assert out.sent == [("+15559990000", "emergency", "Alerted; Sam's Nails will call.")]
     r = sync_items(
         cfg,
         journal,
@@ -295,7 +314,7 @@ def test_an_emergency_whose_reply_failed_is_forwarded_once(
             "a@x.org",
             at(23, 19, 0),
             subject="URGENT: leak",
-            headers={},
+            mail=parsed("a@x.org", at(23, 19, 0), {}, ("sam@example.com",), "URGENT: leak"),
             recipients=("sam@example.com",),
         )
     ]
@@ -452,9 +471,9 @@ class FileOutbox(Outbox):
         super().__init__()
         self.path = path
 
-    def send(self, msg: Incoming, kind: str, text: str) -> None:
+    def deliver(self, reply: Reply) -> None:
         with self.path.open("a") as f:
-            f.write(f"{msg.sender} {kind}\n")
+            f.write(f"{reply.msg.sender} {reply.kind}\n")
             f.flush()
             os.fsync(f.fileno())
 
@@ -479,13 +498,13 @@ def test_a_crash_after_each_step_never_sends_twice(
         try:
             j = Journal(state)
             if step == "send":
-                real_send = outbox.send
+                real_deliver = outbox.deliver
 
-                def send_then_die(msg: Incoming, kind: str, text: str) -> None:
-                    real_send(msg, kind, text)
+                def deliver_then_die(reply: Reply) -> None:
+                    real_deliver(reply)
                     _die()
 
-                outbox.send = send_then_die  # type: ignore[method-assign]
+                outbox.deliver = deliver_then_die  # type: ignore[method-assign]
             else:
                 real = getattr(j, step)
 
@@ -519,3 +538,31 @@ def test_a_crash_after_each_step_never_sends_twice(
     # After `decide` alone, no reply was journalled: the sender's next message gets the one reply.
     assert sends.count("a@x.org reply") == (0 if step == "begin_reply" else 1)
     assert r.replied == (2 if step == "decide" else 1)
+
+
+def test_the_engine_renders_each_reply_from_its_channels_template(
+    cfg: config.Config, journal: Journal
+) -> None:
+    """Decision and rendering are one place: the outbox gets the finished text and subject."""
+    assert cfg.autoreply is not None
+    run = SyncRun(at(23, 19, 5), build_schedule(cfg), cfg.autoreply, cfg.name, journal)
+    email = mail("1", "ann@x.org", at(23, 19, 0))
+    sms = text("SM1", "+15559990000", at(23, 19, 0))
+    whatsapp = Incoming("whatsapp", "SM2", "whatsapp:+15559990000", at(23, 19, 0), text="hi")
+    call = Incoming("voice", "CA1", "+15559990000", at(23, 19, 0))
+    phone = cfg.autoreply.phone
+    assert phone is not None
+    values = autoreply.fields(run.schedule, run.now, cfg.name, cfg.autoreply.emergency)
+    assert autoreply.reply_to(email, "reply", run) == Reply(
+        email, "reply", "Back tomorrow at 9:00 AM.", "Re: Booking"
+    )
+    assert autoreply.reply_to(sms, "reply", run).text == autoreply.render(phone.sms_message, values)
+    assert autoreply.reply_to(call, "reply", run).text == autoreply.render(
+        phone.sms_message, values
+    )
+    assert autoreply.reply_to(whatsapp, "reply", run).text == autoreply.render(
+        phone.whatsapp_message, values
+    )
+    for msg in (email, sms, whatsapp):
+        assert autoreply.reply_to(msg, "emergency", run).text == "Alerted; Sam's Nails will call."
+    assert autoreply.reply_to(sms, "reply", run).subject == ""

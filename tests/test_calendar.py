@@ -420,3 +420,85 @@ def test_import_times_a_duration_as_elapsed_across_a_dst_night(tmp_path: Path) -
         "  2026-11-07, 23:00-24:00: Night shift elsewhere\n"
         "  2026-11-08, 00:00-03:00: Night shift elsewhere\n"
     )
+
+
+def one_event(summary: str, start: str, end: str, extra: str = "") -> str:
+    """Return an iCalendar with one event, lines ending in CRLF as RFC 5545 asks."""
+    return (
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\nUID:one@test\n"
+        f"DTSTAMP:20261001T000000Z\nSUMMARY:{summary}\nDTSTART{start}\nDTEND{end}\n{extra}"
+        "END:VEVENT\nEND:VCALENDAR\n"
+    ).replace("\n", "\r\n")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "extra"),
+    [
+        (";TZID=Mars/Olympus:20261104T180000", ";TZID=Mars/Olympus:20261104T193000", ""),
+        (":20261104T180000Z", ";TZID=Mars/Olympus:20261104T193000", ""),
+        (
+            ";TZID=Europe/Paris:20261104T180000",
+            ";TZID=Europe/Paris:20261104T193000",
+            "RRULE:FREQ=WEEKLY;COUNT=3\nEXDATE;TZID=Mars/Olympus:20261111T180000\n",
+        ),
+    ],
+    ids=["DTSTART and DTEND", "DTEND only", "EXDATE"],
+)
+def test_import_refuses_an_unknown_time_zone_naming_the_event(
+    tmp_path: Path, start: str, end: str, extra: str
+) -> None:
+    """A TZID neither known nor described by a VTIMEZONE is not read as local time."""
+    path = write_config(IMPORT_CONFIG)
+    ics = tmp_path / "trip.ics"
+    ics.write_text(one_event("Trip to Mars", start, end, extra))
+    result = run("calendar", "import", str(ics), "--at", "2026-10-20T10:00")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Error: {ics} is not a valid iCalendar file (the event 'Trip to Mars' is in the time "
+        "zone 'Mars/Olympus', which is neither a known zone nor described by a VTIMEZONE in the "
+        "file); nothing was changed\n"
+    )
+    assert path.read_text() == IMPORT_CONFIG
+
+
+def test_import_takes_a_windows_zone_name_it_knows(tmp_path: Path) -> None:
+    """Outlook writes Windows zone names; those that map to an IANA zone are read as that."""
+    write_config(IMPORT_CONFIG)
+    ics = tmp_path / "meeting.ics"
+    ics.write_text(
+        one_event(
+            "Call",
+            ";TZID=W. Europe Standard Time:20261104T180000",
+            ";TZID=W. Europe Standard Time:20261104T190000",
+        )
+    )
+    result = run("calendar", "import", str(ics), "--dry-run", "--at", "2026-10-20T10:00")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Would add 1 closure from {ics}:\n  2026-11-04, 17:00-18:00: Call\n"
+
+
+ESCAPES = "\x1b[2J\x1b[31mFlu\x1b[0m \x1b]0;pwned\x07day\x9b1m\x07\x08 \u202eoff"
+
+
+def test_import_strips_control_characters_and_escapes_from_summaries(tmp_path: Path) -> None:
+    path = write_config(IMPORT_CONFIG)
+    ics = tmp_path / "sick.ics"
+    ics.write_bytes(one_event(ESCAPES, ";VALUE=DATE:20261110", ";VALUE=DATE:20261111").encode())
+    listed = f"Added 1 closure from {ics}:\n  2026-11-10, all day: Flu day off\n"
+    result = run("calendar", "import", str(ics), "--at", "2026-10-20T10:00")
+    assert (result.exit_code, result.stdout) == (0, listed)
+    assert path.read_text().endswith(
+        '[[closed]]\ndate = 2026-11-10\nreason = "Flu day off"\n\n[earnings]\nweekly = 900\n'
+    )
+
+
+def test_an_event_named_in_an_error_is_shown_without_its_escapes(tmp_path: Path) -> None:
+    write_config(IMPORT_CONFIG)
+    ics = tmp_path / "trip.ics"
+    ics.write_text(
+        one_event("\x1b[8mTrip\x1b[0m", ";TZID=Mars/Olympus:20261104T180000", ":20261104T190000Z")
+    )
+    result = run("calendar", "import", str(ics))
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr
+    assert "the event 'Trip' is in the time zone 'Mars/Olympus'" in result.stderr

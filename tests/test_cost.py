@@ -193,3 +193,37 @@ def test_real_wage_counts_elapsed_hours_across_dst() -> None:
     assert wage.year_open_hours == 364 * 8
     assert wage.hours_given_back == 112
     assert wage.compare[0].hours_per_week == 560
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["set", "--currency", "US1"],
+        ["init", "--currency", "US1", "--earnings", "1200/week"],
+        ["cost", "--earnings", "1200/week", "--currency", "US1"],
+        ["set", "--currency", "XYZ"],
+        ["cost", "--earnings", "1200/week", "--currency", "XYZ"],
+    ],
+)
+def test_set_init_and_cost_refuse_a_currency_alike(argv: list[str]) -> None:
+    """One parameter type reads --currency everywhere: an ISO 4217 code Babel knows."""
+    before = config_file().exists()
+    result = run(*argv)
+    code = argv[argv.index("--currency") + 1]
+    assert result.exit_code == 2, result.output
+    assert (
+        f"Invalid value for '--currency': {code!r} is not a currency code; use three letters "
+        "like USD, EUR or GBP." in result.output
+    )
+    assert config_file().exists() == before
+
+
+@pytest.mark.parametrize("command", ["set", "init", "cost"])
+def test_set_init_and_cost_read_earnings_alike(command: str) -> None:
+    argv = {"set": ["set"], "init": ["init"], "cost": ["cost"]}[command]
+    result = run(*argv, "--earnings", "2400/fortnight")
+    assert result.exit_code == 2, result.output
+    assert (
+        "Invalid value for '--earnings': '2400/fortnight': the period must be week, month or "
+        "year, like 1200/week" in result.output
+    )

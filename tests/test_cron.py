@@ -16,29 +16,9 @@ from pathlib import Path
 import pytest
 
 from hours import cron
+from hours.errors import ConfigError
 from tests.helpers import run, write_config
-
-STAND_IN = """#!/bin/sh
-table="$CRONTAB_FILE"
-case "$1" in
-  -l) if [ -f "$table" ]; then cat "$table"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
-  -) cat > "$table" ;;
-  *) echo "usage" >&2; exit 2 ;;
-esac
-"""
-
-
-def stand_in_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Put a stand-in crontab on PATH; return the file that holds the table."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    exe = bin_dir / "crontab"
-    exe.write_text(STAND_IN)
-    exe.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    table = tmp_path / "crontab.txt"
-    monkeypatch.setenv("CRONTAB_FILE", str(table))
-    return table
+from tests.servers.crontab import stand_in_crontab
 
 
 @pytest.fixture
@@ -168,3 +148,56 @@ def test_the_running_hours_script_is_preferred(
     assert cron.hours_command() == ({}, [str(script)])
     entry = cron.line(10, tmp_path / "c.toml", tmp_path / "s")
     assert entry.startswith(f"*/10 * * * * HOURS_HOME={tmp_path}/s '{script}' --config ")
+
+
+# A newline would end the crontab line and start another: a second job, run every minute.
+CONTROL = ["\n", "\r", "\t", "\x1b", "\x7f", "\x85", "\x9b"]
+
+
+@pytest.mark.parametrize("char", CONTROL, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_control_character_in_the_config_path_is_refused(
+    crontab: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, char: str
+) -> None:
+    config = tmp_path / f"a{char}* * * * * touch /tmp/PWNED #" / "config.toml"
+    monkeypatch.setenv("HOURS_CONFIG", str(config))
+    write_config('timezone = "UTC"\n[week]\nmon = "09:00-17:00"\n')
+    crontab.write_text("0 3 * * * backup.sh\n")
+    result = run("cron", "install")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"Error: cannot run the config {str(config.resolve())!r} from cron: its path holds a control "
+        f"character ({char!r}); move it to a path without one and pass --config\n"
+    )
+    assert crontab.read_text() == "0 3 * * * backup.sh\n"
+
+
+def test_a_newline_in_the_state_directory_is_refused(
+    crontab: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path.resolve() / "state\n* * * * * touch /tmp/PWNED #"
+    monkeypatch.setenv("HOURS_HOME", str(state))
+    result = run("cron", "install")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"Error: cannot run the state directory {str(state)!r} from cron: its path holds a "
+        "control character ('\\n'); move it to a path without one and set HOURS_HOME\n"
+    )
+    assert not crontab.exists()
+
+
+def test_a_control_character_in_the_hours_command_is_refused(tmp_path: Path) -> None:
+    command = ({}, [f"{tmp_path}/venv\r/bin/hours"])
+    with pytest.raises(ConfigError) as refused:
+        cron.line(5, tmp_path / "config.toml", tmp_path / "state", command)
+    assert refused.value.message == (
+        f"cannot run the hours command {command[1][0]!r} from cron: its path holds a control "
+        "character ('\\r'); install hours in a directory without one"
+    )
+
+
+def test_shell_and_cron_specials_in_paths_still_work(tmp_path: Path) -> None:
+    """Spaces, quotes, `$()`, backticks and `%` are quoted, not refused."""
+    odd = tmp_path / "a b 'c' \"d\" $(touch x) `touch y` 100%"
+    entry = cron.line(5, odd / "config.toml", odd / "state", ({}, ["/usr/bin/hours"]))
+    assert entry.count("\n") == 0
+    assert "$(touch x)" in cron_command(entry)

@@ -28,6 +28,8 @@ HEAVY = (
     "aiohttp",
     "hours.report",
     "hours.autoreply",
+    "hours.channels",
+    "hours.clients",
 )
 PROBE = """\
 import json, sys

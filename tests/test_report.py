@@ -19,40 +19,14 @@ from rich.console import Console
 from rich.text import Text
 
 from hours import report as reportmod
-from hours import report_text
 from hours.cli import cli
 from hours.clikit import build_schedule
 from hours.config import parse
 from hours.journal import Journal
+from hours.report import text as report_text
 from tests.helpers import config_file, run, write_config
+from tests.report_config import CONFIG
 
-CONFIG = """\
-# Sam's hours
-name = "Sam's Nails"
-timezone = "America/Toronto"
-
-[week]
-mon = "09:00-17:00"
-tue = ["09:00-12:00", "13:00-17:00"]
-wed = "09:00-17:00"
-thu = "09:30-17:00"
-fri = "22:00-02:00"
-sat = "10:00-14:00"
-
-[[closed]]
-date = 2026-11-25
-hours = "15:00-24:00"
-reason = "Early close"
-
-[[open]]
-date = 2026-11-29
-hours = "12:00-16:00"
-reason = "Pop-up"
-
-[earnings]
-weekly = 1200
-currency = "CAD"
-"""
 TORONTO = ZoneInfo("America/Toronto")
 
 GRID = """\

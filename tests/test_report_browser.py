@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run, write_config
+from tests.report_config import CONFIG
 from tests.servers.chromium import (
     Chromium,
     missing_packages_reason,
@@ -21,7 +22,6 @@ from tests.servers.chromium import (
     pdf_to_png,
 )
 from tests.servers.plugin import unavailable
-from tests.test_report import CONFIG
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 A4 = "@page { size: A4 landscape; margin: 12mm; }"

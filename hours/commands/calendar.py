@@ -80,8 +80,8 @@ def import_(app: App, file: str, dry_run: bool, weeks: int, at: dt.datetime | No
       hours calendar import vacation.ics
     """
     from hours import calendar as calmod
+    from hours.config.toml_layout import append_tables
     from hours.describe import closure_text
-    from hours.toml_layout import append_tables
 
     path = Path(file)
     try:

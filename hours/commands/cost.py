@@ -7,56 +7,25 @@ from typing import Any
 
 import click
 
-from hours.clikit import CONTEXT, App, at_option, json_option, pass_app, print_json
+from hours.clikit import (
+    CONTEXT,
+    App,
+    at_option,
+    currency_option,
+    earnings_option,
+    json_option,
+    pass_app,
+    print_json,
+)
 from hours.errors import ConfigError
-from hours.parsing import PERIODS, parse_amount
+from hours.parsing import PERIODS
 
 PERIOD_WORDS = {"week": "a week", "month": "a month", "year": "a year"}
 
 
-class EarningsParam(click.ParamType):  # type: ignore[type-arg]
-    """Earnings like 1200/week, 5200/month or 62400/year (a bare number is per week)."""
-
-    name = "AMOUNT[/PERIOD]"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> tuple[float, str]:
-        if isinstance(value, tuple):
-            return value
-        try:
-            return parse_amount(str(value))
-        except ValueError as e:
-            self.fail(str(e), param, ctx)
-
-
-class CurrencyParam(click.ParamType):  # type: ignore[type-arg]
-    """A three-letter ISO 4217 currency code."""
-
-    name = "CODE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        code = str(value).strip().upper()
-        if len(code) != 3 or not code.isalpha():
-            self.fail(
-                f"{value!r} is not a currency code; use three letters like USD, EUR or GBP",
-                param,
-                ctx,
-            )
-        return code
-
-
 @click.command(context_settings=CONTEXT)
-@click.option(
-    "--earnings",
-    type=EarningsParam(),
-    help="What you earn, instead of [earnings]: 1200/week, 5200/month or 62400/year.",
-)
-@click.option(
-    "--currency",
-    type=CurrencyParam(),
-    help="Three-letter currency code, e.g. USD, EUR, GBP (default: the config's).",
-)
+@earnings_option("What you earn, instead of [earnings]: 1200/week, 5200/month or 62400/year.")
+@currency_option
 @at_option
 @json_option
 @pass_app
@@ -107,8 +76,8 @@ def cost(
 
 def cost_lines(app: App, wage: Any, amount: float, period: str) -> list[str]:
     """Render the wage as a small table and a plain sentence or two, fitted to the width."""
+    from hours.humanize import hours as hours_text
     from hours.money import money
-    from hours.report import hours_text
     from hours.wage import YOUR_HOURS
 
     cur = wage.currency

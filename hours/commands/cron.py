@@ -6,7 +6,7 @@ import click
 
 from hours import cron as cronmod
 from hours.clikit import CONTEXT, App, pass_app
-from hours.files import state_dir
+from hours.files import make_state_dir, state_dir
 
 
 @click.group(context_settings=CONTEXT)
@@ -36,8 +36,8 @@ def install(app: App, every: int) -> None:
     """
     app.config  # noqa: B018 - refuse to schedule a config that does not load
     state = state_dir()
-    state.mkdir(parents=True, exist_ok=True, mode=0o700)
-    new = cronmod.line(every, app.config_path, state)
+    new = cronmod.line(every, app.config_path, state)  # refuses a path cron cannot run first
+    make_state_dir(state)
     before = cronmod.read()
     cronmod.write(cronmod.with_line(before, new))
     verb = "Replaced" if cronmod.find(before) else "Added"

@@ -53,12 +53,10 @@ def next_steps(cfg: Config, count: int = 3) -> list[Step]:
 
 def render(app: App, now: dt.datetime) -> None:
     """Print the dashboard for the moment `now`."""
-    from hours.cli import status_line
-
     cfg, schedule = app.config, app.schedule
     source = " (built-in default)" if cfg.is_default else ""
     app.say(f"{cfg.name or 'Your hours'} — {cfg.timezone}{source}")
-    app.say(status_line(schedule.state(now), now))
+    app.say(humanize.status_line(schedule.state(now), now))
     app.echo()
     today = now.date()
     tomorrow = today + dt.timedelta(days=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hours.clikit import CONTEXT, App, pass_app
-from hours.errors import Exit
+from hours.errors import Exit, HoursError
 
 
 @click.command(context_settings=CONTEXT)
@@ -20,9 +20,14 @@ def doctor(app: App) -> None:
     Examples:
       hours doctor
     """
-    from hours.doctor import run_checks
+    from hours.doctor import config_failed, run_checks
 
-    checks, status = run_checks(app)
+    try:
+        cfg = app.config
+    except HoursError as e:
+        checks, status = config_failed(e)
+    else:
+        checks, status = run_checks(cfg, app.schedule, app.now())
     # Padded before styling: the colour codes would count as width and be stripped later.
     marks = {True: app.style("  ok", fg="green"), False: app.style("FAIL", fg="red")}
     for c in checks:

@@ -12,11 +12,21 @@ from typing import Any
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, Arg, DateParam, clock, pass_app, usage
+from hours.clikit import (
+    CONTEXT,
+    App,
+    Arg,
+    DateParam,
+    clock,
+    currency_option,
+    earnings_option,
+    pass_app,
+    usage,
+)
+from hours.config.toml_layout import append_tables, ensure_table
 from hours.describe import closure_text, week_lines
-from hours.parsing import parse_amount, parse_days, read_ranges
+from hours.parsing import parse_days, read_ranges
 from hours.schedule import Range
-from hours.toml_layout import append_tables, ensure_table
 
 
 def typed_ranges(texts: tuple[str, ...] | list[str]) -> tuple[list[Range], list[str]]:
@@ -39,8 +49,8 @@ def _range_value(ranges: list[Range]) -> Any:
 @click.argument("days", cls=Arg, metavar="[DAYS]", required=False)
 @click.argument("hours", cls=Arg, metavar="[HOURS]...", nargs=-1)
 @click.option("--timezone", "-t", help="Your IANA time zone, e.g. Europe/London.")
-@click.option("--earnings", help="What you earn: 1200/week, 5200/month or 62400/year.")
-@click.option("--currency", help="Three-letter currency code, e.g. USD, EUR, GBP.")
+@earnings_option("What you earn: 1200/week, 5200/month or 62400/year.")
+@currency_option
 @click.option("--name", help="Your business name, as messages show it.")
 @pass_app
 def set_(
@@ -48,7 +58,7 @@ def set_(
     days: str | None,
     hours: tuple[str, ...],
     timezone: str | None,
-    earnings: str | None,
+    earnings: tuple[float, str] | None,
     currency: str | None,
     name: str | None,
 ) -> None:
@@ -85,12 +95,7 @@ def set_(
             configmod.validate_timezone(timezone)
         except ValueError as e:
             raise usage(str(e)) from None
-    amount = None
-    if earnings is not None:
-        try:
-            amount = parse_amount(earnings)
-        except ValueError as e:
-            raise usage(str(e)) from None
+    amount = earnings
 
     def change(doc: Any) -> None:
         if name is not None:
@@ -110,7 +115,7 @@ def set_(
                 key = {"week": "weekly", "month": "monthly", "year": "yearly"}[amount[1]]
                 table[key] = int(amount[0]) if amount[0].is_integer() else amount[0]
             if currency is not None:
-                table["currency"] = currency.upper()
+                table["currency"] = currency
             elif "currency" not in table:  # written out, so the file says what is assumed
                 table["currency"] = _country_currency(doc)
 

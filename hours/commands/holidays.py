@@ -103,7 +103,7 @@ def holidays(
     def change(doc: Any) -> None:
         import tomlkit
 
-        from hours.toml_layout import add_section
+        from hours.config.toml_layout import add_section
 
         table = tomlkit.table()
         table["country"] = code

@@ -9,10 +9,19 @@ from typing import Any
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, clock, pass_app, usage
+from hours.clikit import (
+    CONTEXT,
+    App,
+    clock,
+    currency_option,
+    earnings_option,
+    pass_app,
+    usage,
+)
 from hours.config import guess_timezone, validate_timezone
 from hours.describe import week_lines
 from hours.errors import ConfigError, UsageError
+from hours.money import currency_code
 from hours.parsing import parse_amount, parse_days, read_ranges
 from hours.schedule import DAYS
 
@@ -68,13 +77,8 @@ def interactive_answers(given: dict[str, Any], today: dt.date) -> dict[str, Any]
     ask("earnings", "What you earn, e.g. 1200/week (empty to skip)", "", parse_amount)
     if out.get("earnings"):
         currency = default_currency(out.get("country"), out["timezone"], on=today)
-        ask("currency", "Currency", currency, _check_currency)
+        ask("currency", "Currency", currency, currency_code)
     return out
-
-
-def _check_currency(code: str) -> None:
-    if len(code) != 3 or not code.isalpha():
-        raise ValueError(f"{code!r} is not a currency code; use three letters like USD or EUR")
 
 
 def _check_hours(text: str) -> None:
@@ -100,9 +104,12 @@ def build_config_text(a: dict[str, Any], today: dt.date) -> str:
         timezone = validate_timezone(a.get("timezone") or guess_timezone())
         days = parse_days(a.get("days") or DEFAULTS["days"])
         ranges = _ranges(a.get("hours") or [DEFAULTS["hours"]])
-        earnings = parse_amount(a["earnings"]) if a.get("earnings") else None
-        if a.get("currency"):
-            _check_currency(a["currency"])
+        # A flag arrives parsed (EarningsParam, CurrencyParam); a prompt's answer as typed,
+        # checked by the same parsers as it was typed.
+        earnings = a.get("earnings") or None
+        if isinstance(earnings, str):
+            earnings = parse_amount(earnings)
+        currency = currency_code(a["currency"]) if a.get("currency") else None
     except ValueError as e:
         raise UsageError(str(e)) from None
     if a.get("country"):
@@ -136,8 +143,7 @@ def build_config_text(a: dict[str, Any], today: dt.date) -> str:
         table = tomlkit.table()
         key = {"week": "weekly", "month": "monthly", "year": "yearly"}[earnings[1]]
         table[key] = int(earnings[0]) if earnings[0].is_integer() else earnings[0]
-        code = a.get("currency") or default_currency(a.get("country"), timezone, on=today)
-        table["currency"] = code.upper()
+        table["currency"] = currency or default_currency(a.get("country"), timezone, on=today)
         doc["earnings"] = table
     return tomlkit.dumps(doc)
 
@@ -186,8 +192,8 @@ def example_text() -> str:
 @click.option(
     "--hours", "hours_", multiple=True, metavar="RANGE", help="Your hours, e.g. 9-17 (repeatable)."
 )
-@click.option("--earnings", help="What you earn, e.g. 1200/week.")
-@click.option("--currency", help="Three-letter currency code, e.g. USD (default: your country's).")
+@earnings_option("What you earn, e.g. 1200/week.")
+@currency_option
 @click.option("--holidays", "country", help="Close on this country's public holidays, e.g. GB.")
 @click.option("--subdivision", help="The state or province for --holidays, e.g. ENG.")
 @click.option("--name", help="Your business name, as messages show it.")
@@ -202,7 +208,7 @@ def init(
     timezone: str | None,
     days: str | None,
     hours_: tuple[str, ...],
-    earnings: str | None,
+    earnings: tuple[float, str] | None,
     currency: str | None,
     country: str | None,
     subdivision: str | None,

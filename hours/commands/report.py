@@ -23,12 +23,15 @@ class WeekParam(click.ParamType):  # type: ignore[type-arg]
     ) -> tuple[int, int]:
         if isinstance(value, tuple):
             return value
+        from hours.parsing import check_date
         from hours.report import parse_week
 
         try:
-            return parse_week(str(value))
+            year, week = parse_week(str(value))
+            check_date(dt.date.fromisocalendar(year, week, 1), str(value).strip())
         except ValueError as e:
             self.fail(str(e), param, ctx)
+        return year, week
 
 
 class ZoneParam(click.ParamType):  # type: ignore[type-arg]
@@ -84,7 +87,7 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
             f"cannot write {path}: there is no directory {path.parent}; nothing was written"
         )
     try:
-        write_atomic(path, data, mode=0o644)
+        write_atomic(path, data, mode=0o644, through=True)
     except OSError as e:
         raise usage(f"cannot write {path}: {e.strerror or e}; nothing was written") from None
     click.echo(f"Wrote {path}", err=True)
@@ -157,25 +160,29 @@ def report(
         zone=shown,
         title=cfg.name,
         earnings=earnings,
-        autoreplies=count_replies(state_dir(), start, end),
+        autoreplies=count_replies(
+            state_dir(), start, end, warn=lambda text: click.echo(f"Warning: {text}", err=True)
+        ),
     )
     data: str | bytes
     if kind == "text":
-        from hours import report_text
+        from hours.report import text as report_text
 
         data = report_text.render(rep, color=output is None and app.color is not False)
     elif kind == "markdown":
-        data = reportmod.to_markdown(rep)
+        from hours.report import markdown
+
+        data = markdown.render(rep)
     elif kind == "json":
         import json
 
         data = json.dumps(reportmod.to_json(rep), indent=2, ensure_ascii=False) + "\n"
     elif kind == "html":
-        from hours import report_html
+        from hours.report import html as report_html
 
         data = report_html.render(rep)
     elif kind == "svg":
-        from hours import report_svg
+        from hours.report import svg as report_svg
 
         data = report_svg.render(rep)
     else:

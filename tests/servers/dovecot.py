@@ -64,9 +64,17 @@ class MailUser:
 
 
 def _config(
-    root: Path, *, user: str, group: str, ports: dict[str, int], smtp: int, mail_format: str
+    root: Path,
+    *,
+    user: str,
+    group: str,
+    ports: dict[str, int],
+    smtp: int,
+    mail_format: str,
+    oauth: bool = False,
 ) -> str:
     location = "maildir:~/Maildir" if mail_format == "maildir" else f"{mail_format}:~/mail"
+    mechanisms = "plain login xoauth2 oauthbearer" if oauth else "plain login"
     return textwrap.dedent(f"""\
         # Written by tests/servers/dovecot.py; nothing here is read from /etc/dovecot.
         instance_name = hours-test-{ports["imap"]}
@@ -81,7 +89,7 @@ def _config(
         # Loopback only: plaintext is acceptable here, and the client refuses it elsewhere.
         ssl = no
         disable_plaintext_auth = no
-        auth_mechanisms = plain login
+        auth_mechanisms = {mechanisms}
         # Tests try wrong passwords on purpose; the default 2 s penalty would only slow them.
         auth_failure_delay = 0
         # Every process runs as one unprivileged user (login processes refuse root).
@@ -141,6 +149,29 @@ def _config(
           sieve_extensions = +vacation-seconds
           sieve_vacation_min_period = 0
         }}
+        """) + (_OAUTH_PASSDB.format(root=root) if oauth else "")
+
+
+# XOAUTH2 and OAUTHBEARER logins go to the oauth2 database, which asks the introspection
+# endpoint whether the token is active and whose it is; passwords still go to passwd-file.
+_OAUTH_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+"""
+
+
+def _oauth2_config(introspection_url: str) -> str:
+    return textwrap.dedent(f"""\
+        # Written by tests/servers/dovecot.py: validate tokens by RFC 7662 introspection.
+        introspection_mode = post
+        introspection_url = {introspection_url}
+        username_attribute = username
+        active_attribute = active
+        active_value = true
+        timeout_msecs = 5000
         """)
 
 
@@ -149,7 +180,14 @@ class Dovecot:
 
     host = "127.0.0.1"
 
-    def __init__(self, *, submission_port: int, mail_format: str = "maildir") -> None:
+    def __init__(
+        self,
+        *,
+        submission_port: int,
+        mail_format: str = "maildir",
+        oauth_introspection_url: str | None = None,
+    ) -> None:
+        """Configure (not start) a Dovecot; with an introspection URL it takes OAuth2 logins."""
         self.root = Path(tempfile.mkdtemp(prefix="hours-dovecot-"))
         account = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
         self._uid, self._gid = account.pw_uid, account.pw_gid
@@ -168,8 +206,13 @@ class Dovecot:
                 ports={"imap": self.imap_port, "sieve": self.sieve_port, "lmtp": self.lmtp_port},
                 smtp=submission_port,
                 mail_format=mail_format,
+                oauth=oauth_introspection_url is not None,
             )
         )
+        if oauth_introspection_url is not None:
+            (self.root / "dovecot-oauth2.conf.ext").write_text(
+                _oauth2_config(oauth_introspection_url)
+            )
         self._chown(self.root)
         self._process: subprocess.Popen[bytes] | None = None
 

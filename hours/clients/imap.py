@@ -1,0 +1,183 @@
+"""Read new mail over IMAP without changing anything in the mailbox.
+
+The mailbox is selected read-only (EXAMINE) and only header blocks are fetched, with
+BODY.PEEK, so no flag (\\Seen included) moves. Progress is a Cursor of UIDVALIDITY and the last
+UID seen: a poll asks only for UIDs above it, so its cost follows the new mail, not the mailbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import imaplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from hours.clients.mail import IncomingMail, parse_header_block
+from hours.clients.net import Endpoint, describe, require_safe, scrub
+from hours.errors import ProviderError
+
+_HEADER = b"BODY[HEADER]"
+_FETCH = ["INTERNALDATE", "BODY.PEEK[HEADER]"]
+# UIDs per FETCH command, to keep command lines short when much mail arrived at once.
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """How far a mailbox has been read: its UIDVALIDITY and the highest UID already seen."""
+
+    uidvalidity: int
+    last_uid: int
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What a poll found: the new messages (oldest first) and the cursor to store next."""
+
+    cursor: Cursor
+    messages: tuple[IncomingMail, ...]
+    restarted: bool  # True when the cursor was (re)set to "now" and nothing old was returned
+
+
+class ImapReader:
+    """Poll one IMAP mailbox, read-only, for mail newer than a cursor."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        username: str,
+        password: str,
+        *,
+        mailbox: str = "INBOX",
+        timeout: float = 30.0,
+    ) -> None:
+        self.endpoint = endpoint
+        self.username = username
+        self._password = password
+        self.mailbox = mailbox
+        self.timeout = timeout
+
+    def poll(self, cursor: Cursor | None) -> PollResult:
+        """Connect, log in, read what is newer than `cursor`, and log out."""
+        with self.session() as client:
+            return fetch_new(client, self.mailbox, cursor)
+
+    def check(self) -> Cursor:
+        """Log in and examine the mailbox, returning where "now" is (for install and doctor)."""
+        with self.session() as client:
+            return fetch_new(client, self.mailbox, None).cursor
+
+    @contextmanager
+    def session(self) -> Iterator[IMAPClient]:
+        """Yield a logged-in client; every failure becomes a ProviderError without the password."""
+        require_safe(self.endpoint, service="IMAP")
+        where = describe(self.endpoint)
+        client: IMAPClient | None = None
+        try:
+            client = _connect(self.endpoint, self.timeout)
+            try:
+                client.login(self.username, self._password)
+            except IMAPClientError as exc:
+                raise ProviderError(
+                    f"IMAP login to {where} as {self.username} failed: "
+                    f"{self._scrub(exc)}. Check the username and password."
+                ) from None
+            yield client
+        except ProviderError:
+            raise
+        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+            raise ProviderError(f"IMAP {where}: {self._scrub(exc)}") from None
+        finally:
+            if client is not None:
+                _close(client)
+
+    def _scrub(self, exc: BaseException) -> str:
+        """Describe an error, making sure the password never reaches a message or log."""
+        detail = exc.args[0] if len(exc.args) == 1 else exc
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        return scrub(exc, self._password, self.timeout, str(detail))
+
+
+def fetch_new(client: IMAPClient, mailbox: str, cursor: Cursor | None) -> PollResult:
+    """Examine `mailbox` on a logged-in client and return what is newer than `cursor`.
+
+    With no cursor, or a UIDVALIDITY that changed (the UIDs mean other messages now), the
+    cursor restarts at the current highest UID and nothing is returned: no backlog is answered.
+    """
+    # STATUS first: it reads the server's index without opening the mailbox, which for a
+    # large maildir costs a directory scan. Most polls (cron, every few minutes) stop here.
+    if cursor is not None:
+        status = client.folder_status(mailbox, ["UIDVALIDITY", "UIDNEXT"])
+        if (
+            int(status[b"UIDVALIDITY"]) == cursor.uidvalidity
+            and int(status[b"UIDNEXT"]) <= cursor.last_uid + 1
+        ):
+            return PollResult(cursor, (), restarted=False)
+    selected = client.select_folder(mailbox, readonly=True)
+    uidvalidity = int(selected[b"UIDVALIDITY"])
+    uidnext = _uidnext(client, selected)
+    if cursor is None or cursor.uidvalidity != uidvalidity:
+        return PollResult(Cursor(uidvalidity, uidnext - 1), (), restarted=True)
+    if uidnext <= cursor.last_uid + 1:
+        # Expunged between STATUS and EXAMINE: nothing to fetch.
+        return PollResult(cursor, (), restarted=False)
+    # `UID SEARCH UID n:*` also returns the highest message when its UID is below n (RFC 3501's
+    # `*` is the highest UID in use), so anything at or below the cursor is dropped here.
+    found = client.search(["UID", f"{cursor.last_uid + 1}:*"])
+    new_uids = sorted(uid for uid in found if uid > cursor.last_uid)
+    messages: list[IncomingMail] = []
+    for start in range(0, len(new_uids), _BATCH):
+        batch = new_uids[start : start + _BATCH]
+        response = client.fetch(batch, _FETCH)
+        messages.extend(_incoming(uid, response[uid]) for uid in batch if uid in response)
+    last = max([cursor.last_uid, uidnext - 1, *(m.uid for m in messages)])
+    return PollResult(Cursor(uidvalidity, last), tuple(messages), restarted=False)
+
+
+def _connect(endpoint: Endpoint, timeout: float) -> IMAPClient:
+    secure = endpoint.security == "ssl"
+    client = IMAPClient(
+        endpoint.host,
+        port=endpoint.port,
+        ssl=secure,
+        ssl_context=ssl.create_default_context() if secure else None,
+        timeout=timeout,
+    )
+    if endpoint.security == "starttls":
+        client.starttls(ssl.create_default_context())
+    # INTERNALDATE as an aware datetime, not converted to the machine's local time.
+    client.normalise_times = False
+    return client
+
+
+def _close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except (OSError, IMAPClientError, imaplib.IMAP4.error):
+        # Logging out is a courtesy; the socket is dropped either way.
+        client.shutdown()
+
+
+def _uidnext(client: IMAPClient, status: dict[bytes, Any]) -> int:
+    if b"UIDNEXT" in status:
+        return int(status[b"UIDNEXT"])
+    # UIDNEXT is optional in old servers' SELECT answers; the highest UID + 1 is equivalent.
+    if not int(status.get(b"EXISTS", 0)):
+        return 1
+    highest = client.search(["UID", "*"])
+    return max(highest) + 1 if highest else 1
+
+
+def _incoming(uid: int, data: dict[bytes, Any]) -> IncomingMail:
+    arrived = data[b"INTERNALDATE"]
+    if arrived.tzinfo is None:
+        # Only when a server sends no zone, which RFC 3501 does not allow: read it as UTC.
+        arrived = arrived.replace(tzinfo=dt.UTC)
+    return parse_header_block(uid, arrived, bytes(data.get(_HEADER, b"")))

@@ -1,0 +1,340 @@
+"""JSON over HTTPS with an OAuth2 bearer token: what the Gmail and Microsoft Graph clients share.
+
+Every request has a time limit (to connect, for each read, and for the whole answer), an answer
+larger than MAX_ANSWER_BYTES is refused, `api_base` must be https except on loopback (a test
+double), and redirects are not followed, so the token never travels to another host.
+
+Failures are typed, so the caller can act on each:
+- TokenRefused (401): refresh the token once and try again;
+- MissingScope (403 for a scope the token lacks): a configuration error naming the scope;
+- Busy (429 or 5xx): retried while the provider's `Retry-After` (or a short backoff) still fits
+  before the caller's deadline, then given up until the next run;
+- ApiError: anything else, with the provider's own error code when it gave one.
+Every message is one line and never holds the token, in any encoding.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import html
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import quote, quote_plus, urlsplit
+
+import requests
+
+from hours.clients.net import is_loopback
+from hours.errors import ConfigError, ProviderError
+
+# How long to wait for a provider's answer, in seconds: to connect, then for the whole answer.
+CONNECT_TIMEOUT = 10.0
+HTTP_TIMEOUT = 30.0
+# A settings object is a few kilobytes; anything near this is not the answer we asked for.
+MAX_ANSWER_BYTES = 1 << 20
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 5
+BACKOFF = 1.0  # seconds before the first retry when the provider sets no Retry-After
+MAX_DETAIL = 300  # characters of the provider's own words kept in a message
+_SPACE = re.compile(r"\s+")
+
+
+class TokenRefused(ProviderError):
+    """HTTP 401: the provider refused the access token; refresh it once and try again."""
+
+
+class MissingScope(ConfigError):
+    """HTTP 403: the token was granted without the scope this request needs."""
+
+    def __init__(self, message: str, scope: str) -> None:
+        super().__init__(message)
+        self.scope = scope
+
+
+class Busy(ProviderError):
+    """HTTP 429 or 5xx still, after what the caller's deadline allowed; try at the next run.
+
+    `status` is 0 when the deadline had passed before the request could be sent.
+    """
+
+    def __init__(self, message: str, status: int, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class ApiError(ProviderError):
+    """The provider refused the request; `code` is its own error code, when it gave one."""
+
+    def __init__(self, message: str, status: int, code: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a provider's error answer says, as its client reads it."""
+
+    code: str | None
+    message: str
+    missing_scope: bool
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Return `secret` as it may appear in text: raw, URL-, JSON-, HTML-, base64-, hex-encoded.
+
+    The Authorization header's whole value is encoded too, since a server that echoes a
+    request may encode the header rather than the token. Longest first, so that replacing one
+    form never leaves a piece of a longer one behind.
+    """
+    if not secret:
+        return []
+    header = f"Bearer {secret}"
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), html.escape(secret)}
+    forms |= {json.dumps(secret)[1:-1], json.dumps(secret)[1:-1].replace("/", "\\/")}
+    for value in (secret, header, f"Authorization: {header}"):
+        raw = value.encode()
+        for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            forms |= {encoded.decode(), encoded.decode().rstrip("=")}
+        forms.add(raw.hex())
+    return sorted(forms, key=len, reverse=True)
+
+
+def scrub(text: str, secret: str) -> str:
+    """Return `text` with every form of `secret` replaced by `***`."""
+    for form in secret_forms(secret):
+        text = text.replace(form, "***")
+    return text
+
+
+def one_line(text: str, limit: int = MAX_DETAIL) -> str:
+    """Return `text` on one line, cut to `limit` characters."""
+    flat = _SPACE.sub(" ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Read a Retry-After header (seconds, or an HTTP date) as seconds from `now` (epoch)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
+def check_api_base(api_base: str, service: str) -> str:
+    """Return `api_base` without a trailing slash; refuse plain http except on loopback."""
+    parts = urlsplit(api_base)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{service}: api_base {api_base!r} is not an http(s) URL.")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{service}: api_base {api_base!r} would send the access token in clear; plain "
+            "http is allowed only on loopback (127.0.0.1, ::1, localhost). Use https."
+        )
+    return api_base.rstrip("/")
+
+
+class BearerJsonClient:
+    """A provider's JSON API, reached with a bearer token; subclasses name it and read its errors."""
+
+    service: ClassVar[str]  # the provider's name, in messages
+    scope: ClassVar[str]  # the OAuth2 scope the client's requests need
+    default_api_base: ClassVar[str]
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_base: str | None = None,
+        timeout: float = HTTP_TIMEOUT,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.api_base = check_api_base(api_base or self.default_api_base, self.service)
+        self._token = token
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.clock = clock
+
+    def refusal(self, status: int, headers: Mapping[str, str], body: Any) -> Refusal:
+        """Read the provider's error answer (`body` is its parsed JSON, or None)."""
+        raise NotImplementedError
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        doing: str,
+        body: Mapping[str, Any] | None = None,
+        deadline: float | None = None,
+    ) -> dict[str, Any]:
+        """Send one request and return the JSON object answered.
+
+        `doing` says what the request is for, in messages ("reading the vacation responder").
+        `deadline` is a `clock()` instant: 429 and 5xx answers are retried only while the
+        wait fits before it, and no request outlives it. Without one, nothing is retried.
+        """
+        url = self.api_base + path
+        attempt = 0
+        while True:
+            status, headers, raw = self._send(method, url, body, doing, deadline)
+            if 200 <= status < 300:
+                return self._object(raw, doing)
+            if status not in RETRYABLE:
+                raise self._refused(status, headers, raw, doing)
+            asked = retry_after_seconds(headers.get("Retry-After"), time.time())
+            wait = asked if asked is not None else BACKOFF * 2**attempt
+            attempt += 1
+            if attempt >= MAX_ATTEMPTS:
+                why = f"still, after {attempt} tries"
+            elif deadline is None:
+                why = "no time was left in this run to try again"
+            elif self.clock() + wait >= deadline:
+                why = (
+                    f"it asked to wait {asked:g} s, past this run's deadline"
+                    if asked is not None
+                    else "no time was left in this run to try again"
+                )
+            else:
+                self.sleep(wait)
+                continue
+            raise self._busy(status, headers, raw, doing, asked, why)
+
+    # -- one exchange --------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: Mapping[str, Any] | None,
+        doing: str,
+        deadline: float | None,
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        timeout = self.timeout
+        if deadline is not None:
+            timeout = min(timeout, deadline - self.clock())
+            if timeout <= 0:
+                raise Busy(
+                    f"{self.service}: no time was left in this run for {doing}; the next run "
+                    "tries again.",
+                    0,
+                    None,
+                )
+        started = self.clock()
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        try:
+            with self.session.request(
+                method,
+                url,
+                json=body,
+                headers=headers,
+                timeout=(min(CONNECT_TIMEOUT, timeout), timeout),
+                stream=True,
+                allow_redirects=False,
+            ) as response:
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+                    raise self._too_big(doing)
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_content(64 * 1024):
+                    size += len(chunk)
+                    if size > MAX_ANSWER_BYTES:
+                        raise self._too_big(doing)
+                    if self.clock() - started > timeout:
+                        raise requests.Timeout()
+                    chunks.append(chunk)
+                return response.status_code, response.headers, b"".join(chunks)
+        except requests.Timeout:
+            raise ProviderError(
+                f"{self.service} gave no answer within {timeout:g} s while {doing}; the next "
+                "run tries again."
+            ) from None
+        except requests.RequestException as e:
+            host = urlsplit(url).netloc
+            detail = one_line(scrub(str(e) or type(e).__name__, self._token))
+            raise ProviderError(
+                f"{self.service}: could not reach {host} while {doing}: {detail}"
+            ) from None
+
+    def _too_big(self, doing: str) -> ProviderError:
+        return ProviderError(
+            f"{self.service} answered with more than {MAX_ANSWER_BYTES // 1024} KiB while "
+            f"{doing}; that is not a settings object."
+        )
+
+    def _object(self, raw: bytes, doing: str) -> dict[str, Any]:
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            detail = one_line(scrub(raw.decode("utf-8", "replace"), self._token), 80)
+            raise ProviderError(
+                f"{self.service} answered something other than a JSON object while {doing}: "
+                f"{detail or '(empty)'}"
+            )
+        return answer
+
+    # -- refusals ------------------------------------------------------------------------
+
+    def _read(self, status: int, headers: Mapping[str, str], raw: bytes) -> Refusal:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        found = self.refusal(status, headers, body)
+        message = found.message or raw.decode("utf-8", "replace") or "no detail"
+        return Refusal(found.code, one_line(scrub(message, self._token)), found.missing_scope)
+
+    def _refused(
+        self, status: int, headers: Mapping[str, str], raw: bytes, doing: str
+    ) -> ProviderError | MissingScope:
+        found = self._read(status, headers, raw)
+        if status == 401:
+            return TokenRefused(
+                f"{self.service} refused the access token (401) while {doing}: {found.message}"
+            )
+        if status == 403 and found.missing_scope:
+            return MissingScope(
+                f"{self.service} refused {doing} (403): the token lacks the scope "
+                f"{self.scope}; sign in again granting it.",
+                self.scope,
+            )
+        code = f" {found.code}" if found.code else ""
+        return ApiError(
+            f"{self.service} answered {status}{code} while {doing}: {found.message}",
+            status,
+            found.code,
+        )
+
+    def _busy(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        raw: bytes,
+        doing: str,
+        asked: float | None,
+        why: str,
+    ) -> Busy:
+        found = self._read(status, headers, raw)
+        return Busy(
+            f"{self.service} answered {status} while {doing} ({why}): {found.message}; the next "
+            "run tries again.",
+            status,
+            asked,
+        )

@@ -1,0 +1,151 @@
+"""Build an RFC 3834 auto-reply to an incoming email, and send mail over SMTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from hours.clients.mail import IncomingMail
+from hours.clients.net import Endpoint, describe, require_safe, scrub
+from hours.errors import ProviderError
+
+# A thread of hundreds of messages must not make a reply's header unbounded; RFC 5322 allows
+# trimming References as long as the first and the last are kept.
+_MAX_REFERENCES = 20
+
+
+class RecipientRefused(ProviderError):
+    """The server refused every recipient for good (5xx): sending again cannot help."""
+
+
+class SmtpSender:
+    """Send messages through one SMTP server (submission), logging in when a user is given."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> None:
+        self.endpoint = endpoint
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+
+    def send(self, message: EmailMessage, *, envelope_from: str = "") -> None:
+        """Send `message`; the envelope sender defaults to the null path, as RFC 3834 asks.
+
+        A reply with a null return path cannot itself be answered or bounced back into a loop.
+        Every failure becomes a ProviderError that names the server, never the password.
+        """
+        with self._session() as smtp:
+            smtp.send_message(message, from_addr=envelope_from)
+
+    def check(self) -> None:
+        """Connect and log in without sending anything (for `install` and `hours doctor`)."""
+        with self._session() as smtp:
+            smtp.noop()
+
+    @contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        require_safe(self.endpoint, service="SMTP")
+        where = describe(self.endpoint)
+        try:
+            with self._connect() as smtp:
+                if self.username:
+                    smtp.login(self.username, self._password or "")
+                yield smtp
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ProviderError(
+                f"SMTP login to {where} as {self.username} failed ({exc.smtp_code}): "
+                f"{self._scrub(exc)}. Check the username and password."
+            ) from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused = ", ".join(exc.recipients)
+            message = f"SMTP {where} refused the recipient(s) {refused}."
+            if all(500 <= code < 600 for code, _ in exc.recipients.values()):
+                raise RecipientRefused(message) from None
+            raise ProviderError(message) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ProviderError(f"SMTP {where}: {self._scrub(exc)}") from None
+
+    def _connect(self) -> smtplib.SMTP:
+        host, port = self.endpoint.host, self.endpoint.port
+        if self.endpoint.security == "ssl":
+            context = ssl.create_default_context()
+            return smtplib.SMTP_SSL(host, port, timeout=self.timeout, context=context)
+        smtp = smtplib.SMTP(host, port, timeout=self.timeout)
+        if self.endpoint.security == "starttls":
+            try:
+                smtp.starttls(context=ssl.create_default_context())
+            except BaseException:
+                smtp.close()
+                raise
+        return smtp
+
+    def _scrub(self, exc: BaseException) -> str:
+        detail = ""
+        if isinstance(exc, smtplib.SMTPResponseException):
+            error = exc.smtp_error
+            detail = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        return scrub(exc, self._password, self.timeout, detail)
+
+
+def build_reply(
+    original: IncomingMail,
+    *,
+    from_address: str,
+    business: str,
+    subject: str,
+    body: str,
+    now: dt.datetime,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """Build the auto-reply to `original`, from the user's address, as RFC 3834 describes.
+
+    It goes to `original.reply_address` (the Return-Path, else From); it is marked
+    `Auto-Submitted: auto-replied` and threads under the original with In-Reply-To and
+    References. Raises ValueError for a message that has nowhere to be answered.
+    """
+    to = original.reply_address
+    if not to:
+        raise ValueError(f"message {original.uid} has a null return path; it must not be answered")
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    domain = from_address.rpartition("@")[2] or "localhost"
+    reply = EmailMessage()
+    reply["From"] = Address(display_name=business, addr_spec=from_address)
+    reply["To"] = to
+    reply["Subject"] = subject
+    reply["Date"] = email.utils.format_datetime(now)
+    reply["Message-ID"] = message_id or email.utils.make_msgid(domain=domain)
+    if original.message_id:
+        reply["In-Reply-To"] = original.message_id
+    references = _references(original)
+    if references:
+        reply["References"] = " ".join(references)
+    reply["Auto-Submitted"] = "auto-replied"
+    # Exchange and Outlook honour this and do not send their own out-of-office back.
+    reply["X-Auto-Response-Suppress"] = "All"
+    reply.set_content(body)
+    return reply
+
+
+def _references(original: IncomingMail) -> list[str]:
+    """Return the original's References plus its Message-ID (RFC 5322 section 3.6.4)."""
+    chain = list(original.references)
+    if not chain and original.in_reply_to:
+        chain = [original.in_reply_to]
+    if original.message_id:
+        chain.append(original.message_id)
+    if len(chain) > _MAX_REFERENCES:
+        chain = [chain[0], *chain[-(_MAX_REFERENCES - 1) :]]
+    return chain

@@ -1,0 +1,426 @@
+"""The `[autoreply]` tables, validated when the config loads — never at 2 a.m. in cron.
+
+Templates are checked here for unknown fields, durations parsed, servers and secrets named,
+so that `hours autoreply sync` only meets the errors the network gives it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from hours.config import schema
+from hours.parsing import parse_duration
+
+Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
+
+COMMON_FIELDS = frozenset(
+    {"business", "next_open", "next_open_date", "next_open_relative", "reason", "emergency_keyword"}
+)
+EMAIL_FIELDS = COMMON_FIELDS | {"sender_name", "subject"}
+SECURITY = ("ssl", "starttls", "none")
+DEFAULT_PORTS = {
+    "imap": {"ssl": 993, "starttls": 143, "none": 143},
+    "smtp": {"ssl": 465, "starttls": 587, "none": 25},
+    "sieve": {"ssl": 4190, "starttls": 4190, "none": 4190},
+}
+
+DEFAULT_EMAIL_MESSAGE = """\
+Hi {sender_name},
+
+Thank you for your message. It reached me while {business} is closed ({reason}), so I'm away \
+from my inbox right now. I'll read it properly and get back to you {next_open} — \
+{next_open_relative}.
+{emergency_line}
+Warmly,
+{business}
+"""
+DEFAULT_EMAIL_EMERGENCY_LINE = (
+    "\nIf it truly can't wait, write again with {emergency_keyword} in the subject and it will "
+    "reach me right away.\n"
+)
+DEFAULT_SMS_MESSAGE = (
+    "Hi! Thanks for your message. {business} is closed right now. I'll get back to you "
+    "{next_open}.{emergency_line}"
+)
+DEFAULT_SMS_EMERGENCY_LINE = " If it can't wait, reply {emergency_keyword}."
+DEFAULT_VOICE_MESSAGE = (
+    "Hi, you've reached {business}. We're closed right now and back {next_open}. "
+    "Please leave a message after the tone, and I'll call you back then."
+)
+DEFAULT_EMERGENCY_MESSAGE = (
+    "Thank you. I've been alerted and will get back to you as soon as I possibly can."
+)
+DEFAULT_SUBJECT = "Re: {subject}"
+
+
+class Secret(NamedTuple):
+    """Where a secret comes from: an environment variable, a command, or secrets.toml."""
+
+    label: str  # "[autoreply.email] password", for messages
+    env: str | None = None
+    command: str | None = None
+    file_key: tuple[str, str] = ("", "")  # [table] key in secrets.toml
+
+
+class Server(NamedTuple):
+    """A mail server: host, port, and how the connection is secured."""
+
+    host: str
+    port: int
+    security: str  # ssl | starttls | none (loopback only)
+
+
+class Policy(NamedTuple):
+    """Who gets a reply and how often, for one channel."""
+
+    message: str
+    min_interval: dt.timedelta
+    max_age: dt.timedelta
+    vip: tuple[str, ...]
+
+
+class Emergency(NamedTuple):
+    """The way through: a keyword, where to forward, and what the sender hears."""
+
+    keyword: str
+    forward_to: str | None
+    message: str
+
+
+class EmailSettings(NamedTuple):
+    """The email channel."""
+
+    mode: str  # imap | sieve
+    address: str
+    aliases: tuple[str, ...]
+    username: str
+    password: Secret
+    imap: Server | None
+    smtp: Server | None
+    sieve: Server | None
+    subject: str
+    policy: Policy
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Return every address of the user's, lower-cased."""
+        return tuple(a.lower() for a in (self.address, *self.aliases))
+
+
+class PhoneSettings(NamedTuple):
+    """The phone channel (Twilio)."""
+
+    provider: str
+    number: str
+    whatsapp: str | None
+    account_sid: Secret
+    auth_token: Secret
+    mode: str  # poll | swap
+    sms_message: str
+    whatsapp_message: str
+    voice_message: str
+    missed_call_text: bool
+    api_base: str
+    sms_twiml_url: str | None
+    voice_twiml_url: str | None
+    policy: Policy
+
+
+class Autoreply(NamedTuple):
+    """Everything the auto-reply engine needs from the config."""
+
+    emergency: Emergency | None
+    email: EmailSettings | None
+    phone: PhoneSettings | None
+
+
+def check_template(text: str, allowed: frozenset[str], fail: Callable[[str], Exception]) -> str:
+    """Return `text` if it is a str.format template using only `allowed` fields."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as e:
+        raise fail(
+            f"is not a valid template ({e}); write a literal brace as {{{{ or }}}}"
+        ) from None
+    for f in fields:
+        name = f.split(".")[0].split("[")[0]
+        if name not in allowed:
+            known = ", ".join("{" + a + "}" for a in sorted(allowed))
+            raise fail(f"{{{f}}} is not a field you can use; use {known}")
+    return text
+
+
+def parse(raw: Mapping[str, Any], fail: Fail) -> Autoreply | None:
+    """Validate the `[autoreply]` table into settings, or None when there is none."""
+    if not raw:
+        return None
+    p = _Parser(fail)
+    emergency = p.emergency(p.get(raw, "autoreply.emergency"))
+    email = p.email(raw, emergency) if "email" in raw else None
+    phone = p.phone(raw, emergency) if "phone" in raw else None
+    return Autoreply(emergency, email, phone)
+
+
+class _Parser:
+    def __init__(self, fail: Fail) -> None:
+        self.fail = fail
+
+    def get(self, table: Mapping[str, Any], path: str, default: Any = None) -> Any:
+        """Return the schema's key `path` in `table`, its kind checked, or `default`."""
+        section, _, key = path.rpartition(".")
+        where = f"[{path}]" if schema.KEYS[path].kind is schema.TABLE else f"[{section}] {key}"
+        value = schema.get(table, path, lambda message: self.fail(where, message))
+        return default if value is None else value
+
+    def text(self, where: str, value: Any, *, required: bool = False) -> str | None:
+        if value is None:
+            if required:
+                raise self.fail(where, "missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, "must be text, in quotes")
+        return value.strip()
+
+    def url(self, where: str, value: Any, default: str | None = None) -> str | None:
+        # Checked here, not by Twilio at 2 a.m.: a URL Twilio cannot call fails every sync.
+        from urllib.parse import urlsplit
+
+        text = self.text(where, value) or default
+        if text is None:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme not in ("https", "http") or not parts.hostname or " " in text:
+            raise self.fail(where, f"{text!r}: use a URL like https://api.twilio.com")
+        return text
+
+    def table(self, where: str, value: Any) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(where, "must be a table")
+        return value
+
+    def duration(self, where: str, value: Any, default: str) -> dt.timedelta:
+        if not isinstance(value, str | None):
+            raise self.fail(where, 'must be a duration in quotes, like "12h"')
+        try:
+            return parse_duration(value or default)
+        except ValueError as e:
+            raise self.fail(where, str(e)) from None
+
+    def template(self, where: str, value: Any, default: str, allowed: frozenset[str]) -> str:
+        text = self.text(where, value) if value is not None else default
+        assert text is not None
+        return check_template(text, allowed, lambda msg: self.fail(where, msg))
+
+    def policy(
+        self,
+        where: str,
+        shared: Mapping[str, Any],
+        own: Mapping[str, Any],
+        default: str,
+        allowed: frozenset[str],
+    ) -> Policy:
+        def pick(key: str) -> tuple[str, Any]:
+            return (
+                (f"[{where}] {key}", self.get(own, f"{where}.{key}"))
+                if key in own
+                else (f"[autoreply] {key}", self.get(shared, f"autoreply.{key}"))
+            )
+
+        vip_where, vip = pick("vip")
+        if vip is None:
+            vip = []
+        if not isinstance(vip, list) or not all(isinstance(v, str) for v in vip):
+            raise self.fail(vip_where, 'must be a list like ["+15551234567", "*@bigclient.com"]')
+        message_where, message = pick("message")
+        return Policy(
+            message=self.template(message_where, message, default, allowed),
+            min_interval=self.duration(*pick("min_interval"), "12h"),
+            max_age=self.duration(*pick("max_age"), "24h"),
+            vip=tuple(v.strip().lower() for v in vip),
+        )
+
+    def emergency(self, raw: Any) -> Emergency | None:
+        table = self.table("[autoreply.emergency]", raw)
+        keyword = self.text(
+            "[autoreply.emergency] keyword", self.get(table, "autoreply.emergency.keyword")
+        )
+        if keyword is None:
+            return None
+        if not keyword.replace("-", "").replace("_", "").isalnum():
+            raise self.fail("[autoreply.emergency] keyword", "must be one word, like URGENT")
+        return Emergency(
+            keyword=keyword,
+            forward_to=self.text(
+                "[autoreply.emergency] forward_to",
+                self.get(table, "autoreply.emergency.forward_to"),
+            ),
+            message=self.template(
+                "[autoreply.emergency] message",
+                self.get(table, "autoreply.emergency.message"),
+                DEFAULT_EMERGENCY_MESSAGE,
+                COMMON_FIELDS,
+            ),
+        )
+
+    def server(self, where: str, raw: Any, kind: str) -> Server | None:
+        if raw is None:
+            return None
+        table = self.table(where, raw)
+        host = self.text(
+            f"{where} host", self.get(table, f"autoreply.email.{kind}.host"), required=True
+        )
+        security = self.get(
+            table, f"autoreply.email.{kind}.security", "ssl" if kind != "sieve" else "starttls"
+        )
+        if security not in SECURITY:
+            raise self.fail(f"{where} security", f"{security!r}: use ssl, starttls or none")
+        port = self.get(table, f"autoreply.email.{kind}.port", DEFAULT_PORTS[kind][security])
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            raise self.fail(f"{where} port", f"{port!r}: use a port number from 1 to 65535")
+        assert host is not None
+        return Server(host, port, security)
+
+    def secret(
+        self, where: str, table: Mapping[str, Any], key: str, file_key: tuple[str, str]
+    ) -> Secret:
+        section = where.strip("[]")
+        env = self.text(f"{where} {key}_env", self.get(table, f"{section}.{key}_env"))
+        command = self.text(f"{where} {key}_command", self.get(table, f"{section}.{key}_command"))
+        if env and command:
+            raise self.fail(f"{where} {key}_env", f"give {key}_env or {key}_command, not both")
+        return Secret(f"{where} {key}", env, command, file_key)
+
+    def email(self, shared: Mapping[str, Any], emergency: Emergency | None) -> EmailSettings:
+        where = "[autoreply.email]"
+        t = self.table(where, self.get(shared, "autoreply.email"))
+        mode = self.get(t, "autoreply.email.mode", "imap")
+        if mode not in ("imap", "sieve"):
+            raise self.fail(f"{where} mode", f"{mode!r}: use imap or sieve")
+        address = self.text(
+            f"{where} address", self.get(t, "autoreply.email.address"), required=True
+        )
+        assert address is not None
+        if "@" not in address:
+            raise self.fail(f"{where} address", f"{address!r} is not an email address")
+        aliases = self.get(t, "autoreply.email.aliases", [])
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and "@" in a for a in aliases
+        ):
+            raise self.fail(
+                f"{where} aliases", 'must be a list of addresses like ["me@example.com"]'
+            )
+        imap, smtp, sieve = (
+            self.server(f"{where} {k}", self.get(t, f"autoreply.email.{k}"), k)
+            for k in ("imap", "smtp", "sieve")
+        )
+        if mode == "imap" and (imap is None or smtp is None):
+            raise self.fail(
+                where, "mode imap needs imap = { host = ... } and smtp = { host = ... }"
+            )
+        if mode == "sieve" and sieve is None:
+            raise self.fail(where, "mode sieve needs sieve = { host = ..., port = 4190 }")
+        line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency else ""
+        return EmailSettings(
+            mode=mode,
+            address=address,
+            aliases=tuple(aliases),
+            username=self.text(f"{where} username", self.get(t, "autoreply.email.username"))
+            or address,
+            password=self.secret(where, t, "password", ("email", "password")),
+            imap=imap,
+            smtp=smtp,
+            sieve=sieve,
+            subject=self.template(
+                f"{where} subject",
+                self.get(t, "autoreply.email.subject"),
+                DEFAULT_SUBJECT,
+                EMAIL_FIELDS,
+            ),
+            policy=self.policy(
+                "autoreply.email",
+                shared,
+                t,
+                DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line),
+                EMAIL_FIELDS,
+            ),
+        )
+
+    def phone(self, shared: Mapping[str, Any], emergency: Emergency | None) -> PhoneSettings:
+        where = "[autoreply.phone]"
+        t = self.table(where, self.get(shared, "autoreply.phone"))
+        provider = self.get(t, "autoreply.phone.provider", "twilio")
+        if provider != "twilio":
+            raise self.fail(f"{where} provider", f"{provider!r}: only twilio is supported")
+        number = self.text(f"{where} number", self.get(t, "autoreply.phone.number"), required=True)
+        assert number is not None
+        if not (number.startswith("+") and number[1:].isdigit()):
+            raise self.fail(f"{where} number", f"{number!r}: use E.164, like +15550001111")
+        whatsapp = self.text(f"{where} whatsapp", self.get(t, "autoreply.phone.whatsapp"))
+        if whatsapp is not None and not whatsapp.startswith("whatsapp:+"):
+            raise self.fail(f"{where} whatsapp", f"{whatsapp!r}: use whatsapp:+15550001111")
+        mode = self.get(t, "autoreply.phone.mode", "poll")
+        if mode not in ("poll", "swap"):
+            raise self.fail(f"{where} mode", f"{mode!r}: use poll or swap")
+        missed = self.get(t, "autoreply.phone.missed_call_text", True)
+        if not isinstance(missed, bool):
+            raise self.fail(f"{where} missed_call_text", "must be true or false")
+        # Imported here: `hours status` loads the config and needs neither.
+        from urllib.parse import urlsplit
+
+        from hours.clients.net import is_loopback
+
+        api_base = self.url(
+            f"{where} api_base", self.get(t, "autoreply.phone.api_base"), "https://api.twilio.com"
+        )
+        assert api_base is not None
+        host = urlsplit(api_base).hostname or ""
+        if api_base.startswith("http://") and not is_loopback(host):
+            raise self.fail(
+                f"{where} api_base",
+                f"{api_base!r} would send the Auth Token in clear; use https (plain http only "
+                "on loopback: 127.0.0.1, ::1, localhost)",
+            )
+        line = DEFAULT_SMS_EMERGENCY_LINE if emergency else ""
+        sms_default = DEFAULT_SMS_MESSAGE.replace("{emergency_line}", line)
+        policy = self.policy("autoreply.phone", shared, t, sms_default, COMMON_FIELDS)
+        sms = self.template(
+            f"{where} sms_message",
+            self.get(t, "autoreply.phone.sms_message"),
+            policy.message,
+            COMMON_FIELDS,
+        )
+        return PhoneSettings(
+            provider=provider,
+            number=number,
+            whatsapp=whatsapp,
+            account_sid=self.secret(where, t, "account_sid", ("phone", "account_sid")),
+            auth_token=self.secret(where, t, "auth_token", ("phone", "auth_token")),
+            mode=mode,
+            sms_message=sms,
+            whatsapp_message=self.template(
+                f"{where} whatsapp_message",
+                self.get(t, "autoreply.phone.whatsapp_message"),
+                sms,
+                COMMON_FIELDS,
+            ),
+            voice_message=self.template(
+                f"{where} voice_message",
+                self.get(t, "autoreply.phone.voice_message"),
+                DEFAULT_VOICE_MESSAGE,
+                COMMON_FIELDS,
+            ),
+            missed_call_text=missed,
+            api_base=api_base.rstrip("/"),
+            sms_twiml_url=self.url(
+                f"{where} sms_twiml_url", self.get(t, "autoreply.phone.sms_twiml_url")
+            ),
+            voice_twiml_url=self.url(
+                f"{where} voice_twiml_url", self.get(t, "autoreply.phone.voice_twiml_url")
+            ),
+            policy=policy,
+        )

@@ -1,0 +1,69 @@
+"""Read secrets from the environment, a command, or a 0600 secrets.toml — and never show them."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import tomllib
+from pathlib import Path
+
+from hours.config.autoreply import Secret
+from hours.errors import ConfigError
+
+SECRETS_FILE = "secrets.toml"
+
+
+def resolve(secret: Secret, config_dir: Path) -> str:
+    """Return the secret's value, or raise ConfigError saying where it was looked for."""
+    if secret.env:
+        value = os.environ.get(secret.env)
+        if not value:
+            raise ConfigError(
+                f"{secret.label}_env names ${secret.env}, which is not set; export it where "
+                "`hours` runs (cron has its own environment)"
+            )
+        return value
+    if secret.command:
+        return _run(secret)
+    return _from_file(secret, config_dir / SECRETS_FILE)
+
+
+def _run(secret: Secret) -> str:
+    assert secret.command is not None
+    try:
+        proc = subprocess.run(
+            secret.command, shell=True, capture_output=True, text=True, timeout=60, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"{secret.label}_command did not finish in 60 seconds") from None
+    value = proc.stdout.strip()
+    if proc.returncode != 0:
+        raise ConfigError(
+            f"{secret.label}_command failed (exit status {proc.returncode}); run it yourself to see why"
+        )
+    if not value:
+        raise ConfigError(f"{secret.label}_command printed nothing")
+    return value
+
+
+def _from_file(secret: Secret, path: Path) -> str:
+    table, key = secret.file_key
+    where = f"[{table}] {key} in {path}"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no secret for {secret.label}: set {secret.label.split()[-1]}_env or "
+            f"{secret.label.split()[-1]}_command, or put {where.replace(' in ', ' into ')} (mode 0600)"
+        ) from None
+    if stat.S_IMODE(mode) & 0o077:
+        raise ConfigError(f"{path} is readable by others; it must be mode 0600 (chmod 600 {path})")
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"cannot read {path}: {e}") from None
+    value = data.get(table, {}).get(key) if isinstance(data.get(table), dict) else None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"no {where}")
+    return value

@@ -1,0 +1,119 @@
+"""The report for a terminal: a grid of the week by the half hour, the days, and the totals.
+
+Fits 80 columns. Colour only adds to it: open, partly open, closed and closed-for-a-reason
+half hours are told apart by their characters alone, so it reads the same piped or printed.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+
+from hours.humanize import hours as hours_text
+from hours.report import (
+    CELLS,
+    DASH,
+    WeekReport,
+    autoreply_sentence,
+    closure_notes,
+    day_hours,
+    day_label,
+    heading,
+    opening_notes,
+    totals_sentence,
+    wage_sentence,
+)
+
+WIDTH = 80
+OPEN, PART, CLOSURE, CLOSED = "█", "▌", "░", "·"
+LABEL_WIDTH = 10  # "Mon 23 Nov"
+LEGEND = f"{OPEN} open  {PART} part of the half hour  {CLOSED} closed  {CLOSURE} closure or holiday"
+
+
+def _cell(open_part: float, closure_part: float) -> str:
+    if open_part >= 0.999:
+        return OPEN
+    if open_part > 0:
+        return PART
+    return CLOSURE if closure_part > 0 else CLOSED
+
+
+def hour_ruler() -> str:
+    """Return the grid's header: the hours 0 to 24, every three hours."""
+    ruler = [" "] * (CELLS + 2)
+    for hour in range(0, 25, 3):
+        for i, ch in enumerate(str(hour)):
+            ruler[hour * 2 + i] = ch
+    return "".join(ruler).rstrip()
+
+
+def grid_lines(r: WeekReport, *, color: bool) -> list[str]:
+    """Return the grid as plain lines (color=False) or as rich markup (color=True)."""
+    styles = {OPEN: "green", PART: "green", CLOSURE: "red", CLOSED: "bright_black"}
+    pad = " " * (LABEL_WIDTH + 2)
+    lines = [pad + hour_ruler()]
+    for d in r.days:
+        cells = [_cell(o, c) for o, c in zip(d.open_cells(), d.closed_cells(), strict=True)]
+        runs = ["".join(run) for _, run in itertools.groupby(cells)]
+        row = "".join(f"[{styles[run[0]]}]{run}[/]" if color else run for run in runs)
+        total = f"{hours_text(d.hours):>5} h" if d.open else "    " + DASH
+        lines.append(f"{day_label(d.date)}  {row}  {total}")
+    lines.append(pad + LEGEND)
+    return lines
+
+
+def render(r: WeekReport, *, color: bool = True, width: int = WIDTH) -> str:
+    """Render the report as text; with `color`, with ANSI colours (click strips them if unwanted)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width,
+        color_system="standard" if color else None,
+        force_terminal=color,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    console.print(Text(heading(r), style="bold"))
+    console.print(Text(f"Times in {r.timezone}", style="bright_black"))
+    console.print()
+    for line in grid_lines(r, color=True):
+        console.print(line, no_wrap=True, overflow="crop")
+    console.print()
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
+    table.add_column("day", no_wrap=True)
+    table.add_column("hours")
+    table.add_column("open", justify="right", no_wrap=True)
+    table.add_column("notes")
+    for d in r.days:
+        table.add_row(
+            Text(day_label(d.date)),
+            Text(day_hours(d)) if d.open else Text("closed", style="bright_black"),
+            Text(f"{hours_text(d.hours)} h" if d.open else ""),
+            Text("; ").join(
+                [Text(n, style="red") for n in closure_notes(d)]
+                + [Text(n, style="green") for n in opening_notes(d)]
+            ),
+        )
+    console.print(table)
+    console.print()
+    console.print(Text(totals_sentence(r), style="bold"))
+    wage = wage_sentence(r)
+    if wage:
+        console.print(Text(wage))
+    console.print(Text(autoreply_sentence(r)))
+    # Rich pads table cells to the column's width; a line's trailing blanks help nobody.
+    return "\n".join(_rstrip(line) for line in out.getvalue().split("\n"))
+
+
+_TRAILING = re.compile(r"(?: |\x1b\[[0-9;]*m)+$")
+
+
+def _rstrip(line: str) -> str:
+    """Strip trailing blanks, keeping one reset of the style if the line had any."""
+    return _TRAILING.sub("\x1b[0m" if "\x1b[" in line else "", line)
