@@ -148,3 +148,74 @@ def test_wrap_keeps_commands_and_figures_whole() -> None:
         "  09:00-17:00."
     )
     assert wrap("  1. a closure with a reason", 20, hang=5) == "  1. a closure with\n     a reason"
+
+
+# -- the report: its grid shrinks to a cell an hour below 80 columns --------------------------
+
+REPORT = ["report", "--week", "2026-W52"]  # Christmas: long reasons, a holiday in a vacation
+DAY_ROW = re.compile(r"^(\w{3} [ \d]\d \w{3})  (\S+)  ( *[\d.]+ h|    \u2013)$")
+
+
+def report_parts(text: str) -> tuple[list[str], list[str]]:
+    """Split the text report into its grid (ruler, days, legend) and the lines around it."""
+    lines = text.splitlines()
+    ruler = next(i for i, line in enumerate(lines) if line.startswith(" " * 12 + "0 "))
+    end = lines.index("", ruler)
+    return lines[ruler:end], lines[:ruler] + lines[end:]
+
+
+@pytest.mark.parametrize("audience", ["me", "clients"])
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_report_fits_the_width(
+    width: int, audience: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = [*REPORT, "--for", audience]
+    wide = output(argv, 1000, monkeypatch)
+    narrow = output(argv, width, monkeypatch)
+    assert [line for line in narrow.splitlines() if len(line) > width] == []
+    wide_grid, wide_rest = report_parts(wide)
+    grid, rest = report_parts(narrow)
+    # Around the grid only whitespace moved: no time, range, amount or word was split.
+    assert Counter(" ".join(rest).split()) == Counter(" ".join(wide_rest).split())
+    rows = [DAY_ROW.match(line) for line in grid]
+    days = [m for m in rows if m]
+    assert [m.group(1) for m in days] == [
+        f"{d} {n} Dec"
+        for d, n in zip(
+            ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), range(21, 28), strict=True
+        )
+    ]
+    hourly = width < 80
+    assert {len(m.group(2)) for m in days} == {24 if hourly else 48}
+    legend = " ".join(grid[8:])
+    assert ("a cell an hour (a half hour from 80 columns)" in legend) is hourly
+    assert ("part of the half hour" in legend) is not hourly
+    if not hourly:
+        assert grid == wide_grid
+
+
+def test_the_hourly_grid_reads_as_the_half_hourly_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    half = [DAY_ROW.match(line) for line in report_parts(output(REPORT, 80, monkeypatch))[0]]
+    hour = [DAY_ROW.match(line) for line in report_parts(output(REPORT, 60, monkeypatch))[0]]
+    for h, f in zip([m for m in half if m], [m for m in hour if m], strict=True):
+        pairs = [h.group(2)[i : i + 2] for i in range(0, 48, 2)]
+        # an hour is open when both its halves are, a closure or closed when both are
+        expected = "".join(p[0] if p[0] == p[1] and p[0] != "▌" else "▌" for p in pairs)
+        assert f.group(2) == expected
+        assert f.group(3) == h.group(3)
+
+
+def test_the_report_needs_wrapping_at_sixty(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As for the commands above: the checks would hold vacuously for a report that always fits.
+    _, rest = report_parts(output(REPORT, 1000, monkeypatch))
+    assert max(len(line) for line in rest) > 80
+
+
+def test_a_report_written_to_a_file_has_the_full_grid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    assert run("--config", "c.toml", *REPORT, "-o", "week.txt").exit_code == 0
+    grid, _ = report_parts((tmp_path / "week.txt").read_text())
+    assert grid[-1].endswith("░ closure or holiday")
+    assert "part of the half hour" in grid[-1]
