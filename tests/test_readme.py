@@ -1,15 +1,25 @@
-"""The README runs as written: its `console` blocks, in order, in a fresh home.
+"""The README runs as written: every ```console block, top to bottom, in a fresh home.
 
-Each `$ ...` line of a console block is run, and what follows it, up to the next `$` line, is
-what it must print (stdout and stderr as a terminal shows them, in the order written). A line
-`...` stands for any number of lines. A fenced block right after a line
-`<!-- file: PATH -->` is written to PATH first (`~` is the fresh home), so the README can show
-the config or the calendar its commands use.
+How to write the README so that it keeps running (see also its Development section):
 
-The commands are run in-process through the real entry point, with the clock at MOMENT and the
-machine's zone Europe/London, so the output is the same every day; paths under the fresh home
-are shown as under /home/sam. A small shell runs them: `hours ...`, `echo` (with `$?`), and
-`&&`. The README is compared, never rewritten: its outputs are abbreviated by hand with `...`,
+- A ```console block is a transcript. Each `$ ` line is run; the lines after it, up to the next
+  `$`, are exactly what it prints (stdout and stderr, as a terminal shows them). A line `...`
+  stands for any number of lines. A command that prints nothing is followed by nothing.
+- The shell is small: `hours`, `echo` (with `$?`), `cp`, `export NAME=VALUE`, `&&`, `# ...`
+  comments and `~`. Anything else fails the test rather than being skipped.
+- The clock reads MOMENT, a Monday morning in London, the machine's zone; still, give `--at`
+  (or `--week`) wherever the output depends on the time, so that a reader gets it too. The
+  working directory stands for the repository, with `examples/` in it; the home shows as
+  /home/sam.
+- `<!-- file: PATH -->` on the line before a fenced block writes the block to PATH (`~/` is the
+  home) before the next command; a PATH under `examples/` is a shipped file, which the block
+  must equal.
+- `<!-- not run: WHY -->` on the line before a ```console block marks one that cannot run here
+  (a real sign-in, your real crontab, your real mail server), saying why. Its `hours` commands
+  are still parsed as the command line parses them, so a renamed option fails the test.
+- Other blocks (```sh, ```toml, ...) are not run.
+
+The README is compared, never rewritten: its outputs are abbreviated by hand with `...`,
 which a generator (cog, as sqlite-utils uses) would expand.
 """
 
@@ -18,33 +28,35 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from hours.cli import cli
+from hours.clikit import App
 from tests.helpers import freeze_clock
 
-README = Path(__file__).parent.parent / "README.md"
+ROOT = Path(__file__).parent.parent
+README = ROOT / "README.md"
+EXAMPLES = ROOT / "examples"
 MOMENT = "2026-11-23T10:00:00+00:00"  # a Monday morning in London
 HOME_SHOWN = "/home/sam"
-# The sections walked so far: from the tour up to (not into) the cost and report section,
-# whose examples assume a config the README does not show yet.
-FIRST_SECTION = "## A tour"
-STOP_BEFORE = "## What 24/7 really costs"
-FILE_DIRECTIVE = re.compile(r"<!--\s*file:\s*(\S+)\s*-->")
+DIRECTIVE = re.compile(r"<!--\s*(file|not run):\s*(.*?)\s*-->")
 
 
 @dataclass
 class Block:
-    """A fenced block of the README: a console transcript, or a file to write."""
+    """A fenced block of the README: a console transcript, one not run, or a file to write."""
 
     line: int  # where its first line is in the README, 1-based
-    kind: str  # "console" or "file"
+    kind: str  # "console", "not run" or "file"
     lines: list[str]
-    path: str | None = None
+    note: str | None = None  # the file's path, or why the block is not run
 
 
 @dataclass
@@ -56,30 +68,24 @@ class Step:
     expected: list[str] = field(default_factory=list)
 
 
-def blocks(text: str, first: str | None = None, stop: str | None = None) -> list[Block]:
-    """Return the console blocks and files of `text`, from a heading `first` to one `stop`.
-
-    A heading is matched by its start: "## What 24/7 really costs" stops at that section.
-    """
+def blocks(text: str) -> list[Block]:
+    """Return the console blocks and files of `text`, in order."""
     lines = text.splitlines()
     out: list[Block] = []
-    walking = first is None
     i = 0
     while i < len(lines):
-        line = lines[i]
-        if first is not None and line.startswith(first):
-            walking = True
-        if stop is not None and line.startswith(stop):
-            break
-        fence = line.strip()
-        if walking and fence.startswith("```"):
+        fence = lines[i].strip()
+        if fence.startswith("```"):
             end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == "```")
             body = lines[i + 1 : end]
-            directive = FILE_DIRECTIVE.fullmatch(lines[i - 1].strip()) if i else None
-            if directive:
-                out.append(Block(i + 2, "file", body, directive.group(1)))
+            directive = DIRECTIVE.fullmatch(lines[i - 1].strip()) if i else None
+            kind, note = directive.groups() if directive else ("", None)
+            if kind == "file":
+                out.append(Block(i + 2, "file", body, note))
             elif fence == "```console":
-                out.append(Block(i + 2, "console", body))
+                if kind == "not run" and not note:
+                    raise AssertionError(f"README.md:{i}: say why the block is not run")
+                out.append(Block(i + 2, kind or "console", body, note))
             i = end
         i += 1
     return out
@@ -108,75 +114,131 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 
 
 class Shell:
-    """Just enough of a shell for the README: `hours`, `echo`, `$?` and `&&`, in a fresh home."""
+    """Just enough of a shell for the README, in a fresh home that is also its directory."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
         self.status = 0
+        self.env: dict[str, str | None] = {}
         self.runner = CliRunner()
+
+    def words(self, command: str) -> list[list[str]]:
+        """Split a command line into its simple commands (joined by `&&`), `~` expanded."""
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        out: list[list[str]] = [[]]
+        for word in lexer:
+            if word == "&&":
+                out.append([])
+            else:
+                out[-1].append(self.path(word) if word.startswith("~") else word)
+        return out
+
+    def path(self, word: str) -> str:
+        return str(self.home) + word[1:]
 
     def run(self, command: str) -> list[str]:
         """Run one command line; return what it printed, as the README would show it."""
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        words = list(lexer)
         printed: list[str] = []
-        while words:
-            end = words.index("&&") if "&&" in words else len(words)
-            printed += self.simple([w.replace("$?", str(self.status)) for w in words[:end]])
+        for argv in self.words(command):
+            printed += self.simple([w.replace("$?", str(self.status)) for w in argv])
             if self.status != 0:
                 break
-            words = words[end + 1 :]
         return printed
 
     def simple(self, argv: list[str]) -> list[str]:
-        if argv[0] == "echo":
-            self.status = 0
-            return [" ".join(argv[1:])]
-        if argv[0] != "hours":
-            raise AssertionError(f"the README walker runs only hours and echo, not {argv[0]}")
-        args = [a.replace("~", str(self.home), 1) if a.startswith("~") else a for a in argv[1:]]
-        result = self.runner.invoke(cli, args, prog_name="hours")
+        name, args = argv[0], argv[1:]
+        self.status = 0
+        if name == "echo":
+            return [" ".join(args)]
+        if name == "cp" and len(args) == 2:
+            shutil.copyfile(self.home / args[0], self.home / args[1])
+            return []
+        if name == "export" and len(args) == 1 and "=" in args[0]:
+            key, _, value = args[0].partition("=")
+            self.env[key] = self.path(value) if value.startswith("~") else value
+            return []
+        if name != "hours":
+            raise AssertionError(f"the README walker runs hours, echo, cp and export, not {name}")
+        result = self.runner.invoke(cli, args, prog_name="hours", env=self.env)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         self.status = result.exit_code
         text = result.output.replace(str(self.home), HOME_SHOWN)
         return [line.rstrip() for line in text.splitlines()]
 
+    def parse(self, command: str) -> None:
+        """Parse each `hours` command of a line as the command line would, running nothing."""
+        for argv in self.words(command):
+            if argv[0] != "hours":
+                raise AssertionError(f"a block not run holds only hours commands, not {argv[0]}")
+            with mock.patch.object(click.Command, "invoke", return_value=None):
+                try:
+                    cli.main(argv[1:], "hours", standalone_mode=False, obj=App(None, no_color=True))
+                except click.UsageError as e:
+                    raise AssertionError(e.format_message()) from None
+
     def write(self, path: str, lines: list[str]) -> None:
+        if path.startswith("examples/"):  # shipped: the README shows it as it is
+            shipped = (ROOT / path).read_text().splitlines()
+            if lines != shipped:
+                diff = difflib.unified_diff(shipped, lines, path, "README", lineterm="")
+                raise AssertionError("\n".join(diff))
+            return
         target = self.home / path[2:] if path.startswith("~/") else self.home / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("\n".join(lines) + "\n")
 
 
-def walk(text: str, shell: Shell, first: str | None = None, stop: str | None = None) -> int:
-    """Run every block in order; fail at the first output that differs. Return the commands run."""
-    ran = 0
-    for block in blocks(text, first, stop):
+@dataclass
+class Walked:
+    """What a walk did: the commands run, those only parsed, and why each block was not run."""
+
+    ran: int = 0
+    parsed: int = 0
+    not_run: list[str] = field(default_factory=list)
+
+
+def walk(text: str, shell: Shell) -> Walked:
+    """Run every block in order; fail at the first output that differs."""
+    walked = Walked()
+    for block in blocks(text):
         if block.kind == "file":
-            assert block.path is not None
-            shell.write(block.path, block.lines)
+            assert block.note is not None
+            shell.write(block.note, block.lines)
             continue
         for step in steps(block):
+            if block.kind == "not run":
+                try:
+                    shell.parse(step.command)
+                except AssertionError as e:
+                    raise AssertionError(f"README.md:{step.line}: $ {step.command}\n{e}") from None
+                walked.parsed += 1
+                continue
             actual = shell.run(step.command)
-            ran += 1
+            walked.ran += 1
             expected = [line.rstrip() for line in step.expected]
             if not matches(expected, actual):
                 diff = "\n".join(
                     difflib.unified_diff(expected, actual, "README", "actual", lineterm="")
                 )
                 raise AssertionError(f"README.md:{step.line}: $ {step.command}\n{diff}")
-    return ran
+        if block.kind == "not run":
+            assert block.note is not None
+            walked.not_run.append(block.note)
+    return walked
 
 
 @pytest.fixture
 def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A new user's machine: nothing configured, in London, on the README's Monday."""
+    """A new user's machine in London on the README's Monday, in a copy of the repository."""
     home = tmp_path / "sam"
     home.mkdir()
+    shutil.copytree(EXAMPLES, home / "examples")
     monkeypatch.setenv("HOME", str(home))
-    for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "HOURS_CONFIG", "HOURS_HOME"):
+    for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "HOURS_CONFIG", "HOURS_HOME", "COLUMNS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TZ", "Europe/London")
     monkeypatch.chdir(home)
     freeze_clock(monkeypatch, MOMENT)
@@ -185,13 +247,21 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_the_readme_runs_as_written(fresh_home: Path) -> None:
     text = README.read_text()
-    headings = [line for line in text.splitlines() if line.startswith("#")]
-    assert any(h.startswith(FIRST_SECTION) for h in headings)
-    assert any(h.startswith(STOP_BEFORE) for h in headings)
-    ran = walk(text, Shell(fresh_home), FIRST_SECTION, STOP_BEFORE)
-    assert ran >= 15  # the tour was walked, not skipped
+    walked = walk(text, Shell(fresh_home))
+    # Every command of the README was run or, in a block that cannot run here, parsed.
+    assert walked.ran + walked.parsed == len(re.findall(r"^\$ ", text, re.MULTILINE))
+    assert walked.ran >= 30
     # the config the tour made is in the fresh home, where the README says it is
     assert (fresh_home / ".config" / "hours" / "config.toml").exists()
+    # Blocks that cannot run here are few, and each says why.
+    assert len(walked.not_run) <= 6, walked.not_run
+
+
+def test_the_examples_load_cleanly() -> None:
+    from hours.config import load
+
+    cfg = load(EXAMPLES / "salon.toml")
+    assert (cfg.name, cfg.warnings) == ("Sam's Nails", ())
 
 
 # -- the walker itself ---------------------------------------------------------------------
@@ -225,7 +295,7 @@ Public holidays:
 
 
 def test_the_walker_runs_a_sample(fresh_home: Path) -> None:
-    assert walk(SAMPLE, Shell(fresh_home)) == 5
+    assert walk(SAMPLE, Shell(fresh_home)).ran == 5
 
 
 @pytest.mark.parametrize(
@@ -244,8 +314,64 @@ def test_the_walker_fails_on_a_difference(fresh_home: Path, wrong: str, line: st
 
 
 def test_the_walker_refuses_what_it_cannot_run(fresh_home: Path) -> None:
-    with pytest.raises(AssertionError, match="runs only hours and echo, not rm"):
+    with pytest.raises(AssertionError, match="runs hours, echo, cp and export, not rm"):
         walk("```console\n$ rm -rf ~\n```\n", Shell(fresh_home))
+
+
+def test_cp_and_export_switch_the_config(fresh_home: Path) -> None:
+    transcript = """\
+```console
+$ cp examples/salon.toml ~/salon.toml
+$ export HOURS_CONFIG=~/salon.toml
+$ hours status --at 2026-11-23T10:00
+Open — closes today at 17:00, in 7 hours
+$ hours show
+Sam's Nails — America/Toronto (/home/sam/salon.toml)
+...
+```
+"""
+    assert walk(transcript, Shell(fresh_home)).ran == 4
+    assert (fresh_home / "salon.toml").read_text() == (EXAMPLES / "salon.toml").read_text()
+
+
+NOT_RUN = """\
+<!-- not run: it would sign in at Google for real -->
+```console
+$ hours login google --client ~/client.json --no-browser
+Opening a browser to sign in to Google.
+$ hours cron install --every 10
+```
+"""
+
+
+def test_a_block_not_run_is_parsed_and_says_why(fresh_home: Path) -> None:
+    walked = walk(NOT_RUN, Shell(fresh_home))
+    assert (walked.ran, walked.not_run) == (0, ["it would sign in at Google for real"])
+    assert not (fresh_home / ".local").exists()  # nothing ran: no state directory made
+
+
+@pytest.mark.parametrize(
+    ("wrong", "line", "message"),
+    [
+        ("--no-browser", "--no-browsr", r"No such option .--no-browsr."),
+        ("cron install", "cron instal", r"No such command 'instal'"),
+        ("--every 10", "--every ten", r"'ten' is not a valid integer"),
+        ("<!-- not run: it would sign in at Google for real -->", "<!-- not run: -->", "say why"),
+    ],
+)
+def test_a_block_not_run_fails_on_what_the_command_line_refuses(
+    fresh_home: Path, wrong: str, line: str, message: str
+) -> None:
+    with pytest.raises(AssertionError, match=message):
+        walk(NOT_RUN.replace(wrong, line), Shell(fresh_home))
+
+
+def test_a_shipped_file_shown_must_equal_the_file(fresh_home: Path) -> None:
+    shipped = (EXAMPLES / "vacation.ics").read_text()
+    shown = f"<!-- file: examples/vacation.ics -->\n```text\n{shipped}```\n"
+    assert walk(shown, Shell(fresh_home)).ran == 0
+    with pytest.raises(AssertionError, match=r"\+SUMMARY:Yoga"):
+        walk(shown.replace("SUMMARY:Pilates", "SUMMARY:Yoga"), Shell(fresh_home))
 
 
 @pytest.mark.parametrize(
