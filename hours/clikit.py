@@ -160,8 +160,26 @@ def _take_global_options(command: click.Command) -> None:
 
 
 def _fail(message: str, status: int) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    text = f"Error: {message}"
+    width = columns(sys.stderr)
+    click.echo(wrap(text, width, hang=7) if width and len(text) > width else text, err=True)
     sys.exit(status)
+
+
+def columns(stream: Any) -> int | None:
+    """Return the width to fit on `stream`: $COLUMNS, else its terminal's; None when unknown."""
+    try:
+        given = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        given = 0
+    if given > 0:
+        return given
+    if stream.isatty():
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError):
+            return None
+    return None
 
 
 def clock(zone: dt.tzinfo) -> dt.datetime:
@@ -273,18 +291,7 @@ class App:
     @cached_property
     def width(self) -> int | None:
         """Return the width to fit: $COLUMNS, else the terminal's; None when neither is known."""
-        try:
-            columns = int(os.environ.get("COLUMNS", ""))
-        except ValueError:
-            columns = 0
-        if columns > 0:
-            return columns
-        if sys.stdout.isatty():
-            try:
-                return os.get_terminal_size(sys.stdout.fileno()).columns
-            except (OSError, ValueError):
-                return None
-        return None
+        return columns(sys.stdout)
 
     def style(self, text: str, **styles: Any) -> str:
         """Return `text` styled, unless colour is off."""

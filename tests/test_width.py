@@ -12,6 +12,7 @@ import pytest
 
 from hours.clikit import App, wrap
 from tests.helpers import freeze_clock, run
+from tests.servers.crontab import stand_in_crontab
 
 # Long on purpose: a long name, a split day, long reasons, a long compared job.
 SALON = """\
@@ -219,3 +220,42 @@ def test_a_report_written_to_a_file_has_the_full_grid(
     grid, _ = report_parts((tmp_path / "week.txt").read_text())
     assert grid[-1].endswith("░ closure or holiday")
     assert "part of the half hour" in grid[-1]
+
+
+# -- errors and doctor ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_an_error_fits_the_width(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = ["--config", "c.toml", "cost", "--earnings", "1200/fortnight"]
+    monkeypatch.delenv("COLUMNS", raising=False)
+    whole = run(*argv).stderr
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = run(*argv)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(whole.splitlines()) == 1 < len(lines)
+    assert max(len(line) for line in lines) <= width
+    assert lines[0].startswith("Error: ")
+    assert all(line.startswith(" " * 7) for line in lines[1:])
+    assert result.stderr.split() == whole.split()
+
+
+def test_doctor_fits_the_width(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    phone = (
+        '\n[autoreply.phone]\nnumber = "+15550001111"\n'
+        'account_sid_env = "HOURS_TEST_UNSET_SID"\nauth_token_env = "HOURS_TEST_UNSET_TOKEN"\n'
+    )
+    (tmp_path / "c.toml").write_text(SALON + phone)
+    stand_in_crontab(tmp_path, monkeypatch)
+    wide = output_of(["doctor"], 1000, monkeypatch)
+    narrow = output_of(["doctor"], 60, monkeypatch)
+    assert max(len(line) for line in wide.splitlines()) > 60
+    assert max(len(line) for line in narrow.splitlines()) <= 60
+    assert Counter(narrow.split()) == Counter(wide.split())
+    assert "[FAIL] secret [autoreply.phone] account_sid —" in narrow
+
+
+def output_of(argv: list[str], columns: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    return run("--config", "c.toml", *argv).output
