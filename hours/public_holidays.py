@@ -1,8 +1,9 @@
 """Public holidays from the `holidays` package, cached in the state directory.
 
 Importing `holidays` costs more than the rest of `hours status` together, so the dates a
-schedule needs are kept in a small JSON file, keyed by country, subdivision and the installed
-package, and the package is imported only when the cache misses.
+schedule needs are kept in a small text file, keyed by country, subdivision and the installed
+package, and the package is imported only when the cache misses. The file is lines of tab-
+separated fields, read with str.split: even importing json would add to every start.
 
 A calendar closes on its country's public holidays, less those kept open, and on the holidays
 of its other categories (optional, bank, government, ...) that are included by name.
@@ -13,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib.util
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +24,8 @@ from hours.files import write_atomic
 
 _LANGUAGE = "en_US"  # names users can type in keep_open, where the calendar has them
 PUBLIC = "public"  # the package's category of holidays that close by default
-_CACHE_FORMAT = 2  # entries of [date, name, category]
+# The cache's first line: its format, then the years it holds, then the package it came from.
+_CACHE_HEADER = "hours holidays 3"
 
 
 def _fingerprint() -> str:
@@ -104,7 +105,7 @@ class HolidayCalendar:
         self.subdivision = subdivision
         self.keep_open = {k.casefold() for k in keep_open}
         self.include = {k.casefold() for k in include}
-        name = f"holidays-{country}-{subdivision or 'all'}.json"
+        name = f"holidays-{country}-{subdivision or 'all'}.tsv"
         self.cache_file = cache_dir / name if cache_dir else None
         self._years: dict[int, list[Holiday]] | None = None
 
@@ -139,14 +140,17 @@ class HolidayCalendar:
         if self.cache_file is None:
             return {}
         try:
-            data = json.loads(self.cache_file.read_text())
-            if data.get("fingerprint") != _fingerprint() or data.get("format") != _CACHE_FORMAT:
+            head, *lines = self.cache_file.read_text(encoding="utf-8").splitlines()
+            header, years, fingerprint = head.split("\t")
+            if header != _CACHE_HEADER or fingerprint != _fingerprint():
                 return {}
-            return {
-                int(y): [(dt.date.fromisoformat(d), n, c) for d, n, c in days]
-                for y, days in data["years"].items()
-            }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            out: dict[int, list[Holiday]] = {int(y): [] for y in years.split()}
+            for line in lines:
+                day, category, name = line.split("\t")
+                date = dt.date.fromisoformat(day)
+                out[date.year].append((date, name, category))
+            return out
+        except (OSError, ValueError, KeyError, UnicodeDecodeError):
             return {}  # a missing or damaged cache is only slower
 
     def _fill(self, year: int) -> None:
@@ -168,14 +172,15 @@ class HolidayCalendar:
         for y, days in found.items():
             self._years[y] = sorted(days, key=lambda h: (h[0], h[2] != PUBLIC))
         if self.cache_file is not None:
-            payload = {
-                "fingerprint": _fingerprint(),
-                "format": _CACHE_FORMAT,
-                "years": {
-                    str(y): [[d.isoformat(), n, c] for d, n, c in days]
-                    for y, days in self._years.items()
-                },
-            }
+            years = " ".join(str(y) for y in sorted(self._years))
+            lines = [f"{_CACHE_HEADER}\t{years}\t{_fingerprint()}"]
+            for y in sorted(self._years):
+                lines += [f"{d.isoformat()}\t{c}\t{_one_line(n)}" for d, n, c in self._years[y]]
             # The state directory may be read-only; the cache is only an optimisation.
             with contextlib.suppress(OSError):
-                write_atomic(self.cache_file, json.dumps(payload), mode=0o600)
+                write_atomic(self.cache_file, "\n".join(lines) + "\n", mode=0o600)
+
+
+def _one_line(name: str) -> str:
+    """Return a holiday's name as one field of a line of the cache."""
+    return " ".join(name.replace("\t", " ").split())

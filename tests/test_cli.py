@@ -298,9 +298,25 @@ def test_holidays_list_none_and_keep_open() -> None:
 def test_holiday_dates_are_cached_in_the_state_dir() -> None:
     write_config(LONDON + '\n[holidays]\ncountry = "GB"\nsubdivision = "SCT"\n')
     assert run("status", "-q", "--at", "2026-11-30T10:00").exit_code == 1  # St Andrew's Day
-    cache = Path(os.environ["HOURS_HOME"]) / "holidays-GB-SCT.json"
-    data = json.loads(cache.read_text())
-    assert ["2026-11-30", "Saint Andrew's Day", "public"] in data["years"]["2026"]
+    cache = Path(os.environ["HOURS_HOME"]) / "holidays-GB-SCT.tsv"
+    head, *lines = cache.read_text().splitlines()
+    assert head.startswith("hours holidays 3\t2025 2026 2027 2028\t")
+    assert "2026-11-30\tpublic\tSaint Andrew's Day" in lines
+    # Read back, with no import of the holidays package: St Andrew's Day still closes.
+    cache.write_text(cache.read_text().replace("Saint Andrew's Day", "Cached Day"))
+    result = run("status", "--at", "2026-11-30T10:00")
+    assert result.stdout.startswith("Closed (Cached Day)")
+
+
+def test_a_damaged_holiday_cache_is_made_again() -> None:
+    write_config(LONDON + '\n[holidays]\ncountry = "GB"\nsubdivision = "SCT"\n')
+    cache = Path(os.environ["HOURS_HOME"]) / "holidays-GB-SCT.tsv"
+    cache.parent.mkdir(parents=True)
+    for damaged in ("", "hours holidays 3\t2026\n", "hours holidays 2\t2026\tx\n2026-11-30\n"):
+        cache.write_text(damaged)
+        result = run("status", "--at", "2026-11-30T10:00")
+        assert result.stdout.startswith("Closed (Saint Andrew's Day)"), damaged
+        assert cache.read_text().startswith("hours holidays 3\t")
 
 
 def test_unknown_keys_warn_and_still_work() -> None:
