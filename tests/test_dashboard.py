@@ -57,7 +57,7 @@ def test_no_config(monkeypatch: pytest.MonkeyPatch) -> None:
         "Next steps:\n"
         "  hours init                      make these hours yours: zone, days, hours\n"
         "  hours set --earnings 1200/week  then `hours cost` says what 24/7 really pays\n"
-        "  hours autoreply --help          answer clients after hours, by email and phone\n"
+        "  hours autoreply setup email     answer clients' email after hours, once and warmly\n"
     )
     assert result.stderr == (
         f"Note: no config at {config_file()}; using the built-in default "
@@ -138,23 +138,23 @@ def test_three_steps_fit_every_config() -> None:
     assert [s.command for s in next_steps(empty)] == [
         "hours init",
         "hours set --earnings 1200/week",
-        "hours autoreply --help",
+        "hours autoreply setup email",
     ]
     full = configmod.parse(FULL, Path("config.toml"))
     assert [s.command for s in next_steps(full)] == ["hours cost", "hours report", "hours next"]
     written = configmod.parse('timezone = "UTC"\n', Path("config.toml"))
     assert [s.command for s in next_steps(written)] == [
         "hours set --earnings 1200/week",
-        "hours autoreply --help",
+        "hours autoreply setup email",
         "hours holidays --countries",
     ]
 
 
 def test_bare_groups_print_their_help_on_stdout() -> None:
-    for group in ("autoreply", "calendar", "cron"):
-        result = run(group, catch=False)
+    for group in ("autoreply", "autoreply setup", "calendar", "cron"):
+        result = run(*group.split(), catch=False)
         assert result.exit_code == 0
         assert result.stderr == ""
         assert result.stdout.startswith(f"Usage: hours {group} [OPTIONS] COMMAND [ARGS]...\n")
         assert "Commands:\n" in result.stdout
-        assert result.stdout == run(group, "--help").stdout
+        assert result.stdout == run(*group.split(), "--help").stdout

@@ -43,6 +43,7 @@ def test_with_flags_it_asks_nothing_and_says_what_it_took() -> None:
         '  name      none (`hours set --name "Sam\'s Nails"`)\n'
         "  earnings  none (`hours set --earnings 1200/week`)\n"
         "  holidays  none (`hours holidays GB`)\n"
+        "  email     no auto-replies (`hours autoreply setup email`)\n"
         "Next: `hours`, `hours status`, `hours off DATE --reason ...`, `hours show`.\n"
     )
     assert result.stderr == ""
@@ -50,7 +51,7 @@ def test_with_flags_it_asks_nothing_and_says_what_it_took() -> None:
 
 @pytest.mark.usefixtures("terminal")
 def test_a_bare_init_at_a_terminal_asks() -> None:
-    answers = "\nEurope/Paris\n\n\n\n\n"
+    answers = "\nEurope/Paris\n\n\n\n\n\n"  # the last, empty, skips email
     result = run("init", input=answers, catch=False)
     assert result.exit_code == 0
     assert "Time zone [UTC]: Europe/Paris\n" in result.stdout
@@ -60,12 +61,12 @@ def test_a_bare_init_at_a_terminal_asks() -> None:
 
 @pytest.mark.usefixtures("terminal")
 def test_interactive_asks_only_for_what_the_flags_leave_out() -> None:
-    answers = "Sam's Nails\nmon-sat\n10-6\n\n900/week\n\n"
+    answers = "Sam's Nails\nmon-sat\n10-6\n\n900/week\n\n\n"
     result = run(
         "init", "--timezone", "Europe/Berlin", "--holidays", "DE", "-i", input=answers, catch=False
     )
     assert result.exit_code == 0
-    prompts = [line.split(":")[0] for line in result.stdout.splitlines() if ": " in line][:6]
+    prompts = [line.split(":")[0] for line in result.stdout.splitlines() if ": " in line][:7]
     assert prompts == [
         "Business name (shown in auto-replies)",
         "Days you work [mon-fri]",
@@ -73,6 +74,7 @@ def test_interactive_asks_only_for_what_the_flags_leave_out() -> None:
         "State or province code (empty for none)",
         "What you earn, e.g. 1200/week (empty to skip)",
         "Currency [EUR]",
+        "Email address for after-hours replies (empty to skip)",
     ]
     text = config_file().read_text()
     assert 'sat = "10:00-18:00"' in text  # 10-6 read as ten to six

@@ -254,7 +254,7 @@ def test_the_readme_runs_as_written(fresh_home: Path) -> None:
     # the config the tour made is in the fresh home, where the README says it is
     assert (fresh_home / ".config" / "hours" / "config.toml").exists()
     # Blocks that cannot run here are few, and each says why.
-    assert len(walked.not_run) <= 6, walked.not_run
+    assert len(walked.not_run) <= 8, walked.not_run
 
 
 def test_the_examples_load_cleanly() -> None:

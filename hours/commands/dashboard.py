@@ -32,8 +32,8 @@ STEPS = (
         lambda c: c.earnings is None,
     ),
     Step(
-        "hours autoreply --help",
-        "answer clients after hours, by email and phone",
+        "hours autoreply setup email",
+        "answer clients' email after hours, once and warmly",
         lambda c: c.autoreply is None,
     ),
     Step(

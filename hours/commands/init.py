@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from typing import Any
 
 import click
@@ -12,12 +11,14 @@ from hours import config as configmod
 from hours.clikit import (
     CONTEXT,
     App,
+    at_terminal,
     clock,
     currency_option,
     earnings_option,
     pass_app,
     usage,
 )
+from hours.commands.setup import ask_email, check_address, report_email
 from hours.config import guess_timezone, validate_timezone
 from hours.describe import week_lines
 from hours.errors import ConfigError, UsageError
@@ -78,6 +79,7 @@ def interactive_answers(given: dict[str, Any], today: dt.date) -> dict[str, Any]
     if out.get("earnings"):
         currency = default_currency(out.get("country"), out["timezone"], on=today)
         ask("currency", "Currency", currency, currency_code)
+    ask("email", "Email address for after-hours replies (empty to skip)", "", check_address)
     return out
 
 
@@ -171,12 +173,9 @@ def defaults_taken(given: dict[str, Any], cfg: configmod.Config) -> list[tuple[s
         country = territory_of_zone(cfg.timezone)
         example = f"hours holidays {country}" if country else "hours holidays --countries"
         out.append(("holidays", f"none (`{example}`)"))
+    if not given.get("email"):
+        out.append(("email", "no auto-replies (`hours autoreply setup email`)"))
     return out
-
-
-def at_terminal() -> bool:
-    """Tell whether a person can answer prompts."""
-    return sys.stdin.isatty()
 
 
 def example_text() -> str:
@@ -198,6 +197,12 @@ def example_text() -> str:
 @click.option("--subdivision", help="The state or province for --holidays, e.g. ENG.")
 @click.option("--name", help="Your business name, as messages show it.")
 @click.option("--interactive", "-i", is_flag=True, help="Ask for what the flags leave out.")
+@click.option(
+    "--email",
+    metavar="ADDRESS",
+    help="Auto-reply to email at this address (its provider guessed, as `hours autoreply "
+    "setup email` does).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
 @click.option(
     "--example", is_flag=True, help="Print an example config with every key, and write nothing."
@@ -214,6 +219,7 @@ def init(
     subdivision: str | None,
     name: str | None,
     interactive: bool,
+    email: str | None,
     force: bool,
     example: bool,
 ) -> None:
@@ -227,6 +233,7 @@ def init(
       hours init
       hours init --timezone Europe/London --days mon-fri --hours 9-17
       hours init -t America/Toronto --hours 9-12 --hours 13-17 --earnings 1200/week --holidays CA
+      hours init -t Europe/London --email sam@outlook.com
       hours init --holidays GB --interactive
       hours init --example
     """
@@ -247,12 +254,23 @@ def init(
         "country": country,
         "subdivision": subdivision,
         "name": name,
+        "email": email,
     }
     flags = any(v is not None for v in given.values())
     today = clock(dt.UTC).date()  # only to tell which currency is in use: UTC's day will do
     asked = interactive or (not flags and at_terminal())
     answers = interactive_answers(given, today) if asked else given
     text = build_config_text(answers, today)
+    typed_password = None
+    if answers.get("email"):
+        import tomlkit
+
+        from hours.config.email_table import apply
+
+        email_answers, typed_password = ask_email({"address": answers["email"]}, interactive=asked)
+        doc = tomlkit.parse(text)
+        apply(doc, email_answers)
+        text = tomlkit.dumps(doc)
     cfg = configmod.parse(text, path)
     configmod.save_text(path, text)
     app.echo(f"Wrote {path}")
@@ -265,4 +283,14 @@ def init(
         width = max(len(key) for key, _ in taken)
         for key, value in taken:
             app.say(f"  {key:<{width}}  {value}", hang=width + 4)
+    if cfg.autoreply is not None and cfg.autoreply.email is not None:
+        secret_file = None
+        if typed_password is not None:
+            from hours.config import secrets
+
+            secret_file = secrets.store(path.parent, "email", "password", typed_password)
+        app.echo("Email:")
+        for line in report_email(cfg.autoreply.email, path.parent, secret_file):
+            app.say(f"  {line}", hang=4)
+        return  # the email's own next steps end the summary
     app.say("Next: `hours`, `hours status`, `hours off DATE --reason ...`, `hours show`.")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from hours.config import schema
+from hours.config.email_providers import PROVIDERS, MailProvider, Preset, by_host
 from hours.parsing import parse_duration
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
@@ -21,6 +22,8 @@ COMMON_FIELDS = frozenset(
 )
 EMAIL_FIELDS = COMMON_FIELDS | {"sender_name", "subject"}
 SECURITY = ("ssl", "starttls", "none")
+AUTH = ("password", "xoauth2", "oauthbearer")
+OAUTH_ENDPOINTS = ("authorization", "token", "device", "revocation")
 DEFAULT_PORTS = {
     "imap": {"ssl": 993, "starttls": 143, "none": 143},
     "smtp": {"ssl": 465, "starttls": 587, "none": 25},
@@ -90,6 +93,15 @@ class Emergency(NamedTuple):
     message: str
 
 
+class OAuthClient(NamedTuple):
+    """What `hours login` takes from the config: the OAuth client, the tenant, other endpoints."""
+
+    client_file: str | None = None  # Google: the Desktop app client's JSON, as written
+    client_id: str | None = None  # Microsoft: the app registration's Application (client) ID
+    tenant: str | None = None  # Microsoft: common, consumers, organizations, or a directory
+    endpoints: tuple[tuple[str, str], ...] = ()  # (authorization|token|device|revocation, URL)
+
+
 class EmailSettings(NamedTuple):
     """The email channel."""
 
@@ -103,6 +115,13 @@ class EmailSettings(NamedTuple):
     sieve: Server | None
     subject: str
     policy: Policy
+    provider: str | None = None  # a name of email_providers.PROVIDERS
+    auth: str = "password"  # password | xoauth2 | oauthbearer
+    token_command: str | None = None
+    # The `hours login` provider (google | microsoft) whose login the servers take: from
+    # `provider`, or recognised from the hosts; None where none is known.
+    login: str | None = None
+    oauth: OAuthClient = OAuthClient()
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -267,22 +286,33 @@ class _Parser:
             ),
         )
 
-    def server(self, where: str, raw: Any, kind: str) -> Server | None:
-        if raw is None:
+    def server(
+        self, where: str, raw: Any, kind: str, preset: Preset | None = None
+    ) -> Server | None:
+        """Return a server from its table, each key it leaves out taken from `preset`."""
+        if raw is None and preset is None:
             return None
         table = self.table(where, raw)
-        host = self.text(
-            f"{where} host", self.get(table, f"autoreply.email.{kind}.host"), required=True
+        host = self.text(f"{where} host", self.get(table, f"autoreply.email.{kind}.host")) or (
+            preset.host if preset else None
         )
+        if host is None:
+            raise self.fail(f"{where} host", "missing")
+        default_security = "ssl" if kind != "sieve" else "starttls"
         security = self.get(
-            table, f"autoreply.email.{kind}.security", "ssl" if kind != "sieve" else "starttls"
+            table,
+            f"autoreply.email.{kind}.security",
+            preset.security if preset else default_security,
         )
         if security not in SECURITY:
             raise self.fail(f"{where} security", f"{security!r}: use ssl, starttls or none")
-        port = self.get(table, f"autoreply.email.{kind}.port", DEFAULT_PORTS[kind][security])
+        # The preset's port goes with the preset's security; another security, its own port.
+        default_port = (
+            preset.port if preset and security == preset.security else DEFAULT_PORTS[kind][security]
+        )
+        port = self.get(table, f"autoreply.email.{kind}.port", default_port)
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise self.fail(f"{where} port", f"{port!r}: use a port number from 1 to 65535")
-        assert host is not None
         return Server(host, port, security)
 
     def secret(
@@ -314,16 +344,44 @@ class _Parser:
             raise self.fail(
                 f"{where} aliases", 'must be a list of addresses like ["me@example.com"]'
             )
+        preset = self.provider(t)
         imap, smtp, sieve = (
-            self.server(f"{where} {k}", self.get(t, f"autoreply.email.{k}"), k)
+            self.server(
+                f"{where} {k}",
+                self.get(t, f"autoreply.email.{k}"),
+                k,
+                getattr(preset, k, None) if mode == "imap" or k == "sieve" else None,
+            )
             for k in ("imap", "smtp", "sieve")
         )
         if mode == "imap" and (imap is None or smtp is None):
             raise self.fail(
-                where, "mode imap needs imap = { host = ... } and smtp = { host = ... }"
+                where,
+                "mode imap needs imap = { host = ... } and smtp = { host = ... }, or a provider",
             )
         if mode == "sieve" and sieve is None:
+            if preset is not None:
+                raise self.fail(
+                    f"{where} mode",
+                    f'{preset.label} offers no ManageSieve: use mode = "imap", or give '
+                    "sieve = { host = ... } for a server of your own",
+                )
             raise self.fail(where, "mode sieve needs sieve = { host = ..., port = 4190 }")
+        password = self.secret(where, t, "password", ("email", "password"))
+        auth, token_command = self.auth(t, preset, password)
+        login = preset.login if preset else None
+        if preset is None:
+            known = by_host(*(s.host for s in (imap, smtp, sieve) if s is not None))
+            login = known.login if known else None
+        if auth != "password" and token_command is None and login is None:
+            raise self.fail(
+                f"{where} auth",
+                f'{auth} needs token_command = "..." (a command that prints an access '
+                'token), or provider = "gmail", "outlook" or "microsoft365" to sign in with '
+                "`hours login`"
+                if preset is None
+                else preset.needs(auth),
+            )
         line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency else ""
         return EmailSettings(
             mode=mode,
@@ -331,7 +389,7 @@ class _Parser:
             aliases=tuple(aliases),
             username=self.text(f"{where} username", self.get(t, "autoreply.email.username"))
             or address,
-            password=self.secret(where, t, "password", ("email", "password")),
+            password=password,
             imap=imap,
             smtp=smtp,
             sieve=sieve,
@@ -348,6 +406,99 @@ class _Parser:
                 DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line),
                 EMAIL_FIELDS,
             ),
+            provider=preset.name if preset else None,
+            auth=auth,
+            token_command=token_command,
+            login=login,
+            oauth=self.oauth_client(t, login),
+        )
+
+    def provider(self, t: Mapping[str, Any]) -> MailProvider | None:
+        name = self.get(t, "autoreply.email.provider")
+        if name is None:
+            return None
+        if name not in PROVIDERS:
+            raise self.fail("[autoreply.email] provider", f"{name!r}: use {_or(list(PROVIDERS))}")
+        return PROVIDERS[name]
+
+    def auth(
+        self, t: Mapping[str, Any], preset: MailProvider | None, password: Secret
+    ) -> tuple[str, str | None]:
+        """Return how the servers are logged in to, and the token command if there is one."""
+        where = "[autoreply.email]"
+        auth = self.get(t, "autoreply.email.auth", preset.auth if preset else "password")
+        if auth not in AUTH:
+            raise self.fail(f"{where} auth", f"{auth!r}: use {_or(list(AUTH))}")
+        command = self.text(f"{where} token_command", self.get(t, "autoreply.email.token_command"))
+        given = "password_env" if password.env else "password_command" if password.command else None
+        if command is not None and given is not None:
+            raise self.fail(
+                f"{where} token_command",
+                f"give {given} (a password) or token_command (an OAuth2 token), not both",
+            )
+        if auth == "password" and command is not None:
+            raise self.fail(
+                f"{where} token_command",
+                'is for auth = "xoauth2" or "oauthbearer"; set one of them, or give '
+                "password_command or password_env for a password",
+            )
+        if auth != "password" and given is not None:
+            if preset is not None and preset.app_password is None and "auth" not in t:
+                raise self.fail(f"{where} {given}", preset.refuses_passwords())
+            raise self.fail(
+                f"{where} {given}",
+                f'auth = "{auth}" logs in with an OAuth2 access token, not a password: remove '
+                f'{given}, or set auth = "password"',
+            )
+        return auth, command
+
+    def oauth_client(self, t: Mapping[str, Any], login: str | None) -> OAuthClient:
+        """Return what `hours login` takes from the config, checked against the provider."""
+        where = "[autoreply.email]"
+        urls = [f"oauth_{n}_url" for n in OAUTH_ENDPOINTS]
+        keys = ("oauth_client_file", "oauth_client_id", "oauth_tenant", *urls)
+        values = {k: self.text(f"{where} {k}", self.get(t, f"autoreply.email.{k}")) for k in keys}
+        given = [k for k in keys if values[k] is not None]
+        if not given:
+            return OAuthClient()
+        if login is None:
+            raise self.fail(
+                f"{where} {given[0]}",
+                'is for `hours login`: set provider = "gmail", "outlook" or "microsoft365"',
+            )
+        if login == "google":
+            if values["oauth_client_id"] is not None:
+                raise self.fail(
+                    f"{where} oauth_client_id",
+                    "Google signs in with the Desktop app client's JSON: use oauth_client_file",
+                )
+            if values["oauth_tenant"] is not None:
+                raise self.fail(f"{where} oauth_tenant", "is Microsoft's; Google has no tenants")
+        if login == "microsoft" and values["oauth_client_file"] is not None:
+            raise self.fail(
+                f"{where} oauth_client_file",
+                "is Google's; Microsoft signs in with oauth_client_id (the app registration's "
+                "Application (client) ID)",
+            )
+        # Imported here: only a config that names these keys needs the OAuth client's checks.
+        from hours.clients.oauth import check_endpoint_url, check_tenant
+
+        endpoints = []
+        for name in OAUTH_ENDPOINTS:
+            url = values[f"oauth_{name}_url"]
+            if url is not None:
+                try:
+                    endpoints.append((name, check_endpoint_url(url)))
+                except ValueError as e:
+                    raise self.fail(f"{where} oauth_{name}_url", str(e)) from None
+        tenant = values["oauth_tenant"]
+        if tenant is not None:
+            try:
+                check_tenant(tenant)
+            except ValueError as e:
+                raise self.fail(f"{where} oauth_tenant", str(e)) from None
+        return OAuthClient(
+            values["oauth_client_file"], values["oauth_client_id"], tenant, tuple(endpoints)
         )
 
     def phone(self, shared: Mapping[str, Any], emergency: Emergency | None) -> PhoneSettings:
@@ -424,3 +575,8 @@ class _Parser:
             ),
             policy=policy,
         )
+
+
+def _or(words: list[str]) -> str:
+    """Join words as a person lists choices: "a, b or c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
