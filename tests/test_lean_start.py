@@ -27,14 +27,19 @@ HEAVY = (
     "imapclient",
     "requests",
     "aiohttp",
+    "phonenumbers",
     "hours.report",
     "hours.autoreply",
+    "hours.contacts",
+    "hours.locales",
     "hours.channels",
     "hours.clients",
 )
 # Standard modules that cost a millisecond or more each to load and that `hours status` does
 # not need (tempfile is for writing, urllib.parse for URLs, json for --json only, inspect and
-# platform for nothing).
+# platform for nothing). Python's start may load some (an editable install's .pth loads pathlib,
+# and pathlib loads urllib.parse on Python 3.11), and click loads inspect, uuid and platform:
+# the probe forgets them after importing click, so that only a load by hours brings one back.
 SLOW_STDLIB = ("tempfile", "shutil", "uuid", "platform", "inspect", "urllib.parse", "json")
 PROBE = """\
 import json, sys
@@ -103,3 +108,21 @@ def test_the_probe_sees_a_slow_module_that_hours_loads() -> None:
     assert result["code"] == 0
     assert "tempfile" in result["modules"]
     assert "hours.public_holidays" in result["modules"]
+
+
+def test_status_reads_no_contacts_file_and_loads_none_of_their_libraries() -> None:
+    """A config that knows its clients (a booking link, a contacts file) starts as lean."""
+    write_config(
+        'timezone = "America/Toronto"\nbooking_url = "https://book.example.com/sam"\n'
+        '[week]\nmon = "09:00-17:00"\n[autoreply]\ncontacts = "~/contacts.vcf"\n'
+        'new_client_message = "Book at {booking_url}"\n[autoreply.email]\n'
+        'address = "sam@example.com"\npassword_env = "X"\n'
+        'imap = { host = "imap.example.com" }\nsmtp = { host = "smtp.example.com" }\n'
+    )
+    result = probe("status", "-q", *AT)
+    assert result["code"] == 0
+    assert {m for m in result["modules"] if m.split(".")[0] in HEAVY or m in HEAVY} == set()
+    # booking_url is checked with urllib.parse as the config loads (never at 2 a.m. in cron);
+    # pathlib, on every start's path, has loaded it already on Python 3.11.
+    assert {m for m in SLOW_STDLIB if m in result["modules"]} == {"urllib.parse"}
+    assert "hours.config.autoreply" in result["modules"]  # the table was read and checked

@@ -27,6 +27,12 @@ PROVIDERS = {
     ("phone", "swap"): "hours.channels.phone_twilio:SwapChannel",
 }
 CHANNELS = ("email", "phone")
+# The modes in which the provider answers with one text fixed for everyone, made at sync: what
+# each template field becomes there is `hours.config.autoreply.FIELDS`' `fixed`.
+FIXED_TEXT_MODES = {
+    ("email", "sieve"): "Sieve mode",
+    ("phone", "swap"): "Swap mode",
+}
 
 
 def build(settings: Autoreply | None, config_dir: Path, only: str | None = None) -> list[Channel]:
