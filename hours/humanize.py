@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hours.schedule import Covering, State
 
 
 @functools.cache
@@ -92,3 +96,23 @@ def next_open(target: dt.datetime | None, now: dt.datetime) -> str:
     else:
         name = f"{target:%A} {target.day} {target:%B}"
     return f"{name} at {clock(target)}"
+
+
+def status_line(st: State, now: dt.datetime, covering: Covering | None = None) -> str:
+    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ...".
+
+    While someone covers: "Closed (outside hours) — Jo is covering until 22:00; opens ...".
+    """
+    if st.open:
+        if st.until is None:
+            return "Open — with no closing in sight"
+        return f"Open — closes {when(st.until, now)}, in {duration(st.until - now)}"
+    head = f"Closed ({st.reason}) —"
+    if covering is not None:
+        head += f" {covering.cover.name} is covering"
+        if covering.until is not None:
+            head += f" until {when(covering.until, now).removeprefix('today at ')}"
+        head += ";"
+    if st.next_open is None:
+        return f"{head} no opening in the next five years"
+    return f"{head} opens {when(st.next_open, now)}, in {duration(st.next_open - now)}"

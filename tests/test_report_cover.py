@@ -6,6 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import icalendar
+import pytest
 
 from tests.helpers import run, write_config
 from tests.report_config import COVERED
@@ -38,10 +39,8 @@ def test_text_draws_cover_with_its_own_mark_and_counts_its_hours() -> None:
     text = report("--format", "text")
     assert GRID in text
     # Jo's window opens at 16:00, but cover starts at the closing: nobody covers while open.
-    assert "Mon 23 Nov  09:00–17:00  8 h  Jo covers 17:00–22:00; Kim covers 22:00–24:00\n" in text
-    assert (
-        "Thu 26 Nov  closed            Thanksgiving; Kim covers 00:00–01:00, 22:00–24:00;\n" in text
-    )
+    assert "Mon 23 Nov  09:00–17:00   8 h  Jo covers 17:00–22:00; Kim covers 22:00–24:00\n" in text
+    assert "Thu 26 Nov  closed             Thanksgiving; Kim covers 00:00–01:00,\n" in text
     # Thursday is closed all day for Thanksgiving, so Jo covers from 16:00 there
     assert "Jo covers 16:00–22:00" in text
     assert "Covered while you are closed: 38 hours (Jo 26, Kim 12).\n" in text
@@ -138,3 +137,21 @@ def test_cost_is_unchanged_by_cover() -> None:
     with_cover = run("cost", "--json").stdout
     write_config(WITHOUT_COVER)
     assert run("cost", "--json").stdout == with_cover
+
+
+def test_the_clients_sheet_does_not_say_who_covers() -> None:
+    write_config(CONFIG)
+    for fmt in ("text", "markdown", "html", "svg", "ics"):
+        out = report("--format", fmt, "--for", "clients")
+        assert "Jo" not in out, fmt
+        assert "▒" not in out, fmt
+    doc = json.loads(report("--format", "json", "--for", "clients"))
+    assert [d["cover"] for d in doc["days"]] == [[]] * 7
+
+
+def test_a_narrow_terminal_draws_cover_an_hour_a_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config(CONFIG)
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = report("--format", "text").splitlines()
+    assert "Mon 23 Nov  ·········████████▒▒▒▒▒▒▒      8 h" in lines
+    assert any(line.strip() == "▒ covered while closed: Jo, Kim" for line in lines)

@@ -65,7 +65,9 @@ def render_preview(
     table = "email" if channel == "email" else "phone"
     channel_settings = settings.email if channel == "email" else settings.phone
     if channel_settings is None:
-        raise ConfigError(f"no [autoreply.{table}] in the config; see config.example.toml")
+        raise ConfigError(
+            f"no [autoreply.{table}] in the config; `hours init --example` shows every key"
+        )
     # Swap mode's fixed text is for texts and calls; WhatsApp is answered in poll mode only.
     fixed = (table, channel_settings.mode) in FIXED_TEXT_MODES and channel != "whatsapp"
     client = engine.Client(

@@ -38,8 +38,10 @@ def render(r: WeekReport) -> str:
     covered = cover_sentence(r)
     if covered:
         lines += [covered, ""]
-    wage = wage_sentence(r)
-    if wage:
-        lines += [wage, ""]
-    lines += [autoreply_sentence(r), "", "```", *grid_lines(r, color=False), "```", ""]
+    if not r.for_clients:
+        wage = wage_sentence(r)
+        if wage:
+            lines += [wage, ""]
+        lines += [autoreply_sentence(r), ""]
+    lines += ["```", *grid_lines(r, color=False), "```", ""]
     return "\n".join(lines)
