@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from hours import humanize
 from hours.clients.mail import IncomingMail, never_answer
@@ -45,6 +45,11 @@ OPT_KEYWORDS = frozenset(
 # Phone channels share one per-sender limit: a client who calls and then texts hears back once.
 RATE_GROUPS = {"email": ("email",), "sms": ("sms", "whatsapp", "voice")}
 RATE_GROUPS |= {"whatsapp": RATE_GROUPS["sms"], "voice": RATE_GROUPS["sms"]}
+
+
+# A closed window as a provider's responder holds it: from its start to the next opening (None
+# when no opening is in sight).
+Window = tuple[dt.datetime, dt.datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +109,14 @@ class ChannelResult:
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
     exit_status: int = 0  # what `error` makes the sync exit with (4 provider, 3 config)
+    # Modes that hold a provider's own responder (gmail, outlook) say which closed window it
+    # is set to: its start and end (None: no opening in sight), or None for no window at all.
+    holds_window: bool = False
+    window: Window | None = None
 
     def as_json(self) -> dict[str, object]:
-        """Return the SPEC's JSON shape."""
-        return {
+        """Return the SPEC's JSON shape (with `window` for the modes that hold one)."""
+        out: dict[str, object] = {
             "channel": self.channel,
             "mode": self.mode,
             "action": self.action,
@@ -115,6 +124,13 @@ class ChannelResult:
             "skipped": dict(sorted(self.skipped.items())),
             "error": self.error,
         }
+        if self.holds_window:
+            out["window"] = (
+                None
+                if self.window is None
+                else [None if t is None else t.isoformat(timespec="seconds") for t in self.window]
+            )
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +175,26 @@ class Check:
     ok: bool
     detail: str = ""
     warning: bool = False  # not fatal: the channel works, but the user should know
+
+
+class Traits(NamedTuple):
+    """What an email mode does, in the words of the README's mode table (a test holds them equal)."""
+
+    who_answers: str
+    laptop_off: str
+    once_per_sender: str
+    vip_and_emergency: str
+    provider_must_offer: str
+
+
+# The README table's row labels, by Traits field.
+TRAIT_LABELS = {
+    "who_answers": "who answers",
+    "laptop_off": "when your computer is off or cron stops",
+    "once_per_sender": "once per sender",
+    "vip_and_emergency": "VIPs and emergencies",
+    "provider_must_offer": "what the provider must offer",
+}
 
 
 class Channel(Protocol):
@@ -272,13 +308,19 @@ def fields(
     business: str,
     emergency: Emergency | None,
     msg: Incoming | None = None,
+    *,
+    named_days: bool = False,
 ) -> dict[str, str]:
-    """Return the template fields at `now`: when you are back, why you are closed, and so on."""
+    """Return the template fields at `now`: when you are back, why you are closed, and so on.
+
+    `named_days` names the day of `{next_open}` ("Tuesday at 9:00 AM", never "tomorrow"), for
+    one text that a provider sends all through a window that may cross midnight.
+    """
     state = schedule.state(now)
     back = state.next_open if not state.open else now
     return {
         "business": business or "I",
-        "next_open": humanize.next_open(back, now),
+        "next_open": humanize.next_open(back, now, named=named_days),
         "next_open_date": "" if back is None else f"{back:%A} {back.day} {back:%B}",
         "next_open_relative": "soon" if back is None else f"in {humanize.duration(back - now)}",
         "reason": state.reason or "closed",
@@ -431,7 +473,13 @@ def sync(channels: Iterable[Channel], run: SyncRun) -> SyncReport:
             # A provider down, or a secret that cannot be read (a locked password store):
             # either way the other channels still answer tonight.
             result = ChannelResult(
-                channel.name, channel.mode, "failed", error=e.message, exit_status=e.exit_status
+                channel.name,
+                channel.mode,
+                "failed",
+                error=e.message,
+                exit_status=e.exit_status,
+                # A mode that holds a provider's responder says so even when it failed.
+                holds_window=getattr(channel, "holds_window", False),
             )
         if not run.dry_run:
             run.journal.record_sync(channel.name, run.now, result.action, result.error)

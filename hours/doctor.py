@@ -9,7 +9,7 @@ from pathlib import Path
 from hours import cron as cronmod
 from hours.autoreply import Check, SyncRun
 from hours.config import Config, secrets
-from hours.config.autoreply import Autoreply, Secret
+from hours.config.autoreply import RESPONDER_MODES, Autoreply, Secret
 from hours.errors import ConfigError, Exit, HoursError
 from hours.files import state_dir
 from hours.journal import Journal
@@ -76,7 +76,8 @@ def config_failed(error: HoursError) -> tuple[list[Check], Exit]:
 
 def _secrets(settings: Autoreply) -> list[Secret]:
     out = []
-    if settings.email is not None:
+    # Modes gmail and outlook sign in with OAuth2: their token is checked by the channel.
+    if settings.email is not None and settings.email.mode not in RESPONDER_MODES:
         out.append(settings.email.password)
     if settings.phone is not None:
         out += [settings.phone.account_sid, settings.phone.auth_token]

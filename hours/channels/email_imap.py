@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import cast
 
 from hours import autoreply as engine
+from hours.channels import leftover_install
 from hours.clients.imap import Cursor, ImapReader, PollResult
 from hours.clients.mail import IncomingMail
 from hours.clients.net import Endpoint, Security, describe
 from hours.clients.smtp import RecipientRefused, SmtpSender, build_reply
 from hours.config import secrets
 from hours.config.autoreply import EmailSettings, Server
-from hours.errors import ConfigError, ProviderError
+from hours.errors import ProviderError
 
 MAILBOX = "INBOX"
 # How much of an emergency message is forwarded (SPEC: the first 300 characters).
@@ -95,15 +96,11 @@ class ImapChannel:
 
     def install(self, run: engine.SyncRun) -> str:
         """Check the IMAP and SMTP logins and record where "now" is in the inbox."""
-        prior = run.journal.channel(self.name).prior
-        if isinstance(prior, dict) and prior.get("mode") == "sieve":
-            # Its script would go on answering beside these replies, and no one could put
-            # back what it replaced.
-            raise ConfigError(
-                "the Sieve script installed in sieve mode is still on the server; set "
-                'mode = "sieve" again, run `hours autoreply uninstall --channel email`, then '
-                "switch to imap"
-            )
+        # A Sieve script or a provider's responder would go on answering beside these
+        # replies, and no one could put back what it replaced.
+        leftover = leftover_install(run.journal.channel(self.name).prior, self.mode)
+        if leftover is not None:
+            raise leftover
         password = self._password()
         now_cursor = self._reader(password).check()
         SmtpSender(self.smtp, self.settings.username, password).check()

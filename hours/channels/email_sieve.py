@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hours import autoreply as engine
+from hours.channels import leftover_install
 from hours.channels.email_imap import endpoint
 from hours.clients.managesieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList
 from hours.clients.net import describe
@@ -286,6 +287,9 @@ class SieveChannel:
 
     def _prior(self, run: engine.SyncRun) -> dict[str, Any] | None:
         prior = run.journal.channel(self.name).prior
+        leftover = leftover_install(prior, self.mode)
+        if leftover is not None:
+            raise leftover  # another mode's record must never be written over
         return prior if isinstance(prior, dict) and prior.get("mode") == self.mode else None
 
     def _record_prior(

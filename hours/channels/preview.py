@@ -42,6 +42,15 @@ def render_preview(
         email = settings.email
         if email is None:
             raise ConfigError("no [autoreply.email] in the config; see config.example.toml")
+        # The provider answers, with one text for a whole window: shown as it is set.
+        if email.mode == "gmail":
+            from hours.channels import email_gmail
+
+            return [*head, *email_gmail.preview(settings, schedule, business, now)]
+        if email.mode == "outlook":
+            from hours.channels import email_outlook
+
+            return [*head, *email_outlook.preview(settings, schedule, business, now)]
         if email.mode == "sieve":
             head.append(
                 "(Sieve mode: the server sends this, for the closed windows of the next 14 days.)"

@@ -85,7 +85,11 @@ PROVIDERS: dict[str, Provider] = {
         # Google has a device flow, but it does not grant Gmail's scope: the loopback flow it is.
         device="https://oauth2.googleapis.com/device/code",
         revocation="https://oauth2.googleapis.com/revoke",
-        scopes={"mail": ("https://mail.google.com/",)},
+        scopes={
+            "mail": ("https://mail.google.com/",),
+            # The Gmail API's vacation responder (mode = "gmail"): read and set, nothing else.
+            "gmail_settings": ("https://www.googleapis.com/auth/gmail.settings.basic",),
+        },
         # offline + consent: Google returns a refresh token on every login, not only the first.
         authorize_params={"access_type": "offline", "prompt": "consent"},
         access_page="https://myaccount.google.com/permissions",
@@ -102,6 +106,12 @@ PROVIDERS: dict[str, Provider] = {
             "mail": (
                 "https://outlook.office.com/IMAP.AccessAsUser.All",
                 "https://outlook.office.com/SMTP.Send",
+                "offline_access",
+            ),
+            # Graph's mailbox settings (mode = "outlook"): the automatic replies. A token is
+            # for one resource, so these are asked for in a login of their own.
+            "graph_mailbox": (
+                "https://graph.microsoft.com/MailboxSettings.ReadWrite",
                 "offline_access",
             ),
         },

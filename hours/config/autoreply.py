@@ -21,6 +21,12 @@ COMMON_FIELDS = frozenset(
 )
 EMAIL_FIELDS = COMMON_FIELDS | {"sender_name", "subject"}
 SECURITY = ("ssl", "starttls", "none")
+EMAIL_MODES = ("imap", "sieve", "gmail", "outlook")
+# The modes in which the provider's own responder answers, set to one closed window at a time,
+# and the `hours login` each signs in with.
+RESPONDER_MODES = {"gmail": "google", "outlook": "microsoft"}
+# Graph's externalAudience values that answer someone outside the organisation.
+AUDIENCES = ("all", "contactsOnly")
 DEFAULT_PORTS = {
     "imap": {"ssl": 993, "starttls": 143, "none": 143},
     "smtp": {"ssl": 465, "starttls": 587, "none": 25},
@@ -34,6 +40,17 @@ Thank you for your message. It reached me while {business} is closed ({reason}),
 from my inbox right now. I'll read it properly and get back to you {next_open} — \
 {next_open_relative}.
 {emergency_line}
+Warmly,
+{business}
+"""
+# Gmail and Outlook send one text all through a closed window, to everyone, with no keyword
+# let through: no "in 14 hours" that would be wrong by morning, no way through to promise.
+DEFAULT_RESPONDER_MESSAGE = """\
+Hi {sender_name},
+
+Thank you for your message. It reached me while {business} is closed ({reason}), so I'm away \
+from my inbox right now. I'll read it properly and get back to you {next_open}.
+
 Warmly,
 {business}
 """
@@ -93,7 +110,7 @@ class Emergency(NamedTuple):
 class EmailSettings(NamedTuple):
     """The email channel."""
 
-    mode: str  # imap | sieve
+    mode: str  # imap | sieve | gmail | outlook
     address: str
     aliases: tuple[str, ...]
     username: str
@@ -103,6 +120,11 @@ class EmailSettings(NamedTuple):
     sieve: Server | None
     subject: str
     policy: Policy
+    token_command: str | None = None  # prints an OAuth2 access token
+    only_contacts: bool = False  # gmail: restrictToContacts
+    only_domain: bool = False  # gmail: restrictToDomain
+    external_audience: str = "all"  # outlook: all | contactsOnly
+    api_base: str | None = None  # gmail, outlook: another host (None: the provider's own)
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -195,6 +217,25 @@ class _Parser:
         if parts.scheme not in ("https", "http") or not parts.hostname or " " in text:
             raise self.fail(where, f"{text!r}: use a URL like https://api.twilio.com")
         return text
+
+    def api_base(self, where: str, value: Any, default: str | None, secret: str) -> str | None:
+        """Return an API's base URL: https, or plain http on loopback only (for test doubles)."""
+        # Imported here: `hours status` loads the config and needs neither.
+        from urllib.parse import urlsplit
+
+        from hours.clients.net import is_loopback
+
+        url = self.url(where, value, default)
+        if url is None:
+            return None
+        host = urlsplit(url).hostname or ""
+        if url.startswith("http://") and not is_loopback(host):
+            raise self.fail(
+                where,
+                f"{url!r} would send the {secret} in clear; use https (plain http only on "
+                "loopback: 127.0.0.1, ::1, localhost)",
+            )
+        return url.rstrip("/")
 
     def table(self, where: str, value: Any) -> Mapping[str, Any]:
         if value is None:
@@ -299,8 +340,8 @@ class _Parser:
         where = "[autoreply.email]"
         t = self.table(where, self.get(shared, "autoreply.email"))
         mode = self.get(t, "autoreply.email.mode", "imap")
-        if mode not in ("imap", "sieve"):
-            raise self.fail(f"{where} mode", f"{mode!r}: use imap or sieve")
+        if mode not in EMAIL_MODES:
+            raise self.fail(f"{where} mode", f"{mode!r}: use imap, sieve, gmail or outlook")
         address = self.text(
             f"{where} address", self.get(t, "autoreply.email.address"), required=True
         )
@@ -324,14 +365,46 @@ class _Parser:
             )
         if mode == "sieve" and sieve is None:
             raise self.fail(where, "mode sieve needs sieve = { host = ..., port = 4190 }")
+        password = self.secret(where, t, "password", ("email", "password"))
+        token_command = self.text(
+            f"{where} token_command", self.get(t, "autoreply.email.token_command")
+        )
+        given = "password_env" if password.env else "password_command" if password.command else ""
+        if token_command and given:
+            raise self.fail(f"{where} token_command", f"give {given} or token_command, not both")
+        login = RESPONDER_MODES.get(mode)
+        if login and given:
+            raise self.fail(
+                f"{where} {given}",
+                f"mode {mode} signs in with OAuth2, not a password: remove {given}, and run "
+                f"`hours login {login}` or set token_command",
+            )
+        if token_command and not login:
+            raise self.fail(f"{where} token_command", "is for mode gmail or outlook")
+        only_contacts, only_domain, audience, api_base = (
+            self.mode_key(t, mode, key, modes, default)
+            for key, modes, default in (
+                ("only_contacts", ("gmail",), False),
+                ("only_domain", ("gmail",), False),
+                ("external_audience", ("outlook",), "all"),
+                ("api_base", tuple(RESPONDER_MODES), None),
+            )
+        )
+        if audience not in AUDIENCES:
+            raise self.fail(f"{where} external_audience", f"{audience!r}: use all or contactsOnly")
         line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency else ""
+        default_message = (
+            DEFAULT_RESPONDER_MESSAGE
+            if login
+            else DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line)
+        )
         return EmailSettings(
             mode=mode,
             address=address,
             aliases=tuple(aliases),
             username=self.text(f"{where} username", self.get(t, "autoreply.email.username"))
             or address,
-            password=self.secret(where, t, "password", ("email", "password")),
+            password=password,
             imap=imap,
             smtp=smtp,
             sieve=sieve,
@@ -341,14 +414,26 @@ class _Parser:
                 DEFAULT_SUBJECT,
                 EMAIL_FIELDS,
             ),
-            policy=self.policy(
-                "autoreply.email",
-                shared,
-                t,
-                DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line),
-                EMAIL_FIELDS,
-            ),
+            policy=self.policy("autoreply.email", shared, t, default_message, EMAIL_FIELDS),
+            token_command=token_command,
+            only_contacts=only_contacts,
+            only_domain=only_domain,
+            external_audience=audience,
+            api_base=self.api_base(f"{where} api_base", api_base, None, "access token"),
         )
+
+    def mode_key(
+        self, table: Mapping[str, Any], mode: str, key: str, modes: tuple[str, ...], default: Any
+    ) -> Any:
+        """Return a key of [autoreply.email] that only some modes read; refuse it in the others."""
+        value = self.get(table, f"autoreply.email.{key}")
+        if value is None:
+            return default
+        if mode not in modes:
+            raise self.fail(
+                f"[autoreply.email] {key}", f"is for mode {' or '.join(modes)}, not {mode}"
+            )
+        return value
 
     def phone(self, shared: Mapping[str, Any], emergency: Emergency | None) -> PhoneSettings:
         where = "[autoreply.phone]"
@@ -369,22 +454,13 @@ class _Parser:
         missed = self.get(t, "autoreply.phone.missed_call_text", True)
         if not isinstance(missed, bool):
             raise self.fail(f"{where} missed_call_text", "must be true or false")
-        # Imported here: `hours status` loads the config and needs neither.
-        from urllib.parse import urlsplit
-
-        from hours.clients.net import is_loopback
-
-        api_base = self.url(
-            f"{where} api_base", self.get(t, "autoreply.phone.api_base"), "https://api.twilio.com"
+        api_base = self.api_base(
+            f"{where} api_base",
+            self.get(t, "autoreply.phone.api_base"),
+            "https://api.twilio.com",
+            "Auth Token",
         )
         assert api_base is not None
-        host = urlsplit(api_base).hostname or ""
-        if api_base.startswith("http://") and not is_loopback(host):
-            raise self.fail(
-                f"{where} api_base",
-                f"{api_base!r} would send the Auth Token in clear; use https (plain http only "
-                "on loopback: 127.0.0.1, ::1, localhost)",
-            )
         line = DEFAULT_SMS_EMERGENCY_LINE if emergency else ""
         sms_default = DEFAULT_SMS_MESSAGE.replace("{emergency_line}", line)
         policy = self.policy("autoreply.phone", shared, t, sms_default, COMMON_FIELDS)
@@ -415,7 +491,7 @@ class _Parser:
                 COMMON_FIELDS,
             ),
             missed_call_text=missed,
-            api_base=api_base.rstrip("/"),
+            api_base=api_base,
             sms_twiml_url=self.url(
                 f"{where} sms_twiml_url", self.get(t, "autoreply.phone.sms_twiml_url")
             ),
