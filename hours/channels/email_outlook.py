@@ -94,6 +94,10 @@ def instant(value: DateTimeTimeZone | None) -> object:
         return value.date_time, value.time_zone
 
 
+def _wall(value: DateTimeTimeZone | None) -> str:
+    return "(no time)" if value is None else f"{value.date_time:%a %d %b %H:%M} {value.time_zone}"
+
+
 class OutlookChannel(ResponderChannel[AutomaticReplies, GraphClient]):
     """Hold Outlook's automatic replies to the closed window of the moment."""
 
@@ -157,8 +161,8 @@ class OutlookChannel(ResponderChannel[AutomaticReplies, GraphClient]):
         start, end = instant(value.scheduled_start), instant(value.scheduled_end)
         if isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
             when = say_window((start.astimezone(zone), end.astimezone(zone)))
-        else:
-            when = f"{value.scheduled_start} to {value.scheduled_end}"
+        else:  # a zone only Exchange knows: said as written
+            when = f"{_wall(value.scheduled_start)} to {_wall(value.scheduled_end)}"
         return f"scheduled for {when} (outside your organisation: {outside})"
 
     def future_dates(self, value: AutomaticReplies, now: dt.datetime) -> Window | None:
