@@ -48,7 +48,7 @@ class TokenCommand:
 
 def responder_config(
     mode: str,
-    fake: JsonFake,
+    fake: JsonFake | None,
     *,
     token_command: str | None,
     extra: str = "",
@@ -57,6 +57,7 @@ def responder_config(
 ) -> Path:
     """Write a config whose email channel, in `mode`, is the fake; open weekdays 9 to 5."""
     sign_in = f"token_command = {json.dumps(token_command)}" if token_command else ""
+    api_base = f'api_base = "{fake.url}"' if fake is not None else ""
     country = '[holidays]\ncountry = "US"' if holidays else ""
     return write_config(f"""\
 name = "Sam's Nails"
@@ -70,7 +71,7 @@ timezone = "America/New_York"
 mode = "{mode}"
 address = "sam@example.com"
 {sign_in}
-api_base = "{fake.url}"
+{api_base}
 {extra}
 """)
 

@@ -25,6 +25,8 @@ EMAIL_MODES = ("imap", "sieve", "gmail", "outlook")
 # The modes in which the provider's own responder answers, set to one closed window at a time,
 # and the `hours login` each signs in with.
 RESPONDER_MODES = {"gmail": "google", "outlook": "microsoft"}
+# The providers' own API hosts, for messages (the clients hold the defaults).
+API_EXAMPLES = {"gmail": "https://gmail.googleapis.com", "outlook": "https://graph.microsoft.com"}
 # Graph's externalAudience values that answer someone outside the organisation.
 AUDIENCES = ("all", "contactsOnly")
 DEFAULT_PORTS = {
@@ -206,7 +208,13 @@ class _Parser:
             raise self.fail(where, "must be text, in quotes")
         return value.strip()
 
-    def url(self, where: str, value: Any, default: str | None = None) -> str | None:
+    def url(
+        self,
+        where: str,
+        value: Any,
+        default: str | None = None,
+        example: str = "https://api.twilio.com",
+    ) -> str | None:
         # Checked here, not by Twilio at 2 a.m.: a URL Twilio cannot call fails every sync.
         from urllib.parse import urlsplit
 
@@ -215,17 +223,19 @@ class _Parser:
             return None
         parts = urlsplit(text)
         if parts.scheme not in ("https", "http") or not parts.hostname or " " in text:
-            raise self.fail(where, f"{text!r}: use a URL like https://api.twilio.com")
+            raise self.fail(where, f"{text!r}: use a URL like {example}")
         return text
 
-    def api_base(self, where: str, value: Any, default: str | None, secret: str) -> str | None:
+    def api_base(
+        self, where: str, value: Any, default: str | None, secret: str, example: str
+    ) -> str | None:
         """Return an API's base URL: https, or plain http on loopback only (for test doubles)."""
         # Imported here: `hours status` loads the config and needs neither.
         from urllib.parse import urlsplit
 
         from hours.clients.net import is_loopback
 
-        url = self.url(where, value, default)
+        url = self.url(where, value, default, example)
         if url is None:
             return None
         host = urlsplit(url).hostname or ""
@@ -419,7 +429,9 @@ class _Parser:
             only_contacts=only_contacts,
             only_domain=only_domain,
             external_audience=audience,
-            api_base=self.api_base(f"{where} api_base", api_base, None, "access token"),
+            api_base=self.api_base(
+                f"{where} api_base", api_base, None, "access token", API_EXAMPLES.get(mode, "")
+            ),
         )
 
     def mode_key(
@@ -459,6 +471,7 @@ class _Parser:
             self.get(t, "autoreply.phone.api_base"),
             "https://api.twilio.com",
             "Auth Token",
+            "https://api.twilio.com",
         )
         assert api_base is not None
         line = DEFAULT_SMS_EMERGENCY_LINE if emergency else ""
