@@ -75,9 +75,13 @@ def window_reason(schedule: Schedule, window: Window) -> str:
     An evening that runs into a public holiday says the holiday, not "outside hours".
     """
     start, end = window
-    last = (end or start) + dt.timedelta(days=1)
-    for opens, closes, reason in schedule.closures(start.date(), last.date()):
-        if opens < (end or last) and closes > start:
+    # Without an end, what the first week holds says why.
+    until = end or start + dt.timedelta(days=7)
+    last_date = until.astimezone(schedule.zone).date() + dt.timedelta(days=1)
+    for opens, closes, reason in schedule.closures(
+        start.astimezone(schedule.zone).date(), last_date
+    ):
+        if opens < until and closes > start:
             return reason
     return schedule.closed_reason(start)
 
