@@ -28,12 +28,12 @@ from hours.schedule import Schedule
 
 TRAITS = Traits(
     who_answers="Gmail's vacation responder, the moment mail arrives",
-    laptop_off="still answers, until the window the last sync set ends",
-    once_per_sender="yes: Gmail answers a sender once per 4 days, and again when the text "
-    "changes (each window's does)",
+    laptop_off="still answers, until the end of the window the last sync set",
+    once_per_sender="once per 4 days, and again when the text changes: each window's text names "
+    "its own opening, so once a window",
     vip_and_emergency="no: Gmail answers VIPs too, and lets no keyword through",
-    provider_must_offer="a Gmail or Google Workspace account, and `hours login google` (or a "
-    "token_command) with the scope gmail.settings.basic",
+    provider_must_offer="a Gmail or Google Workspace account; `hours login google` (or a "
+    "`token_command`) with the scope `gmail.settings.basic`",
 )
 # Gmail's own subject for an empty one is "Re: " and the sender's subject: what the default
 # template asks for, and what no fixed text can say.
@@ -137,8 +137,8 @@ class GmailChannel(ResponderChannel[VacationSettings, GmailClient]):
             when = f"on until {end.astimezone(zone):%a %d %b %H:%M}"
         else:
             when = "on, with no dates"
-        subject = value.response_subject or "no subject"
-        return f"{when}: “{subject}”"
+        subject = f"“{value.response_subject}”" if value.response_subject else "Gmail's own subject"
+        return f"{when}: {subject}"
 
     def future_dates(self, value: VacationSettings, now: dt.datetime) -> Window | None:
         """Return the dates of an enabled responder that is not over yet."""

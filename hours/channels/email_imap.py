@@ -56,6 +56,15 @@ class ImapChannel:
 
     name = "email"
     mode = "imap"
+    traits = engine.Traits(
+        who_answers="`hours`, at each `sync` (every 5 minutes from cron)",
+        laptop_off="nothing goes out until `sync` runs again (then only for mail younger than "
+        "`max_age`)",
+        once_per_sender="yes: once per closed period, and never more often than `min_interval`",
+        vip_and_emergency="yes: VIPs are left alone; the keyword in the subject is forwarded by "
+        "SMS when the phone channel is set up, else by email to `forward_to` if it is an address",
+        provider_must_offer="IMAP and SMTP — nearly every provider",
+    )
 
     def __init__(self, settings: EmailSettings, config_dir: Path) -> None:
         # Mode imap needs both, as checked when the config loads.

@@ -37,11 +37,11 @@ from hours.schedule import Schedule
 
 TRAITS = Traits(
     who_answers="Exchange's automatic replies, the moment mail arrives",
-    laptop_off="still answers, until the window the last sync set ends",
-    once_per_sender="yes: Exchange answers a sender once per scheduled period, so once a window",
+    laptop_off="still answers, until the end of the window the last sync set",
+    once_per_sender="once per scheduled period: once a window",
     vip_and_emergency="no: Exchange answers VIPs too, and lets no keyword through",
-    provider_must_offer="an Outlook.com or Microsoft 365 mailbox, and `hours login microsoft` "
-    "(or a token_command) with the permission MailboxSettings.ReadWrite",
+    provider_must_offer="an Outlook.com or Microsoft 365 mailbox; `hours login microsoft` (or a "
+    "`token_command`) with the permission `MailboxSettings.ReadWrite`",
 )
 EXCHANGES_OWN_SUBJECT = (
     "Exchange's own: \"Automatic reply: \" and the sender's subject ([autoreply.email] "

@@ -85,6 +85,18 @@ class SieveChannel:
 
     name = "email"
     mode = "sieve"
+    traits = engine.Traits(
+        who_answers="your mail server itself, the moment mail arrives",
+        laptop_off="still answers, on the minute, through the 14 days of windows last uploaded",
+        once_per_sender="yes: once per `min_interval` (whole days where the server lacks "
+        "`vacation-seconds`)",
+        vip_and_emergency="yes: VIPs are left alone; the keyword in the subject gets the "
+        "emergency message, copied to `forward_to` if it is an email address (a server cannot "
+        "text your phone)",
+        provider_must_offer="ManageSieve (port 4190) with the Sieve `date`, `envelope`, "
+        "`relational` and `vacation` extensions — many hosts built on Dovecot, and most "
+        "self-hosted servers",
+    )
 
     def __init__(self, settings: EmailSettings, config_dir: Path) -> None:
         assert settings.sieve is not None  # mode sieve needs it (checked when loading)

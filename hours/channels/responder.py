@@ -342,6 +342,9 @@ class ResponderChannel(Generic[S, C]):
         label = f"email {self.service}"
         try:
             self._prior(run)
+        except HoursError as e:
+            return [engine.Check(f"email ({self.mode})", False, e.message)]
+        try:
             self._access_token()
         except HoursError as e:
             return [engine.Check(f"{label} sign-in", False, e.message)]
@@ -515,7 +518,11 @@ class ResponderChannel(Generic[S, C]):
         label = f"email {self.service} window"
         if self._prior(run) is None:
             return engine.Check(
-                label, False, "not installed: run `hours autoreply install --channel email`"
+                label,
+                True,
+                "not installed yet: `hours autoreply install --channel email` records your own "
+                f"{self.responder} (so does the first sync), to be put back by `uninstall`",
+                warning=True,
             )
         window = self._held(run)
         if self._ours(run, current) and window is not None:
