@@ -113,7 +113,8 @@ def test_the_text_names_the_day_and_the_holiday_in_the_window() -> None:
         'Hi {sender_name}, about {subject}."\n',
         Path("c.toml"),
     )
-    assert cfg.autoreply is not None and cfg.autoreply.email is not None
+    assert cfg.autoreply is not None
+    assert cfg.autoreply.email is not None
     s = Schedule(cfg.spec)
     email = cfg.autoreply.email
 
@@ -272,7 +273,8 @@ def test_doctor_says_who_holds_the_responder_and_until_when(
     now = dt.datetime.now(NEW_YORK)
     run("autoreply", "sync", "--at", now.isoformat())
     window = closed_window(schedule(WEEKDAYS), now)
-    assert window is not None and window[1] is not None
+    assert window is not None
+    assert window[1] is not None
     said = f"{window[0]:%a %d %b %H:%M} to {window[1]:%a %d %b %H:%M}"
     result = run("doctor")
     lines = [ln for ln in result.stdout.splitlines() if "email" in ln]
