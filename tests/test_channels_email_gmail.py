@@ -410,3 +410,27 @@ def test_another_mode_cannot_take_over_while_gmail_holds_the_responder(
         'set mode = "gmail" again, run `hours autoreply uninstall --channel email`, then switch '
         "to imap\n"
     )
+
+
+def test_no_token_secret_or_refresh_token_is_ever_shown_or_kept(
+    gmail_fake: GmailFake, oauth_server: OAuthServer
+) -> None:
+    responder_config("gmail", gmail_fake, token_command=None)
+    gmail_fake.accepts = oauth_server.active
+    store_login(oauth_server, (SCOPE,))
+    said = [
+        run("autoreply", "install"),
+        run("autoreply", "sync", "--json", "--at", "2026-11-23T18:00"),
+    ]
+    gmail_fake.expire_token(times=2)
+    said.append(run("autoreply", "sync", "--at", "2026-11-24T18:00"))
+    gmail_fake.scopes = set()
+    said += [run("doctor"), run("autoreply", "status", "--json"), run("autoreply", "uninstall")]
+    assert [r.exit_code for r in said] == [0, 0, 4, 4, 0, 3]
+    state = Path(os.environ["HOURS_HOME"])
+    kept = [p.read_bytes() for p in state.rglob("*") if p.is_file() and p.parent.name != "oauth"]
+    secrets = oauth_server.secrets_issued()
+    assert len(secrets) >= 4  # the refresh token, the client secret, access tokens
+    for secret in secrets:
+        assert all(secret not in r.output for r in said), secret
+        assert all(secret.encode() not in blob for blob in kept), secret

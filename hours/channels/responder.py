@@ -273,7 +273,7 @@ class ResponderChannel(Generic[S, C]):
         if self.same(current, desired):
             result.action = "adopted yours" if adopted else "unchanged"
             if ours and not run.dry_run:
-                self._set_applied(run, window, [current])  # the journal only: nothing is sent
+                self._settle(run, window, current)  # the journal only: nothing is sent
             return result
         if run.dry_run:
             result.action = "would set" if window is not None else "would restore"
@@ -390,6 +390,14 @@ class ResponderChannel(Generic[S, C]):
                 "ours": [self.to_json(o) for o in ours],
             },
         )
+
+    def _settle(self, run: engine.SyncRun, window: Window | None, current: S) -> None:
+        """Keep only what is there as ours, once a sync finds it (after a write it did not see
+        finish, say); a sync that finds everything as journalled writes nothing at all."""
+        applied = self._applied(run) or {}
+        settled = {"window": window_json(window), "ours": [self.to_json(current)]}
+        if {k: applied.get(k) for k in settled} != settled:
+            self._set_applied(run, window, [current])
 
     def _prior(self, run: engine.SyncRun) -> dict[str, Any] | None:
         prior = run.journal.channel(self.name).prior
