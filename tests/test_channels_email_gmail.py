@@ -324,7 +324,15 @@ def test_a_failed_write_leaves_nothing_half_done(gmail: GmailFake) -> None:
         "responder: Invalid vacation settings.\n"
     )
     assert gmail.vacation == {**DEFAULTS, **HOLIDAY}
+    status = json.loads(cli("autoreply", "status", "--json"))
+    assert status["channels"][0]["window"] is None  # nothing is said to be set
     assert sync(MONDAY_EVENING)["action"] == "set"
+    # Moving on to the next window fails: the one set before is still the one said.
+    gmail.fail(400, method="PUT", message="Invalid vacation settings.")
+    sync(TUESDAY_EVENING, expect=4)
+    status = json.loads(cli("autoreply", "status", "--json"))
+    assert status["channels"][0]["window"][0] == "2026-11-23T17:00:00-05:00"
+    assert sync(TUESDAY_EVENING)["action"] == "set"
     cli("autoreply", "uninstall")
     assert gmail.vacation == {**DEFAULTS, **HOLIDAY}
 

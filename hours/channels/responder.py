@@ -18,6 +18,7 @@ import datetime as dt
 import html
 import re
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -174,15 +175,15 @@ def window_from_json(value: Any, zone: dt.tzinfo) -> Window | None:
         return None
     start = dt.datetime.fromisoformat(value[0]).astimezone(zone)
     end = value[1]
-    return start, None if not isinstance(end, str) else dt.datetime.fromisoformat(end).astimezone(
-        zone
-    )
+    if not isinstance(end, str):
+        return start, None
+    return start, dt.datetime.fromisoformat(end).astimezone(zone)
 
 
 # -- the channel -----------------------------------------------------------------------------
 
 
-class ResponderChannel(Generic[S, C]):
+class ResponderChannel(ABC, Generic[S, C]):
     """Hold the provider's responder to the closed window of the moment; put the user's back.
 
     A subclass is one provider: how its settings are read, written, compared and said, and the
@@ -209,48 +210,49 @@ class ResponderChannel(Generic[S, C]):
 
     # -- what a provider defines ---------------------------------------------------------
 
+    @abstractmethod
     def client(self, token: str) -> C:
         """Return the provider's API client for a token."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read(self, client: C, deadline: float | None) -> S:
         """Return the responder's settings as the provider has them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def write(self, client: C, value: S, deadline: float | None) -> S:
         """Set the responder; return the settings as the provider answered them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def desired(self, run: engine.SyncRun, window: Window) -> S:
         """Return the settings that hold `window`, with its text."""
-        raise NotImplementedError
 
+    @abstractmethod
     def key(self, value: S) -> tuple[object, ...]:
         """Return what two settings must share to answer alike (what `same` compares)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def to_json(self, value: S) -> dict[str, Any]:
         """Return settings as the journal keeps them: the provider's own JSON."""
-        raise NotImplementedError
 
+    @abstractmethod
     def from_json(self, data: Any) -> S:
         """Read settings the journal kept."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe(self, value: S, zone: dt.tzinfo) -> str:
         """Say what the responder is set to, in a line."""
-        raise NotImplementedError
 
+    @abstractmethod
     def future_dates(self, value: S, now: dt.datetime) -> Window | None:
         """Return the dates of the user's own responder, when it is on and not yet over."""
-        raise NotImplementedError
 
     # -- the Channel protocol ------------------------------------------------------------
 
     def sync(self, run: engine.SyncRun) -> engine.ChannelResult:
         """Set the responder to the window of the moment, unless it already is."""
         prior = self._prior(run)
-        window = closed_window(run.schedule, run.now, self._held(run))
+        held = self._held(run)
+        window = closed_window(run.schedule, run.now, held)
         result = engine.ChannelResult(self.name, self.mode, holds_window=True, window=window)
         client, current = self._read()
         ours = self._ours(run, current)
@@ -263,13 +265,10 @@ class ResponderChannel(Generic[S, C]):
                 # and what `uninstall` puts back.
                 adopted = True
                 prior = self._adopt(run, prior, current)
-        desired = (
-            self.desired(run, window)
-            if window is not None
-            else self.from_json(prior["settings"])
-            if prior is not None
-            else current
-        )
+        if window is not None:
+            desired = self.desired(run, window)
+        else:  # never closed: the user's own settings, as recorded
+            desired = current if prior is None else self.from_json(prior["settings"])
         if self.same(current, desired):
             result.action = "adopted yours" if adopted else "unchanged"
             if ours and not run.dry_run:
@@ -280,8 +279,15 @@ class ResponderChannel(Generic[S, C]):
             return result
         # Journalled first, beside what it replaces when that is ours: killed mid-write, the
         # next sync finds one or the other, and takes neither for the user's.
-        self._set_applied(run, window, [current, desired] if ours else [desired])
-        answered = self._call(lambda c: self.write(c, desired, self._deadline), client)
+        maybe = [current, desired] if ours else [desired]
+        self._set_applied(run, window, maybe)
+        try:
+            answered = self._call(lambda c: self.write(c, desired, self._deadline), client)
+        except HoursError:
+            # Not set, or perhaps set (no answer came): both stay known as ours, and the window
+            # said to be set is the one before.
+            self._set_applied(run, held if ours else None, maybe)
+            raise
         self._set_applied(run, window, [answered])
         verb = "set" if window is not None else "restored yours"
         result.action = f"adopted yours, {verb}" if adopted else verb
