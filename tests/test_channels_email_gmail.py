@@ -442,3 +442,24 @@ def test_no_token_secret_or_refresh_token_is_ever_shown_or_kept(
     for secret in secrets:
         assert all(secret not in r.output for r in said), secret
         assert all(secret.encode() not in blob for blob in kept), secret
+
+
+def test_doctor_warns_of_a_message_that_every_window_says_alike(
+    gmail_fake: GmailFake, tokens: TokenCommand
+) -> None:
+    responder_config(
+        "gmail",
+        gmail_fake,
+        token_command=tokens.command,
+        extra='message = "Closed now ({reason}). I answer in the morning."',
+    )
+    lines = [
+        ln for ln in run("doctor").stdout.splitlines() if ln.startswith("[warn] email (gmail)")
+    ]
+    assert lines == [
+        "[warn] email (gmail) — your message has no {next_open}, so one evening's text can be "
+        "the next one's, and Gmail answers a sender again only when the text changes (or after "
+        "4 days); put {next_open} in it"
+    ]
+    responder_config("gmail", gmail_fake, token_command=tokens.command)
+    assert not [ln for ln in run("doctor").stdout.splitlines() if "{next_open}" in ln]

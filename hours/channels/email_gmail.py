@@ -140,6 +140,21 @@ class GmailChannel(ResponderChannel[VacationSettings, GmailClient]):
         subject = f"“{value.response_subject}”" if value.response_subject else "Gmail's own subject"
         return f"{when}: {subject}"
 
+    def _limit_checks(self, run: engine.SyncRun) -> list[engine.Check]:
+        out = super()._limit_checks(run)
+        if "{next_open" not in self.settings.policy.message:
+            out.append(
+                engine.Check(
+                    f"email ({self.mode})",
+                    True,
+                    "your message has no {next_open}, so one evening's text can be the next "
+                    "one's, and Gmail answers a sender again only when the text changes (or "
+                    "after 4 days); put {next_open} in it",
+                    warning=True,
+                )
+            )
+        return out
+
     def future_dates(self, value: VacationSettings, now: dt.datetime) -> Window | None:
         """Return the dates of an enabled responder that is not over yet."""
         if not value.enable_auto_reply or (value.end_time is not None and value.end_time <= now):
