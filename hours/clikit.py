@@ -252,6 +252,11 @@ def iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="seconds")
 
 
+def at_terminal() -> bool:
+    """Tell whether a person can answer prompts."""
+    return sys.stdin.isatty()
+
+
 def usage(message: str) -> UsageError:
     """Return a usage error (exit 2) for a bad argument."""
     return UsageError(message)

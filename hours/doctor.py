@@ -9,7 +9,8 @@ from pathlib import Path
 from hours import cron as cronmod
 from hours.autoreply import Check, SyncRun
 from hours.config import Config, secrets
-from hours.config.autoreply import RESPONDER_MODES, Autoreply, Secret
+from hours.config.autoreply import Autoreply, EmailSettings, Secret
+from hours.config.email_providers import PROVIDERS, MailProvider, by_host
 from hours.errors import ConfigError, Exit, HoursError
 from hours.files import state_dir
 from hours.journal import Journal
@@ -47,6 +48,11 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
         except ConfigError as e:
             checks.append(Check(f"secret {secret.label}", False, e.message))
             status = Exit.CONFIG
+    if settings.email is not None:
+        login_checks = email_login_checks(settings.email, cfg.path.parent)
+        checks += login_checks
+        if any(not c.ok for c in login_checks):
+            status = Exit.CONFIG
     from hours.channels import build
 
     journal = Journal(state_dir())
@@ -57,6 +63,8 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
                 found = channel.checks(run)
             except HoursError as e:
                 found = [Check(f"{channel.name} ({channel.mode})", False, e.message)]
+                # A login to renew (exit 3) is the user's to fix, not the provider's.
+                status = Exit(e.exit_status) if status == Exit.OK else status
             checks += found
             if any(not c.ok for c in found) and status == Exit.OK:
                 status = Exit.PROVIDER
@@ -74,10 +82,56 @@ def config_failed(error: HoursError) -> tuple[list[Check], Exit]:
     return [Check("config", False, error.message)], Exit.CONFIG
 
 
+def recognise(settings: EmailSettings) -> MailProvider | None:
+    """Return the provider of the email channel: the one named, or the one its hosts are."""
+    if settings.provider is not None:
+        return PROVIDERS[settings.provider]
+    return by_host(*(s.host for s in (settings.imap, settings.smtp, settings.sieve) if s))
+
+
+def email_login_checks(settings: EmailSettings, config_dir: Path) -> list[Check]:
+    """Check that the login suits the provider, in its words, and that a token can be had."""
+    out = []
+    preset = recognise(settings)
+    if preset is not None:
+        label = f"email provider {preset.label}"
+        if settings.auth == "password" and preset.app_password is None:
+            out.append(Check(label, False, preset.refuses_passwords()))
+        elif settings.auth == "password":
+            out.append(Check(label, True, preset.needs("password")))
+        elif preset.mechanisms and settings.auth.upper() not in preset.mechanisms:
+            takes = " and ".join(preset.mechanisms)
+            out.append(
+                Check(
+                    label,
+                    False,
+                    f"{preset.label} takes {takes}, not {settings.auth.upper()}: set auth = "
+                    f'"{preset.mechanisms[0].lower()}"',
+                )
+            )
+        else:
+            out.append(Check(label, True, f"OAuth2 ({settings.auth.upper()})"))
+    if settings.auth == "password":
+        return out
+    from hours.channels.email_auth import purposes_for, token_source
+
+    label = "email OAuth2 token"
+    try:
+        tokens = token_source(settings, config_dir, purposes=purposes_for(settings))
+        assert tokens is not None
+        if settings.token_command is not None:
+            tokens.access_token()  # runs the command, as a password_command is run above
+            out.append(Check(label, True, "[autoreply.email] token_command prints one"))
+        else:
+            out.append(Check(label, True, f"`hours login {settings.login}` is stored"))
+    except ConfigError as e:
+        out.append(Check(label, False, e.message))
+    return out
+
+
 def _secrets(settings: Autoreply) -> list[Secret]:
     out = []
-    # Modes gmail and outlook sign in with OAuth2: their token is checked by the channel.
-    if settings.email is not None and settings.email.mode not in RESPONDER_MODES:
+    if settings.email is not None and settings.email.auth == "password":
         out.append(settings.email.password)
     if settings.phone is not None:
         out += [settings.phone.account_sid, settings.phone.auth_token]

@@ -153,7 +153,8 @@ def test_init_writes_0600_and_refuses_to_overwrite() -> None:
 
 def test_init_at_a_terminal_asks_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("hours.commands.init.at_terminal", lambda: True)
-    answers = "Sam's Nails\nAmerica/Toronto\nmon-fri\n9-12 13-17\n1200/week\nCAD\nCA\nON\n"
+    # The last answer, empty, skips the email channel.
+    answers = "Sam's Nails\nAmerica/Toronto\nmon-fri\n9-12 13-17\n1200/week\nCAD\nCA\nON\n\n"
     result = run("init", input=answers)
     assert result.exit_code == 0, result.output
     text = config_file().read_text()
@@ -168,7 +169,7 @@ def test_init_at_a_terminal_asks_with_defaults(monkeypatch: pytest.MonkeyPatch) 
 
 def test_init_at_a_terminal_asks_again_after_a_bad_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("hours.commands.init.at_terminal", lambda: True)
-    answers = "\nMars/Olympus\nEurope/Paris\n\n\n\n\n"
+    answers = "\nMars/Olympus\nEurope/Paris\n\n\n\n\n\n"
     result = run("init", input=answers)
     assert result.exit_code == 0, result.output
     assert "'Mars/Olympus' is not a known time zone" in result.stderr

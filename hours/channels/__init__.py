@@ -1,7 +1,8 @@
 """The channels: one module per (channel, mode), each implementing the engine's `Channel`.
 
 `email_imap` polls IMAP and answers over SMTP; `email_sieve` keeps a Sieve script on the mail
-server; `phone_twilio` polls Twilio or swaps the number's webhooks; `preview` shows what a
+server; `email_auth` says how both log in (a password, or an OAuth2 token and where it comes
+from); `phone_twilio` polls Twilio or swaps the number's webhooks; `preview` shows what a
 sender would get. This module is the factory: it builds the configured channels (a provider's
 module loads only when it is configured) and the forwarder that takes emergencies to the
 practitioner's phone. Channels import the engine (`hours.autoreply`), the config and the wire

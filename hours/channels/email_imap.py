@@ -17,13 +17,14 @@ from typing import cast
 
 from hours import autoreply as engine
 from hours.channels import leftover_install
+from hours.channels.email_auth import LoginNeeded, credential
 from hours.clients.imap import Cursor, ImapReader, PollResult
 from hours.clients.mail import IncomingMail
 from hours.clients.net import Endpoint, Security, describe
+from hours.clients.sasl import Credential
 from hours.clients.smtp import RecipientRefused, SmtpSender, build_reply
-from hours.config import secrets
 from hours.config.autoreply import EmailSettings, Server
-from hours.errors import ProviderError
+from hours.errors import ConfigError, ProviderError
 
 MAILBOX = "INBOX"
 # How much of an emergency message is forwarded (SPEC: the first 300 characters).
@@ -80,7 +81,7 @@ class ImapChannel:
 
     def sync(self, run: engine.SyncRun) -> engine.ChannelResult:
         """Answer the mail that arrived since the last sync; raise ProviderError on failure."""
-        password = self._password()
+        password = self._credential()
         stored = run.journal.cursor(self.cursor_name)
         cursor = None if stored is None else Cursor(stored["uidvalidity"], stored["last_uid"])
         polled = self._reader(password).poll(cursor)
@@ -110,7 +111,7 @@ class ImapChannel:
         leftover = leftover_install(run.journal.channel(self.name).prior, self.mode)
         if leftover is not None:
             raise leftover
-        password = self._password()
+        password = self._credential()
         now_cursor = self._reader(password).check()
         SmtpSender(self.smtp, self.settings.username, password).check()
         stored = run.journal.cursor(self.cursor_name)
@@ -136,7 +137,7 @@ class ImapChannel:
 
     def checks(self, run: engine.SyncRun) -> list[engine.Check]:
         """Check that the IMAP and SMTP servers answer and take the login."""
-        password = self._password()
+        password = self._credential()
         out = []
         label = f"email IMAP {describe(self.imap)}"
         try:
@@ -158,10 +159,11 @@ class ImapChannel:
     def _user(self) -> str:
         return self.settings.username
 
-    def _password(self) -> str:
-        return secrets.resolve(self.settings.password, self.config_dir)
+    def _credential(self) -> Credential:
+        # One per sync: IMAP and SMTP share its access token, fetched once.
+        return credential(self.settings, self.config_dir)
 
-    def _reader(self, password: str) -> ImapReader:
+    def _reader(self, password: Credential) -> ImapReader:
         return ImapReader(self.imap, self.settings.username, password, mailbox=MAILBOX)
 
     def _forwarder(self, run: engine.SyncRun, sender: SmtpSender) -> engine.Forward | None:
@@ -199,7 +201,7 @@ class SmtpOutbox:
             now=self.now,
         )
         try:
-            self.sender.send(message)
+            _send(self.sender, message)
         except RecipientRefused:
             # An address that does not exist must not fail every sync until max_age.
             raise engine.OptedOut("recipient_refused") from None
@@ -226,9 +228,21 @@ def forward_by_email(
             f"{keyword}:\n\n{excerpt[:FORWARD_CHARS]}\n\n"
             "They have been sent your emergency message.\n"
         )
-        sender.send(message, envelope_from=from_address)
+        _send(sender, message, envelope_from=from_address)
 
     return forward
+
+
+def _send(sender: SmtpSender, message: EmailMessage, *, envelope_from: str = "") -> None:
+    """Send, a login the user must mend (a token command, a revoked login) saying nothing went.
+
+    The access token may be fetched here, after the reply was journalled: a ConfigError would
+    leave it journalled as perhaps sent, and the client would never hear back.
+    """
+    try:
+        sender.send(message, envelope_from=envelope_from)
+    except ConfigError as e:
+        raise LoginNeeded(e.message) from None
 
 
 def _action(cursor: Cursor | None, polled: PollResult) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from hours import autoreply as engine
 from hours.channels import leftover_install
+from hours.channels.email_auth import credential
 from hours.channels.email_imap import endpoint
 from hours.clients.managesieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList
 from hours.clients.net import describe
@@ -28,7 +29,6 @@ from hours.clients.sieve_script import (
     Segment,
     render_schedule_script,
 )
-from hours.config import secrets
 from hours.config.autoreply import EmailSettings
 from hours.errors import ProviderError
 from hours.journal import utc_iso
@@ -268,8 +268,9 @@ class SieveChannel:
     # -- helpers -------------------------------------------------------------------------
 
     def _client(self) -> ManageSieve:
-        password = secrets.resolve(self.settings.password, self.config_dir)
-        return ManageSieve(self.sieve, self.settings.username, password)
+        return ManageSieve(
+            self.sieve, self.settings.username, credential(self.settings, self.config_dir)
+        )
 
     def _interval(self, extensions: frozenset[str]) -> dt.timedelta:
         interval = self.settings.policy.min_interval

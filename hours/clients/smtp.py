@@ -13,6 +13,7 @@ from email.message import EmailMessage
 
 from hours.clients.mail import IncomingMail
 from hours.clients.net import Endpoint, describe, require_safe, scrub
+from hours.clients.sasl import Credential, OAuthSasl, TokenLogin, offers, token_attempts
 from hours.errors import ProviderError
 
 # A thread of hundreds of messages must not make a reply's header unbounded; RFC 5322 allows
@@ -25,19 +26,24 @@ class RecipientRefused(ProviderError):
 
 
 class SmtpSender:
-    """Send messages through one SMTP server (submission), logging in when a user is given."""
+    """Send messages through one SMTP server (submission), logging in when a user is given.
+
+    `password` is the password, or a TokenLogin for OAuth2 (XOAUTH2 or OAUTHBEARER).
+    """
 
     def __init__(
         self,
         endpoint: Endpoint,
         username: str | None = None,
-        password: str | None = None,
+        password: Credential | None = None,
         *,
         timeout: float = 30.0,
     ) -> None:
         self.endpoint = endpoint
         self.username = username
-        self._password = password
+        self._credential = password
+        # What must never reach a message: the password, or the last access token sent.
+        self._password = password if isinstance(password, str) else None
         self.timeout = timeout
 
     def send(self, message: EmailMessage, *, envelope_from: str = "") -> None:
@@ -60,7 +66,9 @@ class SmtpSender:
         where = describe(self.endpoint)
         try:
             with self._connect() as smtp:
-                if self.username:
+                if self.username and isinstance(self._credential, TokenLogin):
+                    self._token_login(smtp, self.username, self._credential)
+                elif self.username:
                     smtp.login(self.username, self._password or "")
                 yield smtp
         except smtplib.SMTPAuthenticationError as exc:
@@ -76,6 +84,26 @@ class SmtpSender:
             raise ProviderError(message) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise ProviderError(f"SMTP {where}: {self._scrub(exc)}") from None
+
+    def _token_login(self, smtp: smtplib.SMTP, user: str, login: TokenLogin) -> None:
+        """Log in with an access token; a refused one is fetched afresh and tried once more."""
+        where = describe(self.endpoint)
+        smtp.ehlo_or_helo_if_needed()
+        offered = smtp.esmtp_features.get("auth", "").split()
+        if (problem := offers(login.mechanism, offered, service="SMTP", where=where)) is not None:
+            raise ProviderError(problem)
+        why = ""
+        for token in token_attempts(login):
+            self._password = token
+            exchange = OAuthSasl(
+                login.mechanism, user, token, host=self.endpoint.host, port=self.endpoint.port
+            )
+            try:
+                smtp.auth(login.mechanism, exchange)
+                return
+            except smtplib.SMTPAuthenticationError as exc:
+                why = exchange.failure.describe() if exchange.failure else self._scrub(exc)
+        raise ProviderError(login.refused("SMTP", where, user, why))
 
     def _connect(self) -> smtplib.SMTP:
         host, port = self.endpoint.host, self.endpoint.port

@@ -12,6 +12,7 @@ from hours import autoreply as engine
 from hours import humanize
 from hours.channels import build, forwarder
 from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
+from hours.commands.setup import setup
 from hours.config.autoreply import RESPONDER_MODES, Autoreply
 from hours.errors import ConfigError
 from hours.files import state_dir
@@ -28,6 +29,7 @@ def autoreply() -> None:
 
     \b
     Examples:
+      hours autoreply setup email     (from your address to a working email channel)
       hours autoreply preview --channel email
       hours autoreply install --channel email
       hours autoreply sync            (what cron runs; see `hours cron install`)
@@ -276,3 +278,7 @@ def preview(app: App, channel: str, at: dt.datetime | None) -> None:
     settings = settings_of(app)
     for line in render_preview(settings, app.schedule, app.config.name, channel, app.now(at)):
         app.echo(line)
+
+
+# `hours autoreply setup email`: kept in its own module, it asks more than it syncs.
+autoreply.add_command(setup)

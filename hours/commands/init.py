@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, currency_option, earnings_option, pass_app, usage
+from hours.clikit import (
+    CONTEXT,
+    App,
+    at_terminal,
+    currency_option,
+    earnings_option,
+    pass_app,
+    usage,
+)
+from hours.commands.setup import ask_email, check_address, report_email
 from hours.config import guess_timezone, validate_timezone
 from hours.describe import week_lines
 from hours.errors import ConfigError, UsageError
@@ -57,6 +65,7 @@ def interactive_answers(given: dict[str, Any]) -> dict[str, Any]:
             "",
             lambda s: _check_country(out["country"], s),
         )
+    ask("email", "Email address for after-hours replies (empty to skip)", "", check_address)
     return out
 
 
@@ -128,11 +137,6 @@ def build_config_text(a: dict[str, Any]) -> str:
     return tomlkit.dumps(doc)
 
 
-def at_terminal() -> bool:
-    """Tell whether a person can answer prompts."""
-    return sys.stdin.isatty()
-
-
 @click.command(context_settings=CONTEXT)
 @click.option("--timezone", "-t", help="Your IANA time zone (default: this machine's).")
 @click.option("--days", help="Days you work, e.g. mon-fri (default), or mon,tue,thu.")
@@ -144,6 +148,12 @@ def at_terminal() -> bool:
 @click.option("--holidays", "country", help="Close on this country's public holidays, e.g. GB.")
 @click.option("--subdivision", help="The state or province for --holidays, e.g. ENG.")
 @click.option("--name", help="Your business name, as messages show it.")
+@click.option(
+    "--email",
+    metavar="ADDRESS",
+    help="Auto-reply to email at this address (its provider guessed, as `hours autoreply "
+    "setup email` does).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
 @pass_app
 def init(
@@ -156,6 +166,7 @@ def init(
     country: str | None,
     subdivision: str | None,
     name: str | None,
+    email: str | None,
     force: bool,
 ) -> None:
     """Create your config: asks at a terminal, takes flags anywhere.
@@ -165,6 +176,7 @@ def init(
       hours init
       hours init --timezone Europe/London --days mon-fri --hours 9-17
       hours init -t America/Toronto --hours 9-12 --hours 13-17 --earnings 1200/week --holidays CA
+      hours init -t Europe/London --email sam@outlook.com
     """
     path = app.config_path
     if (path.exists() or path.is_symlink()) and not force:
@@ -180,14 +192,38 @@ def init(
         "country": country,
         "subdivision": subdivision,
         "name": name,
+        "email": email,
     }
-    if at_terminal():
+    interactive = at_terminal()
+    if interactive:
         answers = interactive_answers(answers)
     text = build_config_text(answers)
+    typed_password = None
+    if answers.get("email"):
+        import tomlkit
+
+        from hours.config.email_table import apply
+
+        email_answers, typed_password = ask_email(
+            {"address": answers["email"]}, interactive=interactive
+        )
+        doc = tomlkit.parse(text)
+        apply(doc, email_answers)
+        text = tomlkit.dumps(doc)
     cfg = configmod.parse(text, path)
     configmod.save_text(path, text)
     app.echo(f"Wrote {path}")
     app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}")
     for line in week_lines(cfg):
         app.echo(line)
+    if cfg.autoreply is not None and cfg.autoreply.email is not None:
+        secret_file = None
+        if typed_password is not None:
+            from hours.config import secrets
+
+            secret_file = secrets.store(path.parent, "email", "password", typed_password)
+        app.echo("Email:")
+        for line in report_email(cfg.autoreply.email, path.parent, secret_file):
+            app.echo(f"  {line}")
+        return
     app.echo("Next: `hours status`, `hours off DATE --reason ...`, `hours show`.")

@@ -1,8 +1,9 @@
 """Load the config file into validated, frozen values, and edit it with the user's layout kept.
 
 The folder holds the loader and validator (here), the schema every key is listed in
-(`schema`), the `[autoreply]` tables (`autoreply`), secrets (`secrets`) and the layout of
-tables the commands add (`toml_layout`). It imports the schedule, parsing, files and errors,
+(`schema`), the `[autoreply]` tables (`autoreply`), the mail providers' presets
+(`email_providers`), the `[autoreply.email]` table a setup writes (`email_table`), secrets
+(`secrets`) and the layout of tables the commands add (`toml_layout`). It imports the schedule, parsing, files and errors,
 and the wire clients' address checks; never click, rich, the engine or a channel.
 
 Every error names the file and the `[section] key`, says what was wrong and what is allowed.

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from hours.config import schema
+from hours.config.email_providers import PROVIDERS, MailProvider, Preset, by_host
 from hours.parsing import parse_duration
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
@@ -21,12 +22,16 @@ COMMON_FIELDS = frozenset(
 )
 EMAIL_FIELDS = COMMON_FIELDS | {"sender_name", "subject"}
 SECURITY = ("ssl", "starttls", "none")
+AUTH = ("password", "xoauth2", "oauthbearer")
+OAUTH_ENDPOINTS = ("authorization", "token", "device", "revocation")
 EMAIL_MODES = ("imap", "sieve", "gmail", "outlook")
 # The modes in which the provider's own responder answers, set to one closed window at a time,
 # and the `hours login` each signs in with.
 RESPONDER_MODES = {"gmail": "google", "outlook": "microsoft"}
 # The providers' own API hosts, for messages (the clients hold the defaults).
 API_EXAMPLES = {"gmail": "https://gmail.googleapis.com", "outlook": "https://graph.microsoft.com"}
+# Whose account each of them is, for messages.
+RESPONDER_LABELS = {"gmail": "Google", "outlook": "Microsoft"}
 # Graph's externalAudience values that answer someone outside the organisation.
 AUDIENCES = ("all", "contactsOnly")
 DEFAULT_PORTS = {
@@ -109,6 +114,15 @@ class Emergency(NamedTuple):
     message: str
 
 
+class OAuthClient(NamedTuple):
+    """What `hours login` takes from the config: the OAuth client, the tenant, other endpoints."""
+
+    client_file: str | None = None  # Google: the Desktop app client's JSON, as written
+    client_id: str | None = None  # Microsoft: the app registration's Application (client) ID
+    tenant: str | None = None  # Microsoft: common, consumers, organizations, or a directory
+    endpoints: tuple[tuple[str, str], ...] = ()  # (authorization|token|device|revocation, URL)
+
+
 class EmailSettings(NamedTuple):
     """The email channel."""
 
@@ -122,7 +136,13 @@ class EmailSettings(NamedTuple):
     sieve: Server | None
     subject: str
     policy: Policy
-    token_command: str | None = None  # prints an OAuth2 access token
+    provider: str | None = None  # a name of email_providers.PROVIDERS
+    auth: str = "password"  # password | xoauth2 | oauthbearer
+    token_command: str | None = None
+    # The `hours login` provider (google | microsoft) whose login the servers take: from
+    # `provider`, or recognised from the hosts; None where none is known.
+    login: str | None = None
+    oauth: OAuthClient = OAuthClient()
     only_contacts: bool = False  # gmail: restrictToContacts
     only_domain: bool = False  # gmail: restrictToDomain
     external_audience: str = "all"  # outlook: all | contactsOnly
@@ -318,22 +338,33 @@ class _Parser:
             ),
         )
 
-    def server(self, where: str, raw: Any, kind: str) -> Server | None:
-        if raw is None:
+    def server(
+        self, where: str, raw: Any, kind: str, preset: Preset | None = None
+    ) -> Server | None:
+        """Return a server from its table, each key it leaves out taken from `preset`."""
+        if raw is None and preset is None:
             return None
         table = self.table(where, raw)
-        host = self.text(
-            f"{where} host", self.get(table, f"autoreply.email.{kind}.host"), required=True
+        host = self.text(f"{where} host", self.get(table, f"autoreply.email.{kind}.host")) or (
+            preset.host if preset else None
         )
+        if host is None:
+            raise self.fail(f"{where} host", "missing")
+        default_security = "ssl" if kind != "sieve" else "starttls"
         security = self.get(
-            table, f"autoreply.email.{kind}.security", "ssl" if kind != "sieve" else "starttls"
+            table,
+            f"autoreply.email.{kind}.security",
+            preset.security if preset else default_security,
         )
         if security not in SECURITY:
             raise self.fail(f"{where} security", f"{security!r}: use ssl, starttls or none")
-        port = self.get(table, f"autoreply.email.{kind}.port", DEFAULT_PORTS[kind][security])
+        # The preset's port goes with the preset's security; another security, its own port.
+        default_port = (
+            preset.port if preset and security == preset.security else DEFAULT_PORTS[kind][security]
+        )
+        port = self.get(table, f"autoreply.email.{kind}.port", default_port)
         if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
             raise self.fail(f"{where} port", f"{port!r}: use a port number from 1 to 65535")
-        assert host is not None
         return Server(host, port, security)
 
     def secret(
@@ -365,32 +396,61 @@ class _Parser:
             raise self.fail(
                 f"{where} aliases", 'must be a list of addresses like ["me@example.com"]'
             )
+        preset = self.provider(t)
         imap, smtp, sieve = (
-            self.server(f"{where} {k}", self.get(t, f"autoreply.email.{k}"), k)
+            self.server(
+                f"{where} {k}",
+                self.get(t, f"autoreply.email.{k}"),
+                k,
+                getattr(preset, k, None) if mode == "imap" or k == "sieve" else None,
+            )
             for k in ("imap", "smtp", "sieve")
         )
         if mode == "imap" and (imap is None or smtp is None):
             raise self.fail(
-                where, "mode imap needs imap = { host = ... } and smtp = { host = ... }"
+                where,
+                "mode imap needs imap = { host = ... } and smtp = { host = ... }, or a provider",
             )
         if mode == "sieve" and sieve is None:
+            if preset is not None:
+                raise self.fail(
+                    f"{where} mode",
+                    f'{preset.label} offers no ManageSieve: use mode = "imap", or give '
+                    "sieve = { host = ... } for a server of your own",
+                )
             raise self.fail(where, "mode sieve needs sieve = { host = ..., port = 4190 }")
         password = self.secret(where, t, "password", ("email", "password"))
-        token_command = self.text(
-            f"{where} token_command", self.get(t, "autoreply.email.token_command")
-        )
         given = "password_env" if password.env else "password_command" if password.command else ""
-        if token_command and given:
-            raise self.fail(f"{where} token_command", f"give {given} or token_command, not both")
-        login = RESPONDER_MODES.get(mode)
-        if login and given:
+        responder_login = RESPONDER_MODES.get(mode)
+        if responder_login and given:
             raise self.fail(
                 f"{where} {given}",
                 f"mode {mode} signs in with OAuth2, not a password: remove {given}, and run "
-                f"`hours login {login}` or set token_command",
+                f"`hours login {responder_login}` or set token_command",
             )
-        if token_command and not login:
-            raise self.fail(f"{where} token_command", "is for mode gmail or outlook")
+        # The provider's API takes an OAuth2 token whatever `auth` says of the mail servers.
+        auth, token_command = self.auth(t, preset, password, "xoauth2" if responder_login else None)
+        login = preset.login if preset else None
+        if preset is None:
+            known = by_host(*(s.host for s in (imap, smtp, sieve) if s is not None))
+            login = known.login if known else None
+        if responder_login:
+            if login not in (None, responder_login):
+                raise self.fail(
+                    f"{where} provider",
+                    f"mode {mode} is for a {RESPONDER_LABELS[mode]} account, and provider = "
+                    f'"{preset.name if preset else ""}" is not one',
+                )
+            login = responder_login
+        if auth != "password" and token_command is None and login is None:
+            raise self.fail(
+                f"{where} auth",
+                f'{auth} needs token_command = "..." (a command that prints an access '
+                'token), or provider = "gmail", "outlook" or "microsoft365" to sign in with '
+                "`hours login`"
+                if preset is None
+                else preset.needs(auth),
+            )
         only_contacts, only_domain, audience, api_base = (
             self.mode_key(t, mode, key, modes, default)
             for key, modes, default in (
@@ -405,7 +465,7 @@ class _Parser:
         line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency else ""
         default_message = (
             DEFAULT_RESPONDER_MESSAGE
-            if login
+            if responder_login
             else DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line)
         )
         return EmailSettings(
@@ -425,13 +485,119 @@ class _Parser:
                 EMAIL_FIELDS,
             ),
             policy=self.policy("autoreply.email", shared, t, default_message, EMAIL_FIELDS),
-            token_command=token_command,
             only_contacts=only_contacts,
             only_domain=only_domain,
             external_audience=audience,
             api_base=self.api_base(
                 f"{where} api_base", api_base, None, "access token", API_EXAMPLES.get(mode, "")
             ),
+            provider=preset.name if preset else None,
+            auth=auth,
+            token_command=token_command,
+            login=login,
+            oauth=self.oauth_client(t, login),
+        )
+
+    def provider(self, t: Mapping[str, Any]) -> MailProvider | None:
+        name = self.get(t, "autoreply.email.provider")
+        if name is None:
+            return None
+        if name not in PROVIDERS:
+            raise self.fail("[autoreply.email] provider", f"{name!r}: use {_or(list(PROVIDERS))}")
+        return PROVIDERS[name]
+
+    def auth(
+        self,
+        t: Mapping[str, Any],
+        preset: MailProvider | None,
+        password: Secret,
+        oauth_only: str | None = None,
+    ) -> tuple[str, str | None]:
+        """Return how the servers are logged in to, and the token command if there is one.
+
+        `oauth_only` is the mechanism of a mode that signs in with OAuth2 and nothing else
+        (gmail, outlook): `auth` defaults to it, and "password" is refused.
+        """
+        where = "[autoreply.email]"
+        default = oauth_only or (preset.auth if preset else "password")
+        auth = self.get(t, "autoreply.email.auth", default)
+        if auth not in AUTH:
+            raise self.fail(f"{where} auth", f"{auth!r}: use {_or(list(AUTH))}")
+        if oauth_only and auth == "password":
+            raise self.fail(
+                f"{where} auth",
+                '"password": this mode signs in with OAuth2 (`hours login` or token_command)',
+            )
+        command = self.text(f"{where} token_command", self.get(t, "autoreply.email.token_command"))
+        given = "password_env" if password.env else "password_command" if password.command else None
+        if command is not None and given is not None:
+            raise self.fail(
+                f"{where} token_command",
+                f"give {given} (a password) or token_command (an OAuth2 token), not both",
+            )
+        if auth == "password" and command is not None:
+            raise self.fail(
+                f"{where} token_command",
+                'is for auth = "xoauth2" or "oauthbearer"; set one of them, or give '
+                "password_command or password_env for a password",
+            )
+        if auth != "password" and given is not None:
+            if preset is not None and preset.app_password is None and "auth" not in t:
+                raise self.fail(f"{where} {given}", preset.refuses_passwords())
+            raise self.fail(
+                f"{where} {given}",
+                f'auth = "{auth}" logs in with an OAuth2 access token, not a password: remove '
+                f'{given}, or set auth = "password"',
+            )
+        return auth, command
+
+    def oauth_client(self, t: Mapping[str, Any], login: str | None) -> OAuthClient:
+        """Return what `hours login` takes from the config, checked against the provider."""
+        where = "[autoreply.email]"
+        urls = [f"oauth_{n}_url" for n in OAUTH_ENDPOINTS]
+        keys = ("oauth_client_file", "oauth_client_id", "oauth_tenant", *urls)
+        values = {k: self.text(f"{where} {k}", self.get(t, f"autoreply.email.{k}")) for k in keys}
+        given = [k for k in keys if values[k] is not None]
+        if not given:
+            return OAuthClient()
+        if login is None:
+            raise self.fail(
+                f"{where} {given[0]}",
+                'is for `hours login`: set provider = "gmail", "outlook" or "microsoft365"',
+            )
+        if login == "google":
+            if values["oauth_client_id"] is not None:
+                raise self.fail(
+                    f"{where} oauth_client_id",
+                    "Google signs in with the Desktop app client's JSON: use oauth_client_file",
+                )
+            if values["oauth_tenant"] is not None:
+                raise self.fail(f"{where} oauth_tenant", "is Microsoft's; Google has no tenants")
+        if login == "microsoft" and values["oauth_client_file"] is not None:
+            raise self.fail(
+                f"{where} oauth_client_file",
+                "is Google's; Microsoft signs in with oauth_client_id (the app registration's "
+                "Application (client) ID)",
+            )
+        # Imported here: only a config that names these keys needs the OAuth client's checks.
+        from hours.clients.oauth import check_endpoint_url, check_tenant
+
+        endpoints = []
+        for name in OAUTH_ENDPOINTS:
+            url = values[f"oauth_{name}_url"]
+            if url is not None:
+                try:
+                    endpoints.append((name, check_endpoint_url(url)))
+                except ValueError as e:
+                    raise self.fail(f"{where} oauth_{name}_url", str(e)) from None
+        tenant = values["oauth_tenant"]
+        if tenant is not None:
+            try:
+                check_tenant(tenant)
+            except ValueError as e:
+                raise self.fail(f"{where} oauth_tenant", str(e)) from None
+        return OAuthClient(
+            values["oauth_client_file"], values["oauth_client_id"], tenant, tuple(endpoints)
         )
 
     def mode_key(
@@ -513,3 +679,8 @@ class _Parser:
             ),
             policy=policy,
         )
+
+
+def _or(words: list[str]) -> str:
+    """Join words as a person lists choices: "a, b or c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"

@@ -137,7 +137,28 @@ KEYS: dict[str, Key] = {
     "autoreply.email.username": Key(TEXT, "the login (default: the address)"),
     "autoreply.email.password_env": Key(TEXT, "the environment variable holding the password"),
     "autoreply.email.password_command": Key(TEXT, "a command that prints the password"),
-    "autoreply.email.token_command": Key(TEXT, "a command that prints an OAuth2 access token"),
+    "autoreply.email.provider": Key(
+        WORD, "gmail, outlook, microsoft365, icloud, fastmail or yahoo: fills servers and auth"
+    ),
+    "autoreply.email.auth": Key(WORD, "password (default), xoauth2 or oauthbearer (OAuth2)"),
+    "autoreply.email.token_command": Key(
+        TEXT, "a command that prints an OAuth2 access token (else `hours login`'s)"
+    ),
+    "autoreply.email.oauth_client_file": Key(
+        TEXT, "for `hours login google`: your Desktop app client's JSON file"
+    ),
+    "autoreply.email.oauth_client_id": Key(
+        TEXT, "for `hours login microsoft`: your app registration's Application (client) ID"
+    ),
+    "autoreply.email.oauth_tenant": Key(
+        WORD, "for `hours login microsoft`: common, consumers, organizations, or your directory"
+    ),
+    **{
+        f"autoreply.email.oauth_{name}_url": Key(
+            TEXT, f"for `hours login`: another {name} endpoint (a test server, a national cloud)"
+        )
+        for name in ("authorization", "token", "device", "revocation")
+    },
     "autoreply.email.only_contacts": Key(BOOL, "gmail: answer only your contacts"),
     "autoreply.email.only_domain": Key(BOOL, "gmail: answer only your Workspace domain"),
     "autoreply.email.external_audience": Key(
