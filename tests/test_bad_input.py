@@ -273,7 +273,18 @@ CASES = [
             (
                 "a password and a token command",
                 'mode = "outlook"\ntoken_command = "oama access sam"\npassword_command = "pass x"',
-                "token_command: give password_command or token_command, not both",
+                "password_command: mode outlook signs in with OAuth2, not a password: remove "
+                "password_command, and run `hours login microsoft` or set token_command",
+            ),
+            (
+                "a password login in outlook mode",
+                'mode = "outlook"\nauth = "password"',
+                'auth: "password": this mode signs in with OAuth2 (`hours login` or token_command)',
+            ),
+            (
+                "another provider's account in gmail mode",
+                'mode = "gmail"\nprovider = "icloud"',
+                'provider: mode gmail is for a Google account, and provider = "icloud" is not one',
             ),
         ]
     ),

@@ -21,7 +21,6 @@ from tests.servers.gmail_fake import DEFAULTS, TOKEN, GmailFake
 from tests.servers.oauth import OAuthServer
 
 SCOPE = "https://www.googleapis.com/auth/gmail.settings.basic"
-LOGIN = f"hours login google --client FILE --scopes {SCOPE}"
 MONDAY_EVENING = at("2026-11-23T18:00")
 TUESDAY_EVENING = at("2026-11-24T18:00")
 HOLIDAY = {
@@ -272,9 +271,9 @@ def test_a_token_refused_twice_fails_the_channel_saying_what_to_do(
     assert result.stderr == (
         "Error: email: Gmail refused the access token (401) while reading the vacation "
         "responder: Request had invalid authentication credentials. Expected OAuth 2 access "
-        "token, login cookie or other valid authentication credential.; a fresh token from "
-        "token_command was refused too: run it by hand, and check that it signs in to the "
-        f"Gmail account with the scope {SCOPE}\n"
+        "token, login cookie or other valid authentication credential.; run [autoreply.email] "
+        "token_command yourself and check the token it prints: it must sign in to the Gmail "
+        f"account with the scope {SCOPE}\n"
     )
     assert tokens.runs == 2
     assert gmail.seen("PUT") == []
@@ -378,10 +377,12 @@ def test_a_stored_login_without_the_scope_is_refused_at_install(
     store_login(oauth_server, ("https://mail.google.com/",))
     result = run("autoreply", "install")
     assert result.exit_code == 3
+    store = Path(os.environ["HOURS_HOME"]) / "oauth" / "google.json"
     assert result.stderr == (
-        "Error: the Gmail login stored by `hours login google` lacks the scope "
-        f"{SCOPE} that mode gmail needs. Run `{LOGIN}`.\n"
+        f"Error: the Google login in {store} does not grant {SCOPE}; run `hours login google` "
+        "again\n"
     )
+    assert gmail_fake.seen() == []
     assert journal() == {"prior": None, "applied": None}
 
 
@@ -391,8 +392,7 @@ def test_no_stored_login_says_which_to_make(gmail_fake: GmailFake) -> None:
     assert result.exit_code == 3
     store = Path(os.environ["HOURS_HOME"]) / "oauth" / "google.json"
     assert result.stderr == (
-        f"Error: email: no Google login is stored in {store}; run `hours login google`, with "
-        f"the scopes mode gmail needs: `{LOGIN}`\n"
+        f"Error: email: no Google login is stored in {store}; run `hours login google`\n"
     )
     assert gmail_fake.seen() == []
 

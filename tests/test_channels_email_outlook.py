@@ -6,6 +6,8 @@ is checked against Graph's own description by the fake."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,12 +15,9 @@ import pytest
 from tests.helpers import run
 from tests.responder_e2e import TokenCommand, at, cli, responder_config, sync
 from tests.servers.graph_fake import READ, TOKEN, GraphFake
+from tests.servers.oauth import OAuthServer
 
 MONDAY_EVENING = at("2026-11-23T18:00")
-LOGIN = (
-    "hours login microsoft --client-id ID --scopes "
-    "https://graph.microsoft.com/MailboxSettings.ReadWrite,offline_access"
-)
 
 
 @pytest.fixture
@@ -140,6 +139,42 @@ def test_no_stored_login_says_which_to_make(graph_fake: GraphFake) -> None:
     responder_config("outlook", graph_fake, token_command=None)
     result = run("autoreply", "install")
     assert result.exit_code == 3
-    assert result.stderr.endswith(
-        f"; run `hours login microsoft`, with the scopes mode outlook needs: `{LOGIN}`\n"
+    store = Path(os.environ["HOURS_HOME"]) / "oauth" / "microsoft.json"
+    assert result.stderr == (
+        f"Error: no Microsoft login is stored in {store}; run `hours login microsoft`\n"
     )
+
+
+MS_CLIENT_ID = "00000000-0000-0000-0000-0000000000aa"
+
+
+def test_from_hours_login_to_the_first_window(
+    graph_fake: GraphFake, oauth_server: OAuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With mode = "outlook" in the config, `hours login microsoft` asks for Graph's mailbox
+    settings, and that login is what install and sync use (refreshed at the OAuth server)."""
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)  # the device flow's polling
+    oauth_server.register_client(MS_CLIENT_ID)
+    graph_fake.accepts = oauth_server.active
+    responder_config(
+        "outlook",
+        graph_fake,
+        token_command=None,
+        extra=f'oauth_client_id = "{MS_CLIENT_ID}"\n'
+        f'oauth_device_url = "{oauth_server.url("/devicecode")}"\n'
+        f'oauth_token_url = "{oauth_server.url("/token")}"',
+    )
+    login = run("login", "microsoft", "--json")
+    assert login.exit_code == 0, login.output
+    assert json.loads(login.stdout)["scopes"] == [
+        "https://graph.microsoft.com/MailboxSettings.ReadWrite",
+        "offline_access",
+    ]
+    cli("autoreply", "install")
+    assert sync(MONDAY_EVENING)["action"] == "set"
+    refreshes = [r.form for r in oauth_server.requests_to("/token")][1:]
+    assert [f["grant_type"] for f in refreshes] == ["refresh_token", "refresh_token"]
+    # Microsoft is asked for Graph's scopes on each refresh, not the mail servers'.
+    assert {f["scope"] for f in refreshes} == {
+        "https://graph.microsoft.com/MailboxSettings.ReadWrite offline_access"
+    }

@@ -279,6 +279,7 @@ def test_doctor_says_who_holds_the_responder_and_until_when(
     result = run("doctor")
     lines = [ln for ln in result.stdout.splitlines() if "email" in ln]
     assert lines == [
+        "[  ok] email OAuth2 token — [autoreply.email] token_command prints one",
         "[warn] email Gmail token scopes — a token from token_command: its scopes cannot be "
         "read here; the first write says (exit 3) if it lacks "
         "https://www.googleapis.com/auth/gmail.settings.basic",

@@ -77,7 +77,6 @@ class GmailChannel(ResponderChannel[VacationSettings, GmailClient]):
     service = "Gmail"
     responder = "Gmail's vacation responder"
     login = "google"
-    purpose = "gmail_settings"
     scope = SCOPE
     traits = TRAITS
 

@@ -105,7 +105,6 @@ class OutlookChannel(ResponderChannel[AutomaticReplies, GraphClient]):
     service = "Outlook"
     responder = "Outlook's automatic replies"
     login = "microsoft"
-    purpose = "graph_mailbox"
     scope = SCOPE
     traits = TRAITS
 

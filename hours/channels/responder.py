@@ -28,8 +28,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 from hours import autoreply as engine
 from hours.autoreply import Traits, Window
 from hours.channels import leftover_install
-from hours.channels.email_auth import token_source
-from hours.clients.oauth import LoginRequired, StoredLoginTokens, TokenSource, scopes_for
+from hours.channels.email_auth import advice, purposes_for, token_source
+from hours.clients.oauth import StoredLoginTokens, TokenSource
 from hours.clients.rest import BearerJsonClient, MissingScope, TokenRefused
 from hours.config.autoreply import EmailSettings, Emergency
 from hours.errors import ConfigError, HoursError, ProviderError
@@ -196,7 +196,6 @@ class ResponderChannel(ABC, Generic[S, C]):
     service: ClassVar[str]  # "Gmail", in messages
     responder: ClassVar[str]  # "Gmail's vacation responder"
     login: ClassVar[str]  # the `hours login` it signs in with
-    purpose: ClassVar[str]  # its row of the scope table (clients/oauth.py)
     scope: ClassVar[str]  # the scope its writes need
     traits: ClassVar[Traits]
 
@@ -302,9 +301,6 @@ class ResponderChannel(ABC, Generic[S, C]):
                 "recorded then is kept, to be put back by `hours autoreply uninstall`"
             )
         _, current = self._read()
-        missing = self._missing_scope()
-        if missing:
-            raise ConfigError(missing)
         self._record(run, current)
         zone = run.schedule.zone
         notes = ""
@@ -351,7 +347,7 @@ class ResponderChannel(ABC, Generic[S, C]):
         except HoursError as e:
             return [engine.Check(f"email ({self.mode})", False, e.message)]
         try:
-            self._access_token()
+            self.tokens.access_token()
         except HoursError as e:
             return [engine.Check(f"{label} sign-in", False, e.message)]
         out = [self._scope_check(label)]
@@ -434,26 +430,17 @@ class ResponderChannel(ABC, Generic[S, C]):
 
     @property
     def tokens(self) -> TokenSource:
-        """Return where the access tokens come from (`token_command`, or `hours login`)."""
+        """Return where the access tokens come from (`token_command`, or `hours login`).
+
+        A stored login without this mode's scopes is refused here (LoginRequired, exit 3).
+        """
         if self._tokens is None:
-            found = token_source(self.settings, self.config_dir, purposes=(self.purpose,))
+            found = token_source(
+                self.settings, self.config_dir, purposes=purposes_for(self.settings)
+            )
             assert found is not None, "the gmail and outlook modes always sign in with OAuth2"
             self._tokens = found
         return self._tokens
-
-    def login_command(self) -> str:
-        """Return the `hours login` that grants this mode's scopes."""
-        flag = "--client FILE" if self.login == "google" else "--client-id ID"
-        return f"hours login {self.login} {flag} --scopes {','.join(scopes_for(self.login, [self.purpose]))}"
-
-    def _access_token(self) -> str:
-        try:
-            return self.tokens.access_token()
-        except LoginRequired as e:
-            raise LoginRequired(
-                f"{e.message.rstrip('.')}, with the scopes mode {self.mode} needs: "
-                f"`{self.login_command()}`"
-            ) from None
 
     def _read(self) -> tuple[C, S]:
         """Read the responder once: the one read of a sync. Start the sync's time limit."""
@@ -475,51 +462,41 @@ class ResponderChannel(ABC, Generic[S, C]):
         """
         try:
             try:
-                return request(client or self.client(self._access_token()))
+                return request(client or self.client(self.tokens.access_token()))
             except TokenRefused:
                 # An access token can expire between its fetch and its use: one more try.
                 self.tokens.invalidate()
-                return request(self.client(self._access_token()))
+                return request(self.client(self.tokens.access_token()))
         except TokenRefused as e:
             raise ProviderError(f"{e.message}; {self._refused_advice()}") from None
         except MissingScope as e:
             raise ConfigError(f"{e.message} {self._grant_advice()}") from None
 
     def _refused_advice(self) -> str:
-        if self.settings.token_command:
+        if self.settings.token_command is not None:
             return (
-                "a fresh token from token_command was refused too: run it by hand, and check "
-                f"that it signs in to the {self.service} account with the scope {self.scope}"
+                f"{advice(self.settings)}: it must sign in to the {self.service} account with "
+                f"the scope {self.scope}"
             )
-        return f"sign in again: `{self.login_command()}`"
+        return advice(self.settings)
 
     def _grant_advice(self) -> str:
-        if self.settings.token_command:
+        if self.settings.token_command is not None:
             return f"Make token_command ask for the scope {self.scope}."
-        return f"Run `{self.login_command()}`."
-
-    def _missing_scope(self) -> str | None:
-        """Say what a stored login lacks for this mode's writes (None: nothing, or unknown)."""
-        tokens = self.tokens
-        if not isinstance(tokens, StoredLoginTokens):
-            return None
-        login = tokens.store.load(tokens.name)
-        granted = set() if login is None else set(login.scopes)
-        if any(s == self.scope or s.endswith(f"/{self.scope}") for s in granted):
-            return None
         return (
-            f"the {self.service} login stored by `hours login {self.login}` lacks the scope "
-            f"{self.scope} that mode {self.mode} needs. {self._grant_advice()}"
+            f'Run `hours login {self.login}` again, granting it (with mode = "{self.mode}" '
+            "in the config, it asks for it)."
         )
 
     # -- doctor --------------------------------------------------------------------------
 
     def _scope_check(self, label: str) -> engine.Check:
-        missing = self._missing_scope()
-        if missing is not None:
-            return engine.Check(f"{label} token scopes", False, missing)
         if isinstance(self.tokens, StoredLoginTokens):
-            return engine.Check(f"{label} token scopes", True, f"the stored login has {self.scope}")
+            return engine.Check(
+                f"{label} token scopes",
+                True,
+                f"the stored `hours login {self.login}` grants {self.scope}",
+            )
         return engine.Check(
             f"{label} token scopes",
             True,

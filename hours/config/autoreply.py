@@ -435,11 +435,11 @@ class _Parser:
             known = by_host(*(s.host for s in (imap, smtp, sieve) if s is not None))
             login = known.login if known else None
         if responder_login:
-            if login not in (None, responder_login):
+            if preset is not None and preset.login != responder_login:
                 raise self.fail(
                     f"{where} provider",
                     f"mode {mode} is for a {RESPONDER_LABELS[mode]} account, and provider = "
-                    f'"{preset.name if preset else ""}" is not one',
+                    f'"{preset.name}" is not one',
                 )
             login = responder_login
         if auth != "password" and token_command is None and login is None:
