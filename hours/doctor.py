@@ -9,7 +9,7 @@ from pathlib import Path
 from hours import cron as cronmod
 from hours.autoreply import Check, SyncRun
 from hours.config import Config, secrets
-from hours.config.autoreply import Autoreply, EmailSettings, Secret
+from hours.config.autoreply import RESPONDER_MODES, Autoreply, EmailSettings, Secret
 from hours.config.email_providers import PROVIDERS, MailProvider, by_host
 from hours.errors import ConfigError, Exit, HoursError
 from hours.files import state_dir
@@ -92,7 +92,8 @@ def recognise(settings: EmailSettings) -> MailProvider | None:
 def email_login_checks(settings: EmailSettings, config_dir: Path) -> list[Check]:
     """Check that the login suits the provider, in its words, and that a token can be had."""
     out = []
-    preset = recognise(settings)
+    # Modes gmail and outlook talk to the provider's API, not to its mail servers.
+    preset = recognise(settings) if settings.mode not in RESPONDER_MODES else None
     if preset is not None:
         label = f"email provider {preset.label}"
         if settings.auth == "password" and preset.app_password is None:

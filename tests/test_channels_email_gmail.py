@@ -463,3 +463,13 @@ def test_doctor_warns_of_a_message_that_every_window_says_alike(
     ]
     responder_config("gmail", gmail_fake, token_command=tokens.command)
     assert not [ln for ln in run("doctor").stdout.splitlines() if "{next_open}" in ln]
+
+
+def test_the_gmail_provider_preset_names_the_account_not_the_servers(
+    gmail_fake: GmailFake, tokens: TokenCommand
+) -> None:
+    responder_config("gmail", gmail_fake, token_command=tokens.command, extra='provider = "gmail"')
+    assert sync(MONDAY_EVENING)["action"] == "set"
+    doctor = run("doctor").stdout
+    assert "[  ok] email Gmail — Gmail's vacation responder: on for Mon 23 Nov" in doctor
+    assert "email provider" not in doctor  # IMAP and SMTP are not used in this mode
