@@ -5,6 +5,10 @@ decided here: a message that arrived while closed, not older than `max_age`, is 
 sender per closed period and never more often than `min_interval`; VIPs, the user's own
 addresses, and what RFC 3834 or the carriers say not to answer never are. Every skip is counted
 by its reason. A reply is journalled before it is sent.
+
+Each reply is written for its sender (`client_of`, then `render_reply`): a returning client
+(answered before, a VIP, or in the contacts file) gets the usual message, someone new the
+new-client one; their language picks the templates, their clock the times in brackets.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
-from hours import humanize
+from hours import humanize, locales
 from hours.clients.mail import IncomingMail, never_answer
 from hours.config.autoreply import Autoreply, Emergency, Policy
+from hours.contacts import AddressBook
 from hours.errors import HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
 from hours.schedule import Schedule
@@ -164,6 +169,7 @@ class SyncRun:
     # How an emergency reaches the practitioner's own phone (an SMS through the phone
     # channel's provider), for every channel; None where no phone channel is configured.
     forwarder: Forward | None = None
+    contacts: AddressBook | None = None  # the contacts file, when the config names one
     _dry_replied: set[tuple[str, str]] = field(default_factory=set)
 
 
@@ -223,7 +229,8 @@ class Channel(Protocol):
 # -- who gets a reply ----------------------------------------------------------------------
 
 
-def _matches(address: str, patterns: Iterable[str]) -> bool:
+def matches(address: str, patterns: Iterable[str]) -> bool:
+    """Tell whether a sender matches one of `patterns`: addresses, numbers, `*@domain` globs."""
     a = normalize_sender(address)
     return any(fnmatch.fnmatchcase(a, normalize_sender(p)) for p in patterns)
 
@@ -239,7 +246,7 @@ def email_exclusion(msg: Incoming, own: Iterable[str]) -> str | None:
     reason = never_answer(msg.mail)
     if reason is not None:
         return reason
-    if not any(_matches(r, own) for r in msg.recipients):
+    if not any(matches(r, own) for r in msg.recipients):
         return "not_addressed_to_me"
     return None
 
@@ -277,9 +284,9 @@ def decide(
         return Decision("skip", "too_old")
     if schedule.is_open(now):
         return Decision("skip", "open_now")  # you are back: answer it yourself
-    if _matches(msg.sender, own):
+    if matches(msg.sender, own):
         return Decision("skip", "own_address")
-    if _matches(msg.sender, policy.vip):
+    if matches(msg.sender, policy.vip):
         return Decision("skip", "vip")
     excluded = email_exclusion(msg, own) if msg.channel == "email" else sms_exclusion(msg)
     if excluded:
@@ -299,6 +306,79 @@ def decide(
     return Decision("reply", None, period)
 
 
+# -- who the reply is for ------------------------------------------------------------------
+
+# Which templates a channel's replies are written from (a missed call is texted back).
+TEMPLATE_GROUPS = {"email": "email", "sms": "sms", "voice": "sms", "whatsapp": "whatsapp"}
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Who a reply is for, as far as it can be known: returning or new, their clock, language."""
+
+    known: tuple[str, ...]  # why they are a returning client; empty: someone new
+    name: str  # as the contacts file has them, or ""
+    zone: locales.ClientZone | None  # None: not known with certainty
+    language: locales.LanguageChoice
+
+    @property
+    def new(self) -> bool:
+        """Tell whether hours has never answered them and nothing else says who they are."""
+        return not self.known
+
+
+def slot(channel: str, kind: str, *, new: bool) -> str:
+    """Return which template (`config.autoreply.SLOTS`) a reply of `kind` on `channel` uses."""
+    if kind == "emergency":
+        return "emergency"
+    group = TEMPLATE_GROUPS[channel]
+    return f"{group}_new" if new else group
+
+
+def client_of(
+    msg: Incoming,
+    settings: Autoreply,
+    *,
+    contacts: AddressBook | None,
+    answered_before: bool,
+    kind: str = "reply",
+) -> Client:
+    """Tell who `msg`'s sender is: known or new, their zone and language, and how each was told.
+
+    Known: answered before (the journal, as the caller read it), a VIP, or in the contacts file.
+    Zone: the contact's TZ, else a phone number's when certain, else an email's Date offset.
+    Language: the contact's LANG, an email's Content-Language, a phone number's country's, each
+    only where a template exists in it for this reply; else the default language.
+    """
+    phone = msg.channel != "email"
+    channel = settings.phone if phone else settings.email
+    contact = contacts.lookup(msg.sender) if contacts is not None else None
+    known = []
+    if contact is not None:
+        known.append(f"in your contacts as {contact.name}" if contact.name else "in your contacts")
+    if answered_before:
+        known.append("answered before")
+    if channel is not None and matches(msg.sender, channel.policy.vip):
+        known.append("a VIP")
+    number = normalize_sender(msg.sender) if phone else None
+    date = msg.mail.date if msg.mail is not None else None
+    zone = locales.client_zone(
+        contact=contact.zone if contact else None, number=number, date_header=date
+    )
+    available = settings.languages_with(slot(msg.channel, kind, new=not known))
+    if available:
+        language = locales.choose_language(
+            available=available,
+            default=settings.language,
+            contact=contact.languages if contact else (),
+            content_language=msg.mail.content_language if msg.mail is not None else None,
+            number=number,
+        )
+    else:  # no template in another language: nothing to choose, and no Babel to load
+        language = locales.LanguageChoice(settings.language, "default")
+    return Client(tuple(known), contact.name if contact else "", zone, language)
+
+
 # -- what the reply says -------------------------------------------------------------------
 
 
@@ -309,22 +389,44 @@ def fields(
     emergency: Emergency | None,
     msg: Incoming | None = None,
     *,
+    booking_url: str | None = None,
+    language: str = "en",
+    zone: locales.ClientZone | None = None,
     named_days: bool = False,
 ) -> dict[str, str]:
     """Return the template fields at `now`: when you are back, why you are closed, and so on.
 
-    `named_days` names the day of `{next_open}` ("Tuesday at 9:00 AM", never "tomorrow"), for
-    one text that a provider sends all through a window that may cross midnight.
+    Said in `language`; `zone` is the client's clock when known, for {next_open_local} and the
+    brackets of {next_open_with_local}. A text fixed for everyone passes neither.
+    `named_days` names the day you are back ("Tuesday at 9:00 AM", never "tomorrow"), for one
+    text that a provider sends all through a window that may cross midnight.
     """
     state = schedule.state(now)
     back = state.next_open if not state.open else now
+    if back is None:  # never open again: nothing to say in any language but this
+        when = {
+            "next_open": humanize.next_open(back, now),
+            "next_open_with_local": humanize.next_open(back, now),
+            "next_open_local": humanize.next_open(back, now),
+            "next_open_date": "",
+            "next_open_relative": "soon",
+        }
+    else:
+        when = {
+            "next_open": locales.next_open(back, now, language, named=named_days),
+            "next_open_with_local": locales.next_open_with_local(
+                back, now, language, zone, named=named_days
+            ),
+            "next_open_local": locales.next_open_local(back, now, language, zone, named=named_days),
+            "next_open_date": locales.next_open_date(back, language),
+            "next_open_relative": locales.next_open_relative(back, now, language),
+        }
     return {
         "business": business or "I",
-        "next_open": humanize.next_open(back, now, named=named_days),
-        "next_open_date": "" if back is None else f"{back:%A} {back.day} {back:%B}",
-        "next_open_relative": "soon" if back is None else f"in {humanize.duration(back - now)}",
+        **when,
         "reason": state.reason or "closed",
         "emergency_keyword": emergency.keyword if emergency else "",
+        "booking_url": booking_url or "",
         "sender_name": (msg.sender_name if msg else "") or "there",
         "subject": (msg.subject if msg else "") or "your message",
     }
@@ -336,24 +438,45 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 
 def reply_to(msg: Incoming, kind: str, run: SyncRun) -> Reply:
-    """Render what `msg` gets: its channel's template for `kind`, the fields computed once.
+    """Render what `msg` gets: who its sender is, then their template, the fields computed once."""
+    group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
+    answered = run.journal.last_reply(group, sender) is not None
+    client = client_of(
+        msg, run.settings, contacts=run.contacts, answered_before=answered, kind=kind
+    )
+    return render_reply(msg, kind, client, run.settings, run.schedule, run.now, run.business)
 
-    An emergency gets the emergency message; an email the email message and subject; a
-    WhatsApp message the WhatsApp text; a text or a missed call the SMS text.
+
+def render_reply(
+    msg: Incoming,
+    kind: str,
+    client: Client,
+    settings: Autoreply,
+    schedule: Schedule,
+    now: dt.datetime,
+    business: str,
+) -> Reply:
+    """Render the reply of `kind` to `msg` for `client`: the template and fields they get.
+
+    An emergency gets the emergency message; an email the email message (or the new-client
+    one) and subject; a WhatsApp message the WhatsApp text; a text or a missed call the SMS
+    text; each in the client's language.
     """
-    settings = run.settings
-    values = fields(run.schedule, run.now, run.business, settings.emergency, msg)
+    language = client.language.language
+    values = fields(
+        schedule,
+        now,
+        business,
+        settings.emergency,
+        msg,
+        booking_url=settings.booking_url,
+        language=language,
+        zone=client.zone,
+    )
+    template = settings.template(slot(msg.channel, kind, new=client.new), language)
     subject = ""
     if msg.channel == "email":
-        assert settings.email is not None
-        template, subject = settings.email.policy.message, render(settings.email.subject, values)
-    else:
-        assert settings.phone is not None
-        phone = settings.phone
-        template = phone.whatsapp_message if msg.channel == "whatsapp" else phone.sms_message
-    if kind == "emergency":
-        assert settings.emergency is not None
-        template = settings.emergency.message
+        subject = render(settings.template("subject", language), values)
     return Reply(msg, kind, render(template, values), subject)
 
 

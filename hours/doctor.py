@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import string
 from pathlib import Path
 
 from hours import cron as cronmod
 from hours.autoreply import Check, SyncRun
-from hours.config import Config, secrets
-from hours.config.autoreply import RESPONDER_MODES, Autoreply, EmailSettings, Secret
+from hours.config import Config, contacts_of, secrets
+from hours.config.autoreply import (
+    FIELDS,
+    FIXED_TEXT_SETTINGS,
+    RESPONDER_MODES,
+    Autoreply,
+    EmailSettings,
+    Secret,
+)
 from hours.config.email_providers import PROVIDERS, MailProvider, by_host
 from hours.errors import ConfigError, Exit, HoursError
 from hours.files import state_dir
@@ -53,7 +61,14 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
         checks += login_checks
         if any(not c.ok for c in login_checks):
             status = Exit.CONFIG
-    from hours.channels import build
+    if settings.contacts is not None:
+        try:
+            book = contacts_of(cfg)
+            checks.append(Check("contacts", True, f"{len(book or ())} in {settings.contacts}"))
+        except ConfigError as e:
+            checks.append(Check("contacts", False, e.message))
+            status = Exit.CONFIG
+    from hours.channels import FIXED_TEXT_MODES, build
 
     journal = Journal(state_dir())
     try:
@@ -65,6 +80,9 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
                 found = [Check(f"{channel.name} ({channel.mode})", False, e.message)]
                 # A login to renew (exit 3) is the user's to fix, not the provider's.
                 status = Exit(e.exit_status) if status == Exit.OK else status
+            if (channel.name, channel.mode) in FIXED_TEXT_MODES:
+                fixed = fixed_text_check(settings, channel.name, channel.mode)
+                found += [fixed] if fixed is not None else []
             checks += found
             if any(not c.ok for c in found) and status == Exit.OK:
                 status = Exit.PROVIDER
@@ -75,6 +93,39 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
     if any(not c.ok for c in cron_checks) and status == Exit.OK:
         status = Exit.CONFIG
     return checks, status
+
+
+def fixed_text_check(settings: Autoreply, channel: str, mode: str) -> Check | None:
+    """Say what a mode answering with one text for everyone cannot do of what the config asks.
+
+    None when the config asks nothing of the kind: no contacts, no other language, no
+    new-client message of the channel's own. Otherwise a warning naming those, and what the
+    fields its templates use become there (`FIELDS`' `fixed`).
+    """
+    if channel == "email":
+        assert settings.email is not None
+        email = settings.email
+        own_new = email.new_client_message != email.policy.message
+        templates = [email.subject, email.policy.message]
+    else:
+        assert settings.phone is not None
+        phone = settings.phone
+        own_new = phone.sms_new_client_message != phone.sms_message
+        templates = [phone.sms_message, phone.voice_message]
+    if settings.emergency is not None:
+        templates.append(settings.emergency.message)
+    asked = {
+        "new_client_message": own_new,
+        "[autoreply.lang.*]": bool(settings.languages),
+        "contacts": settings.contacts is not None,
+    }
+    unfollowed = [f"{key} {what}" for key, what in FIXED_TEXT_SETTINGS.items() if asked[key]]
+    if not unfollowed:
+        return None
+    used = {f for t in templates for _, f, _, _ in string.Formatter().parse(t) if f}
+    differ = [f"{{{n}}} {f.fixed}" for n, f in FIELDS.items() if f.fixed and n in used]
+    detail = "; ".join(["one text for everyone", *unfollowed, *differ])
+    return Check(f"{channel} ({mode})", True, detail, warning=True)
 
 
 def config_failed(error: HoursError) -> tuple[list[Check], Exit]:

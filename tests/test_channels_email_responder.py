@@ -116,14 +116,13 @@ def test_the_text_names_the_day_and_the_holiday_in_the_window() -> None:
     assert cfg.autoreply is not None
     assert cfg.autoreply.email is not None
     s = Schedule(cfg.spec)
-    email = cfg.autoreply.email
 
-    evening = window_text(email, None, s, "Sam", (at("2026-11-23T17:00"), at("2026-11-24T09:00")))
+    evening = window_text(cfg.autoreply, s, "Sam", (at("2026-11-23T17:00"), at("2026-11-24T09:00")))
     assert evening.text == (
         "Sam: closed (outside hours), back Tuesday at 9:00 AM (in 16 hours). Hi there, about "
         "your message."
     )
-    holiday = window_text(email, None, s, "Sam", (at("2026-11-25T17:00"), at("2026-11-27T09:00")))
+    holiday = window_text(cfg.autoreply, s, "Sam", (at("2026-11-25T17:00"), at("2026-11-27T09:00")))
     assert holiday.text.startswith("Sam: closed (Thanksgiving), back Friday at 9:00 AM")
     assert evening.subject == "Re: your message"
 

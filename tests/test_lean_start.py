@@ -26,8 +26,11 @@ HEAVY = (
     "imapclient",
     "requests",
     "aiohttp",
+    "phonenumbers",
     "hours.report",
     "hours.autoreply",
+    "hours.contacts",
+    "hours.locales",
     "hours.channels",
     "hours.clients",
 )
@@ -65,3 +68,25 @@ def test_status_and_next_import_no_heavy_library(argv: list[str]) -> None:
     assert loaded == set()
     # The probe is sound: the schedule engine itself was loaded and answered.
     assert "hours.schedule" in result["modules"]
+
+
+def test_status_reads_no_contacts_file_and_loads_none_of_their_libraries() -> None:
+    """A config that knows its clients (a booking link, a contacts file) starts as lean."""
+    write_config(
+        'timezone = "America/Toronto"\nbooking_url = "https://book.example.com/sam"\n'
+        '[week]\nmon = "09:00-17:00"\n[autoreply]\ncontacts = "~/contacts.vcf"\n'
+        'new_client_message = "Book at {booking_url}"\n[autoreply.email]\n'
+        'address = "sam@example.com"\npassword_env = "X"\n'
+        'imap = { host = "imap.example.com" }\nsmtp = { host = "smtp.example.com" }\n'
+    )
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE, "status", "-q", "--at", "2026-11-23T10:00"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ,
+    )
+    result = json.loads(probe.stdout.splitlines()[-1])
+    assert result["code"] == 0
+    assert {m for m in result["modules"] if m.split(".")[0] in HEAVY or m in HEAVY} == set()
+    assert "hours.config.autoreply" in result["modules"]  # the table was read and checked

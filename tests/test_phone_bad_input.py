@@ -65,7 +65,8 @@ CASES = [
         ["autoreply", "preview", "--channel", "voice"],
         3,
         f"{WHERE} voice_message: {{when}} is not a field you can use; use {{business}}, "
-        "{emergency_keyword}, {next_open}, {next_open_date}, {next_open_relative}, {reason}",
+        "{emergency_keyword}, {next_open}, {next_open_date}, {next_open_local}, "
+        "{next_open_relative}, {next_open_with_local}, {reason}",
     ),
     (
         "missed_call_text not a boolean",

@@ -36,6 +36,14 @@ LEFT_AT_PROVIDER = {
     "gmail": "Gmail vacation responder",
     "outlook": "Outlook automatic-replies setting",
 }
+# The modes in which the provider answers with one text fixed for everyone, made at sync: what
+# each template field becomes there is `hours.config.autoreply.FIELDS`' `fixed`.
+FIXED_TEXT_MODES = {
+    ("email", "sieve"): "Sieve mode",
+    ("phone", "swap"): "Swap mode",
+    ("email", "gmail"): "Gmail mode",
+    ("email", "outlook"): "Outlook mode",
+}
 
 
 def build(settings: Autoreply | None, config_dir: Path, only: str | None = None) -> list[Channel]:

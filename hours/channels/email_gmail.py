@@ -96,9 +96,7 @@ class GmailChannel(ResponderChannel[VacationSettings, GmailClient]):
 
     def desired(self, run: engine.SyncRun, window: Window) -> VacationSettings:
         """Return the responder for `window`, with its text."""
-        text = window_text(
-            self.settings, run.settings.emergency, run.schedule, run.business, window
-        )
+        text = window_text(run.settings, run.schedule, run.business, window)
         return vacation_for(self.settings, window, text)
 
     def key(self, value: VacationSettings) -> tuple[object, ...]:
@@ -174,7 +172,7 @@ def preview(settings: Autoreply, schedule: Schedule, business: str, now: dt.date
     ]
     if window is None:
         return [*head, "Your hours never close: nothing is set."]
-    text = window_text(email, settings.emergency, schedule, business, window)
+    text = window_text(settings, schedule, business, window)
     value = vacation_for(email, window, text)
     return [
         *head,

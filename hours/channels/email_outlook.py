@@ -124,9 +124,7 @@ class OutlookChannel(ResponderChannel[AutomaticReplies, GraphClient]):
 
     def desired(self, run: engine.SyncRun, window: Window) -> AutomaticReplies:
         """Return the automatic replies for `window`, with its text."""
-        text = window_text(
-            self.settings, run.settings.emergency, run.schedule, run.business, window
-        )
+        text = window_text(run.settings, run.schedule, run.business, window)
         return automatic_replies_for(self.settings, window, text, run.schedule.zone)
 
     def key(self, value: AutomaticReplies) -> tuple[object, ...]:
@@ -185,7 +183,7 @@ def preview(settings: Autoreply, schedule: Schedule, business: str, now: dt.date
     ]
     if window is None:
         return [*head, "Your hours never close: nothing is set."]
-    text = window_text(email, settings.emergency, schedule, business, window)
+    text = window_text(settings, schedule, business, window)
     value = automatic_replies_for(email, window, text, schedule.zone)
     return [
         *head,

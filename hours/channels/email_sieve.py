@@ -237,7 +237,15 @@ class SieveChannel:
         )
 
         def fill(template: str, at: dt.datetime) -> str:
-            values = engine.fields(schedule, at, run.business, run.settings.emergency, sample)
+            values = engine.fields(
+                schedule,
+                at,
+                run.business,
+                run.settings.emergency,
+                sample,
+                booking_url=run.settings.booking_url,
+                language=run.settings.language,
+            )
             return engine.render(template, values).replace(_SUBJECT_MARK, SUBJECT_VARIABLE)
 
         segments = [

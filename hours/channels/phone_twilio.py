@@ -305,7 +305,14 @@ class SwapChannel(_Phone):
     def closed_webhooks(self, run: SyncRun, recorded: dict[str, str]) -> dict[str, str]:
         """Return the number's webhooks while closed: the after-hours TwiML, fallbacks kept."""
         s = self.settings
-        values = engine.fields(run.schedule, run.now, run.business, run.settings.emergency)
+        values = engine.fields(
+            run.schedule,
+            run.now,
+            run.business,
+            run.settings.emergency,
+            booking_url=run.settings.booking_url,
+            language=run.settings.language,
+        )
         sms, voice = after_hours_twiml(s, values)
         out = dict(recorded)
         for group, url, twiml in (

@@ -31,7 +31,7 @@ from hours.channels import leftover_install
 from hours.channels.email_auth import advice, purposes_for, token_source
 from hours.clients.oauth import StoredLoginTokens, TokenSource
 from hours.clients.rest import BearerJsonClient, MissingScope, TokenRefused
-from hours.config.autoreply import EmailSettings, Emergency
+from hours.config.autoreply import Autoreply, EmailSettings
 from hours.errors import ConfigError, HoursError, ProviderError
 from hours.journal import utc_iso
 from hours.schedule import Schedule
@@ -97,21 +97,28 @@ class WindowText:
 
 
 def window_text(
-    email: EmailSettings,
-    emergency: Emergency | None,
-    schedule: Schedule,
-    business: str,
-    window: Window,
+    settings: Autoreply, schedule: Schedule, business: str, window: Window
 ) -> WindowText:
     """Render the email templates once for a whole window, as its provider sends them.
 
-    The fields are those at the window's start, with the day of `{next_open}` named ("Tuesday
-    at 9:00 AM") so the text is as true after midnight as before it, and so that one window's
-    text differs from the next one's (Gmail answers a sender again only when it changes).
-    The provider answers without `hours` seeing the message: `{sender_name}` reads "there"
-    and `{subject}` "your message"; `{next_open_relative}` is counted from the window's start.
+    The fields are those at the window's start, in the default language, with the day of
+    `{next_open}` named ("Tuesday at 9:00 AM") so the text is as true after midnight as before
+    it, and so that one window's text differs from the next one's (Gmail answers a sender again
+    only when it changes). The provider answers without `hours` seeing the message:
+    `{sender_name}` reads "there" and `{subject}` "your message"; `{next_open_relative}` is
+    counted from the window's start (config/autoreply.py's FIELDS say each).
     """
-    values = engine.fields(schedule, window[0], business, emergency, named_days=True)
+    email = settings.email
+    assert email is not None
+    values = engine.fields(
+        schedule,
+        window[0],
+        business,
+        settings.emergency,
+        booking_url=settings.booking_url,
+        language=settings.language,
+        named_days=True,
+    )
     values["reason"] = window_reason(schedule, window)
     text = engine.render(email.policy.message, values)
     return WindowText(engine.render(email.subject, values), text, html_body(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,10 +14,14 @@ from hours import humanize
 from hours.channels import build, forwarder
 from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
 from hours.commands.setup import setup
+from hours.config import business_country, contacts_of
 from hours.config.autoreply import RESPONDER_MODES, Autoreply
-from hours.errors import ConfigError
+from hours.errors import ConfigError, UsageError
 from hours.files import state_dir
-from hours.journal import REPLY_CHANNELS, Journal, sync_lock
+from hours.journal import REPLY_CHANNELS, Journal, answered_before, sync_lock
+
+if TYPE_CHECKING:
+    from hours.contacts import AddressBook
 
 CHANNEL_OPTION = click.option(
     "--channel", type=click.Choice(["email", "phone"]), help="Only this channel (default: all)."
@@ -50,7 +55,11 @@ def settings_of(app: App) -> Autoreply:
 
 @contextlib.contextmanager
 def engine_run(
-    app: App, at: dt.datetime | None, *, dry_run: bool = False
+    app: App,
+    at: dt.datetime | None,
+    *,
+    dry_run: bool = False,
+    contacts: AddressBook | None = None,
 ) -> Iterator[engine.SyncRun]:
     """Open the journal and make the SyncRun for this moment."""
     settings = settings_of(app)
@@ -66,6 +75,7 @@ def engine_run(
             journal,
             dry_run=dry_run,
             forwarder=forward,
+            contacts=contacts,
         )
     finally:
         journal.close()
@@ -91,7 +101,8 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
       hours autoreply sync --at 2026-11-23T19:00
     """
     settings_of(app)  # a config error is reported before the lock is taken
-    with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run) as run:
+    book = contacts_of(app.config)  # and so is a contacts file that cannot be read
+    with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run, contacts=book) as run:
         channels = build(run.settings, app.config_path.parent)
         report = engine.sync(channels, run)
     if as_json:
@@ -259,25 +270,72 @@ def _ago(when: str, now: dt.datetime) -> str:
 @click.option(
     "--channel",
     type=click.Choice(["email", "sms", "voice", "whatsapp"]),
-    default="email",
-    show_default=True,
+    help="The channel to show  [default: sms for a --from number, else email]",
+)
+@click.option(
+    "--from",
+    "sender",
+    metavar="SENDER",
+    help="What this sender (an email address or a phone number) would get, and why.",
 )
 @at_option
 @pass_app
-def preview(app: App, channel: str, at: dt.datetime | None) -> None:
+def preview(app: App, channel: str | None, sender: str | None, at: dt.datetime | None) -> None:
     """Show exactly what would be sent after hours, filled in for that moment.
+
+    Without --from: the usual reply, to a returning client in your time zone. With --from: what
+    that sender gets, and why — new or returning (answered before, a VIP, in your contacts),
+    their time zone and their language.
 
     \b
     Examples:
       hours autoreply preview
       hours autoreply preview --channel sms --at 2026-11-27T19:00
       hours autoreply preview --channel voice
+      hours autoreply preview --from +33612345678
+      hours autoreply preview --from alex@example.org
     """
     from hours.channels.preview import render_preview
 
     settings = settings_of(app)
-    for line in render_preview(settings, app.schedule, app.config.name, channel, app.now(at)):
+    is_address = sender is not None and "@" in sender
+    channel = channel or ("sms" if sender is not None and not is_address else "email")
+    known = None
+    if sender is not None:
+        sender = _sender(app, sender, channel, is_address=is_address)
+        group = engine.RATE_GROUPS[channel]
+        known = answered_before(state_dir(), group, engine.normalize_sender(sender))
+    lines = render_preview(
+        settings,
+        app.schedule,
+        app.config.name,
+        channel,
+        app.now(at),
+        sender=sender,
+        contacts=contacts_of(app.config) if sender is not None else None,
+        answered_before=bool(known),
+    )
+    for line in lines:
         app.echo(line)
+
+
+def _sender(app: App, text: str, channel: str, *, is_address: bool) -> str:
+    """Return --from as a sync sees senders: an address in lower case, a number in E.164."""
+    shown = text.strip()
+    if (channel == "email") != is_address:
+        what = "an email address" if is_address else "a phone number"
+        other = "email" if is_address else "sms, whatsapp or voice"
+        raise UsageError(f"--from {shown!r} is {what}: use --channel {other} with it")
+    if is_address:
+        return shown.lower()
+    from hours.contacts import e164
+
+    number = e164(shown.removeprefix("whatsapp:"), business_country(app.config))
+    if number is None:
+        raise UsageError(
+            f"--from {shown!r} is not a phone number; write it in E.164, like +33612345678"
+        )
+    return f"whatsapp:{number}" if channel == "whatsapp" else number
 
 
 # `hours autoreply setup email`: kept in its own module, it asks more than it syncs.

@@ -27,10 +27,11 @@ from hours.files import write_atomic
 from hours.parsing import PERIODS, parse_range
 from hours.schedule import DAYS, Closure, Opening, Range, Spec, overlapping
 
-if TYPE_CHECKING:  # each loads only when used: an edit, or a config with [autoreply]
+if TYPE_CHECKING:  # each loads only when used: an edit, a config with [autoreply], a sync
     import tomlkit
 
     from hours.config.autoreply import Autoreply
+    from hours.contacts import AddressBook
 
 DEFAULT_WEEK = dict.fromkeys(DAYS[:5], "09:00-17:00")
 
@@ -195,6 +196,7 @@ class _Validator:
         name = self.get(raw, "name", "")
         if not isinstance(name, str):
             raise self.fail("name", "must be text, in quotes")
+        booking_url = self.booking_url(self.get(raw, "booking_url"))
         spec = Spec(
             timezone=tz,
             week=self.week(self.table(raw, "week")),
@@ -207,18 +209,42 @@ class _Validator:
             name=name,
             holidays=self.holidays(self.get(raw, "holidays")),
             earnings=self.earnings(self.get(raw, "earnings")),
-            autoreply=self.autoreply(self.table(raw, "autoreply")),
+            autoreply=self.autoreply(self.table(raw, "autoreply"), booking_url),
             warnings=tuple(self.warnings),
         )
 
-    def autoreply(self, raw: dict[str, Any]) -> Autoreply | None:
+    def booking_url(self, value: str | None) -> str | None:
+        """Return the booking address if it is one a client's phone or mail can open."""
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        text = value.strip()
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname
+        except ValueError:  # a bracketed host that is not an IPv6 address
+            host = None
+        # Sent inside texts and mails as it is: a space or a control character would cut it.
+        odd = any(c.isspace() or not c.isprintable() for c in text)
+        if host is None or parts.scheme.lower() not in ("https", "http") or odd:
+            raise self.fail(
+                "booking_url",
+                f"{value!r} is not a web address; use one that starts with https:// (or "
+                "http://), like https://book.example.com/sam",
+            )
+        return text
+
+    def autoreply(self, raw: dict[str, Any], booking_url: str | None) -> Autoreply | None:
         if not raw:
             return None
         from hours.config import (
             autoreply as autoreply_settings,  # `hours status` without auto-replies skips it
         )
 
-        return autoreply_settings.parse(raw, self.fail)
+        return autoreply_settings.parse(
+            raw, self.fail, booking_url=booking_url, base=self.path.parent
+        )
 
     def unknown(self, raw: Mapping[str, Any]) -> None:
         for path in schema.unknown(raw):
@@ -398,6 +424,41 @@ def _positive(value: Any) -> bool:
     return (
         isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < float("inf")
     )
+
+
+def contacts_of(cfg: Config) -> AddressBook | None:
+    """Read the contacts file `[autoreply] contacts` names, or None when it names none.
+
+    Read only by what needs it (a sync, a preview, `hours doctor`), never by `hours status`.
+    Numbers written without a country code are the business's country's: `[holidays] country`,
+    else its time zone's. Raises ConfigError naming the config, the key and what is wrong.
+    """
+    settings = cfg.autoreply
+    if settings is None or settings.contacts is None:
+        return None
+    from hours import contacts
+
+    try:
+        return contacts.load(settings.contacts, region=business_country(cfg))
+    except contacts.ContactsError as e:
+        raise ConfigError(f"{cfg.path}: [autoreply] contacts: {e}") from None
+
+
+def business_country(cfg: Config) -> str | None:
+    """Return the business's country for phone numbers: the holidays', else its zone's."""
+    from hours import contacts, locales
+
+    for country in (
+        cfg.holidays.country if cfg.holidays else None,
+        locales.country_of_zone(cfg.timezone),
+    ):
+        if country is None:
+            continue
+        try:
+            return contacts.check_region(country)
+        except contacts.ContactsError:
+            continue  # a holidays country phone numbers do not have: try the zone's
+    return None
 
 
 def check_rrule(rule: str, start: dt.date, fail: Callable[[str], Exception]) -> None:

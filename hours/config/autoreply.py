@@ -1,14 +1,24 @@
 """The `[autoreply]` tables, validated when the config loads — never at 2 a.m. in cron.
 
 Templates are checked here for unknown fields, durations parsed, servers and secrets named,
-so that `hours autoreply sync` only meets the errors the network gives it.
+language codes checked with Babel, so that `hours autoreply sync` only meets the errors the
+network gives it (and the contacts file's, which is read only by what needs it:
+`hours.config.contacts_of`).
+
+Each reply is written from a template chosen by who it is for (`Autoreply.template`): its
+channel, whether the sender is new, and their language. A language's table
+(`[autoreply.lang.fr]`) holds any of `schema.LANGUAGE_TEMPLATES`; one it leaves out is the
+default language's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from hours.config import schema
@@ -17,10 +27,71 @@ from hours.parsing import parse_duration
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
 
-COMMON_FIELDS = frozenset(
-    {"business", "next_open", "next_open_date", "next_open_relative", "reason", "emergency_keyword"}
-)
-EMAIL_FIELDS = COMMON_FIELDS | {"sender_name", "subject"}
+
+class Field(NamedTuple):
+    """A template field: where it may be used, and what one text fixed for everyone makes of it."""
+
+    fixed: str  # "" when a text fixed on the server fills it as a reply written per sender does
+    email_only: bool = False
+
+
+# The template fields. A reply written per sender fills each for its sender; a text fixed on the
+# server for everyone (Sieve, swap, Gmail and Outlook modes: `hours.channels.FIXED_TEXT_MODES`) fills
+# them as `fixed` says. `hours doctor` and the README say the same from this table.
+FIELDS: dict[str, Field] = {
+    "business": Field(""),
+    "next_open": Field(
+        "the day by its name in Gmail and Outlook modes, whose one text runs past midnight: "
+        '"Tuesday at 9:00 AM"'
+    ),
+    "next_open_with_local": Field("your time only, as {next_open} says it"),
+    "next_open_local": Field('your time with its zone, for everyone: "tomorrow at 9:00 AM EST"'),
+    "next_open_date": Field(""),
+    "next_open_relative": Field(
+        "counted from when the text was made: the evening's start (Sieve), the window's start "
+        "(Gmail, Outlook), the last sync (swap)"
+    ),
+    "reason": Field(""),
+    "emergency_keyword": Field(""),
+    "booking_url": Field(""),
+    "sender_name": Field('"there"', email_only=True),
+    "subject": Field(
+        'the server fills it in where Sieve has `variables`, else "your message"; Gmail writes '
+        "its own for the default `Re: {subject}`, Outlook always",
+        email_only=True,
+    ),
+}
+# The settings a text fixed for everyone cannot follow, and what it does instead.
+FIXED_TEXT_SETTINGS: dict[str, str] = {
+    "new_client_message": "not used: new and returning clients get `message` alike",
+    "[autoreply.lang.*]": "not used: everyone gets the default language",
+    "contacts": "not read: no client's zone, language or name is known",
+}
+COMMON_FIELDS = frozenset(name for name, f in FIELDS.items() if not f.email_only)
+EMAIL_FIELDS = frozenset(FIELDS)
+# What a field needs set before a template may use it.
+NEEDS = {
+    "booking_url": 'needs booking_url set: add booking_url = "https://..." beside name at the '
+    "top of the config"
+}
+# The template a reply is written from, by slot (its channel's templates, and whether the sender
+# is new): the keys of a language's table tried in turn, as the default language's keys fall
+# back (whatsapp_message to sms_message to message).
+SLOTS: dict[str, tuple[str, ...]] = {
+    "email": ("message",),
+    "email_new": ("new_client_message",),
+    "sms": ("sms_message", "message"),
+    "sms_new": ("sms_new_client_message", "new_client_message"),
+    "whatsapp": ("whatsapp_message", "sms_message", "message"),
+    "whatsapp_new": (
+        "whatsapp_new_client_message",
+        "sms_new_client_message",
+        "new_client_message",
+    ),
+    "emergency": ("emergency_message",),
+    "subject": ("subject",),
+}
+DEFAULT_LANGUAGE = "en"  # the language of the built-in templates
 SECURITY = ("ssl", "starttls", "none")
 AUTH = ("password", "xoauth2", "oauthbearer")
 OAUTH_ENDPOINTS = ("authorization", "token", "device", "revocation")
@@ -44,7 +115,7 @@ DEFAULT_EMAIL_MESSAGE = """\
 Hi {sender_name},
 
 Thank you for your message. It reached me while {business} is closed ({reason}), so I'm away \
-from my inbox right now. I'll read it properly and get back to you {next_open} — \
+from my inbox right now. I'll read it properly and get back to you {next_open_with_local} — \
 {next_open_relative}.
 {emergency_line}
 Warmly,
@@ -67,7 +138,7 @@ DEFAULT_EMAIL_EMERGENCY_LINE = (
 )
 DEFAULT_SMS_MESSAGE = (
     "Hi! Thanks for your message. {business} is closed right now. I'll get back to you "
-    "{next_open}.{emergency_line}"
+    "{next_open_with_local}.{emergency_line}"
 )
 DEFAULT_SMS_EMERGENCY_LINE = " If it can't wait, reply {emergency_keyword}."
 DEFAULT_VOICE_MESSAGE = (
@@ -78,6 +149,12 @@ DEFAULT_EMERGENCY_MESSAGE = (
     "Thank you. I've been alerted and will get back to you as soon as I possibly can."
 )
 DEFAULT_SUBJECT = "Re: {subject}"
+# What a new client's reply adds to the usual one, when booking_url is set and no
+# new_client_message is written (in the built-in templates' language only).
+EMAIL_BOOKING_LINE = (
+    "\n\nP.S. If you'd like to book, you can pick a time right away: {booking_url}\n"
+)
+SMS_BOOKING_LINE = " Book now: {booking_url}"
 
 
 class Secret(NamedTuple):
@@ -136,6 +213,7 @@ class EmailSettings(NamedTuple):
     sieve: Server | None
     subject: str
     policy: Policy
+    new_client_message: str  # the reply to someone new
     provider: str | None = None  # a name of email_providers.PROVIDERS
     auth: str = "password"  # password | xoauth2 | oauthbearer
     token_command: str | None = None
@@ -171,6 +249,8 @@ class PhoneSettings(NamedTuple):
     sms_twiml_url: str | None
     voice_twiml_url: str | None
     policy: Policy
+    sms_new_client_message: str  # the text sent back to someone new
+    whatsapp_new_client_message: str
 
 
 class Autoreply(NamedTuple):
@@ -179,10 +259,59 @@ class Autoreply(NamedTuple):
     emergency: Emergency | None
     email: EmailSettings | None
     phone: PhoneSettings | None
+    booking_url: str | None = None
+    contacts: Path | None = None  # the vCard file, `~` expanded; read by config.contacts_of
+    language: str = DEFAULT_LANGUAGE  # Babel's identifier of the default templates' language
+    # Other languages' templates: Babel's identifier -> template key -> text.
+    languages: Mapping[str, Mapping[str, str]] = MappingProxyType({})
+
+    def template(self, slot: str, language: str) -> str:
+        """Return the template of a slot (`SLOTS`) in a language, else in the default one."""
+        table = self.languages.get(language, {})
+        for key in SLOTS[slot]:
+            if key in table:
+                return table[key]
+        return self._default(slot)
+
+    def languages_with(self, slot: str) -> frozenset[str]:
+        """Return the languages other than the default that have a template for a slot."""
+        return frozenset(
+            language
+            for language, table in self.languages.items()
+            if any(key in table for key in SLOTS[slot])
+        )
+
+    def _default(self, slot: str) -> str:
+        email, phone = self.email, self.phone
+        if slot == "emergency":
+            assert self.emergency is not None
+            return self.emergency.message
+        if slot in ("email", "email_new", "subject"):
+            assert email is not None
+            return {
+                "email": email.policy.message,
+                "email_new": email.new_client_message,
+                "subject": email.subject,
+            }[slot]
+        assert phone is not None
+        return {
+            "sms": phone.sms_message,
+            "sms_new": phone.sms_new_client_message,
+            "whatsapp": phone.whatsapp_message,
+            "whatsapp_new": phone.whatsapp_new_client_message,
+        }[slot]
 
 
-def check_template(text: str, allowed: frozenset[str], fail: Callable[[str], Exception]) -> str:
-    """Return `text` if it is a str.format template using only `allowed` fields."""
+def check_template(
+    text: str,
+    allowed: frozenset[str],
+    fail: Callable[[str], Exception],
+    needs: Mapping[str, str] = MappingProxyType({}),
+) -> str:
+    """Return `text` if it is a str.format template using only `allowed` fields.
+
+    `needs` says, for a field left out of `allowed` only for want of a setting, what to set.
+    """
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
     except ValueError as e:
@@ -191,26 +320,46 @@ def check_template(text: str, allowed: frozenset[str], fail: Callable[[str], Exc
         ) from None
     for f in fields:
         name = f.split(".")[0].split("[")[0]
+        if name in needs and name not in allowed:
+            raise fail(f"{{{name}}} {needs[name]}")
         if name not in allowed:
             known = ", ".join("{" + a + "}" for a in sorted(allowed))
             raise fail(f"{{{f}}} is not a field you can use; use {known}")
     return text
 
 
-def parse(raw: Mapping[str, Any], fail: Fail) -> Autoreply | None:
-    """Validate the `[autoreply]` table into settings, or None when there is none."""
+def parse(
+    raw: Mapping[str, Any], fail: Fail, *, booking_url: str | None = None, base: Path = Path()
+) -> Autoreply | None:
+    """Validate the `[autoreply]` table into settings, or None when there is none.
+
+    `booking_url` is the config's (checked by the loader); a relative contacts path is read
+    from `base`, the config's folder.
+    """
     if not raw:
         return None
-    p = _Parser(fail)
+    p = _Parser(fail, booking_url)
+    language = p.language("[autoreply] language", p.get(raw, "autoreply.language"))
+    p.english = language.split("_")[0] == "en"
     emergency = p.emergency(p.get(raw, "autoreply.emergency"))
     email = p.email(raw, emergency) if "email" in raw else None
     phone = p.phone(raw, emergency) if "phone" in raw else None
-    return Autoreply(emergency, email, phone)
+    return Autoreply(
+        emergency,
+        email,
+        phone,
+        booking_url=booking_url,
+        contacts=p.path("[autoreply] contacts", p.get(raw, "autoreply.contacts"), base),
+        language=language,
+        languages=p.languages(p.get(raw, "autoreply.lang"), language, email, phone),
+    )
 
 
 class _Parser:
-    def __init__(self, fail: Fail) -> None:
+    def __init__(self, fail: Fail, booking_url: str | None = None) -> None:
         self.fail = fail
+        self.booking_url = booking_url
+        self.english = True  # the default templates' language is the built-in ones'
 
     def get(self, table: Mapping[str, Any], path: str, default: Any = None) -> Any:
         """Return the schema's key `path` in `table`, its kind checked, or `default`."""
@@ -285,7 +434,85 @@ class _Parser:
     def template(self, where: str, value: Any, default: str, allowed: frozenset[str]) -> str:
         text = self.text(where, value) if value is not None else default
         assert text is not None
-        return check_template(text, allowed, lambda msg: self.fail(where, msg))
+        if self.booking_url is None:
+            allowed = allowed - {"booking_url"}
+        return check_template(text, allowed, lambda msg: self.fail(where, msg), NEEDS)
+
+    def new_client(
+        self,
+        candidates: list[tuple[str, Any]],
+        usual: str,
+        booking_line: str,
+        allowed: frozenset[str],
+    ) -> str:
+        """Return the first new-client template given, else the usual one with the booking line.
+
+        `candidates` are (where, value) from the most to the least specific key. Without a
+        booking_url there is nothing more to tell someone new, and the built-in line is English.
+        """
+        for where, value in candidates:
+            if value is not None:
+                return self.template(where, value, "", allowed)
+        if self.booking_url is None or not self.english:
+            return usual
+        return usual.rstrip() + booking_line
+
+    def path(self, where: str, value: Any, base: Path) -> Path | None:
+        text = self.text(where, value)
+        if text is None:
+            return None
+        return base / Path(text).expanduser()  # an absolute path stays what it is
+
+    def language(self, where: str, value: Any) -> str:
+        """Return Babel's identifier of a language code, or fail saying it is unknown."""
+        if value is None:
+            return DEFAULT_LANGUAGE
+        if not isinstance(value, str):
+            raise self.fail(where, 'must be a language code in quotes, like "fr"')
+        if value.strip() == DEFAULT_LANGUAGE:  # the usual case, without loading Babel
+            return DEFAULT_LANGUAGE
+        # Imported here: `hours status` reads this table and needs no Babel.
+        from hours.locales import LanguageError, parse_language
+
+        try:
+            return parse_language(value)
+        except LanguageError as e:
+            raise self.fail(where, str(e)) from None
+
+    def languages(
+        self,
+        raw: Any,
+        default: str,
+        email: EmailSettings | None,
+        phone: PhoneSettings | None,
+    ) -> Mapping[str, Mapping[str, str]]:
+        """Validate the `[autoreply.lang.*]` tables: a known language each, templates within."""
+        tables = self.table("[autoreply.lang]", raw)
+        out: dict[str, Mapping[str, str]] = {}
+        for code, table in tables.items():
+            where = f"[autoreply.lang.{code}]"
+            if not isinstance(table, dict):
+                raise self.fail(where, 'must be a table of templates, like message = "..."')
+            language = self.language(where, code)
+            if language in out:
+                raise self.fail(where, f"{language} has another table already; merge the two")
+            templates = {}
+            for key in schema.LANGUAGE_TEMPLATES:
+                value = schema.get(
+                    table, f"autoreply.lang.*.{key}", functools.partial(self.fail, f"{where} {key}")
+                )
+                if value is not None:
+                    allowed = self._language_fields(key, email is not None, phone is not None)
+                    templates[key] = self.template(f"{where} {key}", value, "", allowed)
+            out[language] = MappingProxyType(templates)
+        return MappingProxyType(out)
+
+    @staticmethod
+    def _language_fields(key: str, email: bool, phone: bool) -> frozenset[str]:
+        """Return the fields a language's template may use: email's only where only email reads it."""
+        if key == "subject" or (key in ("message", "new_client_message") and email and not phone):
+            return EMAIL_FIELDS
+        return COMMON_FIELDS
 
     def policy(
         self,
@@ -463,10 +690,26 @@ class _Parser:
         if audience not in AUDIENCES:
             raise self.fail(f"{where} external_audience", f"{audience!r}: use all or contactsOnly")
         line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency else ""
-        default_message = (
+        policy = self.policy(
+            "autoreply.email",
+            shared,
+            t,
             DEFAULT_RESPONDER_MESSAGE
             if responder_login
-            else DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line)
+            else DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line),
+            EMAIL_FIELDS,
+        )
+        new_client = self.new_client(
+            [
+                (f"{where} new_client_message", self.get(t, "autoreply.email.new_client_message")),
+                (
+                    "[autoreply] new_client_message",
+                    self.get(shared, "autoreply.new_client_message"),
+                ),
+            ],
+            policy.message,
+            EMAIL_BOOKING_LINE,
+            EMAIL_FIELDS,
         )
         return EmailSettings(
             mode=mode,
@@ -484,7 +727,8 @@ class _Parser:
                 DEFAULT_SUBJECT,
                 EMAIL_FIELDS,
             ),
-            policy=self.policy("autoreply.email", shared, t, default_message, EMAIL_FIELDS),
+            policy=policy,
+            new_client_message=new_client,
             only_contacts=only_contacts,
             only_domain=only_domain,
             external_audience=audience,
@@ -649,6 +893,26 @@ class _Parser:
             policy.message,
             COMMON_FIELDS,
         )
+        whatsapp_message = self.template(
+            f"{where} whatsapp_message",
+            self.get(t, "autoreply.phone.whatsapp_message"),
+            sms,
+            COMMON_FIELDS,
+        )
+        # From the most specific key to the shared one: as whatsapp_message falls back to
+        # sms_message, a new client's WhatsApp reply falls back to their text.
+        new_keys = [
+            (
+                f"{where} sms_new_client_message",
+                self.get(t, "autoreply.phone.sms_new_client_message"),
+            ),
+            (f"{where} new_client_message", self.get(t, "autoreply.phone.new_client_message")),
+            ("[autoreply] new_client_message", self.get(shared, "autoreply.new_client_message")),
+        ]
+        whatsapp_new = (
+            f"{where} whatsapp_new_client_message",
+            self.get(t, "autoreply.phone.whatsapp_new_client_message"),
+        )
         return PhoneSettings(
             provider=provider,
             number=number,
@@ -657,12 +921,7 @@ class _Parser:
             auth_token=self.secret(where, t, "auth_token", ("phone", "auth_token")),
             mode=mode,
             sms_message=sms,
-            whatsapp_message=self.template(
-                f"{where} whatsapp_message",
-                self.get(t, "autoreply.phone.whatsapp_message"),
-                sms,
-                COMMON_FIELDS,
-            ),
+            whatsapp_message=whatsapp_message,
             voice_message=self.template(
                 f"{where} voice_message",
                 self.get(t, "autoreply.phone.voice_message"),
@@ -678,6 +937,10 @@ class _Parser:
                 f"{where} voice_twiml_url", self.get(t, "autoreply.phone.voice_twiml_url")
             ),
             policy=policy,
+            sms_new_client_message=self.new_client(new_keys, sms, SMS_BOOKING_LINE, COMMON_FIELDS),
+            whatsapp_new_client_message=self.new_client(
+                [whatsapp_new, *new_keys], whatsapp_message, SMS_BOOKING_LINE, COMMON_FIELDS
+            ),
         )
 
 

@@ -5,7 +5,8 @@ a key the schema lacks), warns of every key of the file that it does not list, a
 `config.example.toml` to document each of its keys and to load cleanly. A new key is one line
 here, then its meaning where its table is validated.
 
-A path is a key's dotted name; `[]` marks an array of tables: `closed[].from`.
+A path is a key's dotted name; `[]` marks an array of tables: `closed[].from`; `*` stands for a
+table's name that the user chooses: `autoreply.lang.*` is `[autoreply.lang.fr]`, `[autoreply.lang.es]`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class Key(NamedTuple):
 def _channel_common(table: str, channel: str) -> dict[str, Key]:
     return {
         f"{table}.message": Key(TEMPLATE, f"the reply's text{channel}"),
+        f"{table}.new_client_message": Key(
+            TEMPLATE, f"the reply to someone new: never answered, not in your contacts{channel}"
+        ),
         f"{table}.min_interval": Key(DURATION, f"how soon a sender may be answered again{channel}"),
         f"{table}.max_age": Key(
             DURATION, f"how old a message may be and still be answered{channel}"
@@ -77,9 +81,21 @@ def _server(table: str, what: str) -> dict[str, Key]:
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The templates a language's table may hold; one left out is the default language's.
+LANGUAGE_TEMPLATES = {
+    "message": "the reply",
+    "new_client_message": "the reply to someone new",
+    "subject": "the email reply's subject",
+    "sms_message": "the text sent back",
+    "sms_new_client_message": "the text sent back to someone new",
+    "whatsapp_message": "the WhatsApp reply",
+    "whatsapp_new_client_message": "the WhatsApp reply to someone new",
+    "emergency_message": "what the sender of an emergency hears",
+}
 
 KEYS: dict[str, Key] = {
     "name": Key(TEXT, "your business name, shown in auto-replies as {business}"),
+    "booking_url": Key(TEXT, "where clients book, an http(s) address: {booking_url} in replies"),
     "timezone": Key(WORD, "your IANA time zone, like Europe/London (required)"),
     "week": Key(TABLE, "the weekly template: a day left out, or closed, is closed"),
     **{f"week.{day}": Key(RANGES, f"the hours of each {day}") for day in DAYS},
@@ -116,6 +132,14 @@ KEYS: dict[str, Key] = {
     "earnings.compare[].hourly": Key(NUMBER, "the rate an hour"),
     "autoreply": Key(TABLE, "after-hours auto-replies; these keys are shared by every channel"),
     **_channel_common("autoreply", ""),
+    "autoreply.contacts": Key(TEXT, "your contacts, a vCard file: the people in it are not new"),
+    "autoreply.language": Key(WORD, "the language of the templates outside [autoreply.lang.*]"),
+    "autoreply.lang": Key(TABLE, "templates in other languages: a table per language"),
+    "autoreply.lang.*": Key(TABLE, "the templates in one language, a code like fr, es or pt-BR"),
+    **{
+        f"autoreply.lang.*.{key}": Key(TEMPLATE, f"{doc}, in this language")
+        for key, doc in LANGUAGE_TEMPLATES.items()
+    },
     "autoreply.emergency": Key(TABLE, "the way through for what cannot wait"),
     "autoreply.emergency.keyword": Key(WORD, "one word that marks a message as an emergency"),
     "autoreply.emergency.forward_to": Key(TEXT, "your cell (by SMS) or an address (by email)"),
@@ -180,7 +204,11 @@ KEYS: dict[str, Key] = {
     "autoreply.phone.auth_token_command": Key(TEXT, "a command that prints the Auth Token"),
     "autoreply.phone.mode": Key(WORD, "poll (text back over REST) or swap (switch webhooks)"),
     "autoreply.phone.sms_message": Key(TEMPLATE, "the text sent back"),
+    "autoreply.phone.sms_new_client_message": Key(TEMPLATE, "the text sent back to someone new"),
     "autoreply.phone.whatsapp_message": Key(TEMPLATE, "the WhatsApp reply"),
+    "autoreply.phone.whatsapp_new_client_message": Key(
+        TEMPLATE, "the WhatsApp reply to someone new"
+    ),
     "autoreply.phone.voice_message": Key(TEMPLATE, "the greeting a caller hears (swap mode)"),
     "autoreply.phone.missed_call_text": Key(BOOL, "text back a missed call (poll mode)"),
     "autoreply.phone.api_base": Key(TEXT, "another Twilio host (regional processing)"),
@@ -207,18 +235,25 @@ def get(table: Mapping[str, Any], path: str, fail: Callable[[str], Exception]) -
     return value
 
 
-def unknown(raw: Mapping[str, Any], where: str = "") -> list[str]:
-    """Return the paths of the keys in `raw` (the table at `where`) that the schema lacks."""
+def unknown(raw: Mapping[str, Any], where: str = "", shown: str = "") -> list[str]:
+    """Return the paths of the keys in `raw` (the table at `where`) that the schema lacks.
+
+    `where` is the table's path in the schema (`autoreply.lang.*`), `shown` as the file has it
+    (`autoreply.lang.fr`); the paths returned are as the file has them.
+    """
     out = []
     for key, value in raw.items():
         path = f"{where}.{key}" if where else key
+        seen = f"{shown}.{key}" if shown else key
+        if path not in KEYS and f"{path}[]" not in KEYS and f"{where}.*" in KEYS:
+            path = f"{where}.*"  # a name the user chose: [autoreply.lang.fr]
         if path in KEYS and not isinstance(value, list):
             if isinstance(value, dict) and is_table(path):
-                out += unknown(value, path)
+                out += unknown(value, path, seen)
         elif f"{path}[]" in KEYS and isinstance(value, list):
             for item in value:
                 if isinstance(item, dict):
-                    out += unknown(item, f"{path}[]")
+                    out += unknown(item, f"{path}[]", f"{seen}[]")
         elif path not in KEYS:
-            out.append(path)
+            out.append(seen)
     return out
