@@ -40,10 +40,7 @@ class Field(NamedTuple):
 # them as `fixed` says. `hours doctor` and the README say the same from this table.
 FIELDS: dict[str, Field] = {
     "business": Field(""),
-    "next_open": Field(
-        "the day by its name in Gmail and Outlook modes, whose one text runs past midnight: "
-        '"Tuesday at 9:00 AM"'
-    ),
+    "next_open": Field(""),
     "next_open_with_local": Field("your time only, as {next_open} says it"),
     "next_open_local": Field('your time with its zone, for everyone: "tomorrow at 9:00 AM EST"'),
     "next_open_date": Field(""),
@@ -399,14 +396,14 @@ class _Parser:
         self, where: str, value: Any, default: str | None, secret: str, example: str
     ) -> str | None:
         """Return an API's base URL: https, or plain http on loopback only (for test doubles)."""
+        url = self.url(where, value, default, example)
+        if url is None:
+            return None
         # Imported here: `hours status` loads the config and needs neither.
         from urllib.parse import urlsplit
 
         from hours.clients.net import is_loopback
 
-        url = self.url(where, value, default, example)
-        if url is None:
-            return None
         host = urlsplit(url).hostname or ""
         if url.startswith("http://") and not is_loopback(host):
             raise self.fail(
