@@ -304,3 +304,22 @@ def test_doctor_says_who_holds_the_responder_and_until_when(
     assert re.search(
         r"\[FAIL\] email Gmail — Gmail refused the access token \(401\)", result.stdout
     )
+
+
+def test_preview_from_a_sender_says_gmail_answers_everyone_alike(
+    gmail_fake: GmailFake, tmp_path: Path
+) -> None:
+    tokens = TokenCommand(tmp_path, GMAIL_TOKEN)
+    responder_config(
+        "gmail", gmail_fake, token_command=tokens.command, shared='vip = ["*@bigclient.test"]'
+    )
+    result = run(
+        "autoreply", "preview", "--from", "boss@bigclient.test", "--at", "2026-11-23T19:00"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:3] == [
+        "(Gmail mode sends everyone the same text, VIPs included: who they are, their time zone "
+        "and language are not used.)",
+        "(Gmail mode: Gmail's vacation responder answers, set by each sync to one closed window.)",
+        "Window: Mon 23 Nov 17:00 to Tue 24 Nov 09:00 (America/New_York)",
+    ]
