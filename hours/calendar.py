@@ -53,10 +53,12 @@ def export(
     now: dt.datetime,
     name: str = "",
     zone: ZoneInfo | None = None,
+    title: str | None = None,
 ) -> bytes:
     """Return an iCalendar of the open intervals in [start, end) and the closures touching it.
 
-    Times are written in `zone` (default: the schedule's), which the VTIMEZONE describes.
+    Times are written in `zone` (default: the schedule's), which the VTIMEZONE describes;
+    `title` names the calendar (default: "NAME — open hours").
     """
     import icalendar
 
@@ -68,7 +70,7 @@ def export(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{name} — open hours" if name else "Open hours")
+    cal.add("x-wr-calname", title or (f"{name} — open hours" if name else "Open hours"))
     cal.add("x-wr-timezone", zone.key)
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")

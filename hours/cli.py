@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
 
 import click
 
@@ -44,7 +43,7 @@ LAZY: dict[str, str] = {
 }
 
 
-@click.group(cls=HoursGroup, lazy=LAZY, context_settings=CONTEXT)
+@click.group(cls=HoursGroup, lazy=LAZY, context_settings=CONTEXT, invoke_without_command=True)
 @click.option(
     "--config",
     "config_option",
@@ -58,13 +57,22 @@ LAZY: dict[str, str] = {
 def cli(ctx: click.Context, config_option: str | None, no_color: bool) -> None:
     """Say when you are available, see what 24/7 really costs, and auto-reply after hours.
 
+    With no command: where you stand now, today, tomorrow and this week, and what to do next.
+    --config and --no-color go before or after the command; so do --json and -q, where the
+    command has them.
+
     \b
     Examples:
+      hours                          where you stand, and next steps
       hours set mon-fri 9-17         weekly hours
       hours off 2026-12-24 2026-12-26 --reason Christmas
       hours status                   open or closed now (exit 0 open, 1 closed)
     """
-    ctx.obj = App(config_option, no_color=no_color)
+    app = ctx.obj = App(config_option, no_color=no_color)
+    if ctx.invoked_subcommand is None:
+        from hours.commands import dashboard
+
+        dashboard.render(app, app.now())
 
 
 def main() -> None:
@@ -78,7 +86,9 @@ def main() -> None:
 @cli.command(context_settings=CONTEXT)
 @at_option
 @json_option
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing, even with --json; the exit status tells."
+)
 @pass_app
 def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None:
     """Say whether you are open now, why, and until when. Exit 0 open, 1 closed.
@@ -91,7 +101,9 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
     """
     now = app.now(at)
     st = app.schedule.state(now)
-    if as_json:
+    if quiet:  # as grep -q: nothing printed, whatever else was asked
+        pass
+    elif as_json:
         print_json(
             {
                 "open": st.open,
@@ -103,26 +115,9 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
                 "reason": st.reason,
             }
         )
-    elif not quiet:
-        app.echo(status_line(st, now))
+    else:
+        app.say(humanize.status_line(st, now))
     sys.exit(Exit.OK if st.open else Exit.CLOSED)
-
-
-def status_line(st: Any, now: dt.datetime) -> str:
-    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ..."."""
-    if st.open:
-        if st.until is None:
-            return "Open — with no closing in sight"
-        return (
-            f"Open — closes {humanize.when(st.until, now)}, in {humanize.duration(st.until - now)}"
-        )
-    head = f"Closed ({st.reason})"
-    if st.next_open is None:
-        return f"{head} — no opening in the next five years"
-    return (
-        f"{head} — opens {humanize.when(st.next_open, now)}, "
-        f"in {humanize.duration(st.next_open - now)}"
-    )
 
 
 @cli.command(name="next", context_settings=CONTEXT)
@@ -148,6 +143,10 @@ def next_(app: App, count: int, at: dt.datetime | None, as_json: bool) -> None:
     if not changes:
         app.echo("No change in the next five years.")
     for c in changes:
-        verb = app.style("opens", fg="green") if c.open else app.style("closes", fg="red")
+        verb = "opens" if c.open else "closes"
         why = f" ({c.reason})" if c.reason else ""
-        app.echo(f"{c.at:%a %d %b %Y %H:%M}  {verb}{why}, in {humanize.duration(c.at - now)}")
+        # Wrapped before styling: colour codes take no room on the screen.
+        line = app.fit(
+            f"{c.at:%a %d %b %Y %H:%M}  {verb}{why}, in {humanize.duration(c.at - now)}", hang=23
+        )
+        app.echo(line.replace(verb, app.style(verb, fg="green" if c.open else "red"), 1))

@@ -6,6 +6,7 @@ the closures' listings (`off --list`, `calendar import`). Pure: no click, no ric
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from hours import config as configmod
@@ -31,6 +32,7 @@ def show_json(cfg: configmod.Config) -> dict[str, Any]:
             "country": cfg.holidays.country,
             "subdivision": cfg.holidays.subdivision,
             "keep_open": list(cfg.holidays.keep_open),
+            "include": list(cfg.holidays.include),
         },
         "template_hours_per_week": spec.template_minutes() / 60,
     }
@@ -69,13 +71,118 @@ def week_lines(cfg: configmod.Config) -> list[str]:
 def closure_text(c: Closure) -> str:
     """Say one closure: its dates or rule, hours, and reason."""
     if c.rrule:
-        when = f"{c.rrule} from {c.first}"
+        when = rrule_text(c.rrule, c.first)
     elif c.last and c.last != c.first:
         when = f"{c.first} to {c.last}"
     else:
         when = str(c.first)
     hours = ", ".join(str(r) for r in c.ranges) or "all day"
     return f"{when}, {hours}: {c.reason}"
+
+
+_WEEKDAYS = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+_NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+_NTH[-2] = "second to last"
+_UNIT = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+# What the words below can say; a rule with any other part is shown as written.
+_SAID = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "COUNT", "UNTIL", "WKST"}
+
+
+def rrule_text(rule: str, start: dt.date) -> str:
+    """Say a recurring closure in words: "every other Friday from 2026-01-09".
+
+    Common rules (daily, weekly on some days, monthly on a day or an nth weekday, yearly on a
+    date; an interval, a count or an end) are said in words; any other is shown as its RRULE.
+    """
+    raw = f"{rule} from {start}"
+    try:
+        parts = dict(p.split("=", 1) for p in rule.strip().removeprefix("RRULE:").split(";") if p)
+        if not set(parts) <= _SAID or parts.get("FREQ") not in _UNIT:
+            return raw
+        every = _every(parts["FREQ"], int(parts.get("INTERVAL", "1")), parts, start)
+    except (ValueError, KeyError):
+        return raw
+    if every is None:
+        return raw
+    tail = ""
+    if "COUNT" in parts:
+        count = int(parts["COUNT"])
+        tail = ", once" if count == 1 else f", {count} times"
+    elif "UNTIL" in parts:
+        until = dt.date(int(parts["UNTIL"][:4]), int(parts["UNTIL"][4:6]), int(parts["UNTIL"][6:8]))
+        tail = f", until {until}"
+    return f"{every} from {start}{tail}"
+
+
+def _every(freq: str, interval: int, parts: dict[str, str], start: dt.date) -> str | None:
+    unit = _UNIT[freq]
+    if interval < 1:
+        return None
+    period = {1: f"every {unit}", 2: f"every other {unit}"}.get(
+        interval, f"every {interval} {unit}s"
+    )
+    days = [d.strip() for d in parts.get("BYDAY", "").split(",") if d.strip()]
+    if freq == "DAILY":
+        return None if {"BYDAY", "BYMONTHDAY", "BYMONTH"} & parts.keys() else period
+    if freq == "WEEKLY":
+        if "BYMONTHDAY" in parts or "BYMONTH" in parts:
+            return None
+        names = [_WEEKDAYS[d] for d in days] if days else [f"{start:%A}"]
+        listed = _and(names)
+        if interval == 1:
+            return f"every {listed}"
+        if interval == 2 and len(names) == 1:
+            return f"every other {listed}"
+        return f"{period} on {listed}"
+    if "BYMONTH" in parts and freq == "MONTHLY":
+        return None
+    on = _day_of_month(parts, days, start)
+    if on is None:
+        return None
+    if freq == "MONTHLY":
+        return f"{on} of {period}"
+    months = [int(m) for m in parts.get("BYMONTH", str(start.month)).split(",")]
+    month_names = _and([dt.date(2000, m, 1).strftime("%B") for m in months])
+    if on.startswith("on the ") and not days and len(months) == 1:  # every 24 December
+        day = parts.get("BYMONTHDAY", str(start.day))
+        if day.isdigit():
+            return f"{period} on {int(day)} {month_names}"
+    return f"{on} of {month_names}, {period}"
+
+
+def _day_of_month(parts: dict[str, str], days: list[str], start: dt.date) -> str | None:
+    if days and "BYMONTHDAY" in parts:
+        return None
+    if days:
+        if len(days) != 1 or len(days[0]) < 3:
+            return None
+        n, weekday = int(days[0][:-2]), days[0][-2:]
+        if n not in _NTH:
+            return None
+        return f"on the {_NTH[n]} {_WEEKDAYS[weekday]}"
+    monthday = int(parts.get("BYMONTHDAY", str(start.day)))
+    if monthday == -1:
+        return "on the last day"
+    if not 1 <= monthday <= 31:
+        return None
+    return f"on the {_ordinal(monthday)}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def show_lines(cfg: configmod.Config, schedule: Schedule) -> list[str]:
@@ -100,5 +207,6 @@ def show_lines(cfg: configmod.Config, schedule: Schedule) -> list[str]:
     else:
         sub = f"-{h.subdivision}" if h.subdivision else ""
         kept = f", open on {', '.join(h.keep_open)}" if h.keep_open else ""
-        lines.append(f"  {h.country}{sub}{kept}")
+        also = f", also closed on {', '.join(h.include)}" if h.include else ""
+        lines.append(f"  {h.country}{sub}{kept}{also}")
     return lines

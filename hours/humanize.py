@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hours.schedule import State
 
 
 @functools.cache
@@ -96,3 +100,15 @@ def next_open(target: dt.datetime | None, now: dt.datetime, *, named: bool = Fal
     else:
         name = f"{target:%A} {target.day} {target:%B}"
     return f"{name} at {clock(target)}"
+
+
+def status_line(st: State, now: dt.datetime) -> str:
+    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ..."."""
+    if st.open:
+        if st.until is None:
+            return "Open — with no closing in sight"
+        return f"Open — closes {when(st.until, now)}, in {duration(st.until - now)}"
+    head = f"Closed ({st.reason})"
+    if st.next_open is None:
+        return f"{head} — no opening in the next five years"
+    return f"{head} — opens {when(st.next_open, now)}, in {duration(st.next_open - now)}"

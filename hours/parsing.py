@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
-from hours.schedule import DAYS, MINUTES_PER_DAY, Range
+from hours.schedule import DAYS, MINUTES_PER_DAY, Range, overlapping
 
 DAY_GROUPS = {
     "weekdays": DAYS[:5],
@@ -32,6 +33,7 @@ _DAY_ALIASES = {name: name for name in DAYS} | {
 _LOOSE_TIME = r"(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?"
 PERIODS = {"week": 1.0, "month": 12 / 52, "year": 1 / 52}
 _DURATION = r"(\d+)\s*([smhdw])"
+LONG_RANGE_MINUTES = 16 * 60  # a longer range gets a notice: "9-5" meant as 09:00-05:00?
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # A year: more than any wait between replies or age of a message worth answering needs.
 MAX_DURATION = dt.timedelta(days=365)
@@ -44,6 +46,14 @@ LAST_DATE = dt.date(9000, 12, 31)
 
 def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
     """Parse a time of day to minutes after midnight; `24:00` only as an end."""
+    return _time(text, end=end, loose=loose)[0]
+
+
+def _time(text: str, *, end: bool, loose: bool) -> tuple[int, bool, bool]:
+    """Return minutes after midnight, whether am/pm was written, and whether the hour is bare.
+
+    A bare hour could be on either clock: 1 to 12, with no am/pm and no leading zero.
+    """
     text = text.strip()
     if loose:
         m = re.fullmatch(_LOOSE_TIME, text, re.IGNORECASE)
@@ -56,6 +66,7 @@ def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
         raise ValueError(f"{text!r} is not a time; use {allowed}")
     hour, minute = int(groups[0]), int(groups[1] or 0)
     meridiem = (groups[2] or "").lower().replace(".", "")
+    bare = not meridiem and 1 <= hour <= 12 and not groups[0].startswith("0")
     if meridiem:
         if not 1 <= hour <= 12:
             raise ValueError(f"{text!r} is not a time: with am/pm the hour is 1 to 12")
@@ -63,15 +74,44 @@ def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
     if minute > 59:
         raise ValueError(f"{text!r} is not a time: minutes run from 00 to 59")
     if hour == 24 and minute == 0 and end:
-        return MINUTES_PER_DAY
+        return MINUTES_PER_DAY, False, False
     if hour > 23:
         limit = "00:00 to 24:00" if end else "00:00 to 23:59"
         raise ValueError(f"{text!r} is not a time: use {limit}")
-    return hour * 60 + minute
+    return hour * 60 + minute, bool(meridiem), bare
 
 
 def parse_range(text: str, *, loose: bool = False) -> Range:
-    """Parse `HH:MM-HH:MM` (or, loose, `9-17`, `9:30-17`, `9am-5pm`) into a Range."""
+    """Parse `HH:MM-HH:MM` (or, loose, `9-17`, `9:30-17`, `9am-5pm`, `9-5`) into a Range."""
+    return read_range(text)[0] if loose else _range(text, loose=False)
+
+
+def read_range(text: str) -> tuple[Range, str | None]:
+    """Parse a range typed on the command line, reading `9-5` as nine to five.
+
+    Return the range, and a note saying how it was read ("read 9-5 as 09:00-17:00") when the
+    12-hour clock was assumed, else None.
+
+    An end at or before the start that is a bare hour of the 12-hour clock (1 to 12, no am/pm,
+    no leading zero), after a start that is one too or has am/pm, is read as that hour in the
+    afternoon when this comes after the start on the same day: `9-5` and `9am-5` are
+    09:00-17:00, `12-8` is 12:00-20:00, `11-11` is 11:00-23:00. Anything else is read as
+    written, an end at or before the start running past midnight: `22-6`, `9pm-5am`, `9pm-5`
+    (21:00-05:00), `09:00-05:00`. The config file is never read this way.
+    """
+    parts = text.split("-")
+    if len(parts) == 2:
+        start, start_meridiem, start_bare = _time(parts[0], end=False, loose=True)
+        end, _, end_bare = _time(parts[1], end=True, loose=True)
+        if end_bare and end <= start and (start_bare or start_meridiem):
+            afternoon = end + 12 * 60
+            if start < afternoon:
+                read = Range(start, afternoon)
+                return read, f"read {text.strip()} as {read}"
+    return _range(text, loose=True), None
+
+
+def _range(text: str, *, loose: bool) -> Range:
     parts = text.split("-")
     if len(parts) != 2:
         example = "9-17, 9:30-17:30 or 9am-5pm" if loose else "09:00-17:00"
@@ -84,6 +124,30 @@ def parse_range(text: str, *, loose: bool = False) -> Range:
             "(an end before the start runs past midnight, like 22:00-02:00)"
         )
     return Range(start, end)
+
+
+def read_ranges(texts: Iterable[str]) -> tuple[list[Range], list[str]]:
+    """Parse the ranges of one day typed on the command line; return them sorted, with notes.
+
+    The notes say how a range was read (`read 9-5 as 09:00-17:00`) and which ranges are
+    unusually long. Raises ValueError for a bad range or two that overlap.
+    """
+    reads = [read_range(t) for t in texts]
+    ranges = [r for r, _ in reads]
+    clash = overlapping(ranges)
+    if clash:
+        raise ValueError(f"{clash[0]} and {clash[1]} overlap; give separate ranges or join them")
+    notes = [note for _, note in reads if note]
+    notes += [note for r in ranges if (note := long_range_note(r))]
+    return sorted(ranges), notes
+
+
+def long_range_note(r: Range) -> str | None:
+    """Say that a range is unusually long (over 16 hours), which is more often a slip than meant."""
+    if r.minutes <= LONG_RANGE_MINUTES:
+        return None
+    past_midnight = ", past midnight into the next day" if r.overnight else ""
+    return f"{r} runs {r.minutes / 60:g} hours{past_midnight}"
 
 
 def parse_days(text: str) -> tuple[str, ...]:

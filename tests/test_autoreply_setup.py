@@ -416,10 +416,7 @@ def test_the_readme_setup_example_is_what_setup_prints() -> None:
     init()
     result = run(*block[0].removeprefix("$ hours ").split())
     assert result.exit_code == 0, result.output
-    shown = [
-        line.replace("/home/sam/.config/hours/config.toml", str(config_file()))
-        for line in block[1:]
-    ]
+    shown = [line.replace("/home/sam/salon.toml", str(config_file())) for line in block[1:]]
     assert result.stdout.splitlines() == shown
 
 

@@ -64,7 +64,7 @@ def test_the_example_loads_cleanly() -> None:
         "Early close",
         "Every other Friday off",
     ]
-    assert cfg.holidays == config.Holidays("CA", "ON", ("Civic Holiday",))
+    assert cfg.holidays == config.Holidays("CA", "ON", ("Family Day",), ("Civic Holiday",))
     assert cfg.earnings is not None
     assert cfg.earnings.weekly == 1200
 

@@ -60,7 +60,9 @@ def build(settings: Autoreply | None, config_dir: Path, only: str | None = None)
         out.append(cast(Channel, factory(channel_settings, config_dir)))
     if only is not None and not out:
         # The user named a real channel that the config does not set up: the config must change.
-        raise ConfigError(f"no [autoreply.{only}] in the config; see config.example.toml")
+        raise ConfigError(
+            f"no [autoreply.{only}] in the config; `hours init --example` shows every key"
+        )
     return out
 
 

@@ -64,7 +64,9 @@ def render_preview(
     table = "email" if channel == "email" else "phone"
     channel_settings = settings.email if channel == "email" else settings.phone
     if channel_settings is None:
-        raise ConfigError(f"no [autoreply.{table}] in the config; see config.example.toml")
+        raise ConfigError(
+            f"no [autoreply.{table}] in the config; `hours init --example` shows every key"
+        )
     if channel == "email" and channel_settings.mode in RESPONDER_MODES:
         # The provider answers everyone, VIPs too, with one text a window: shown as it is set.
         if sender is not None:

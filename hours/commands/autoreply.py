@@ -32,6 +32,9 @@ CHANNEL_OPTION = click.option(
 def autoreply() -> None:
     """After-hours auto-replies by email and phone, switched by the schedule.
 
+    To set them up, add [autoreply.email] or [autoreply.phone] to your config (`hours init
+    --example` shows every key), then `hours autoreply install`.
+
     \b
     Examples:
       hours autoreply setup email     (from your address to a working email channel)
@@ -48,7 +51,7 @@ def settings_of(app: App) -> Autoreply:
     if settings is None or (settings.email is None and settings.phone is None):
         raise ConfigError(
             f"{app.config_path}: no [autoreply.email] or [autoreply.phone]; "
-            "add one (config.example.toml shows every key)"
+            "add one (`hours init --example` shows every key)"
         )
     return settings
 
@@ -85,7 +88,7 @@ def engine_run(
 @at_option
 @click.option("--dry-run", is_flag=True, help="Decide, but send and change nothing.")
 @json_option
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors (for cron).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors, even with --json (for cron).")
 @pass_app
 def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: bool) -> None:
     """Bring every channel to what the schedule asks now, and answer what needs answering.
@@ -105,7 +108,9 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
     with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run, contacts=book) as run:
         channels = build(run.settings, app.config_path.parent)
         report = engine.sync(channels, run)
-    if as_json:
+    if quiet:  # as `hours status -q`: -q wins over --json
+        pass
+    elif as_json:
         print_json(
             {
                 "open": report.open,
@@ -114,7 +119,7 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
                 "channels": [c.as_json() for c in report.channels],
             }
         )
-    elif not quiet:
+    else:
         state = "open" if report.open else "closed"
         app.echo(
             f"{'Would sync' if dry_run else 'Synced'} at {report.at:%Y-%m-%d %H:%M} ({state}):"

@@ -41,7 +41,8 @@ class Holidays(NamedTuple):
 
     country: str
     subdivision: str | None = None
-    keep_open: tuple[str, ...] = ()
+    keep_open: tuple[str, ...] = ()  # public holidays worked anyway
+    include: tuple[str, ...] = ()  # holidays of other categories (optional, bank) that close
 
 
 class CompareRate(NamedTuple):
@@ -56,7 +57,7 @@ class Earnings(NamedTuple):
 
     amount: float
     period: str  # week, month or year
-    currency: str = "USD"
+    currency: str | None = None  # None: the country's (money.default_currency)
     compare: tuple[CompareRate, ...] = ()
 
     @property
@@ -118,7 +119,7 @@ def default_text(timezone: str) -> str:
     """Return the text of a new config file holding the built-in default."""
     week = "\n".join(f'{day} = "{DEFAULT_WEEK.get(day, "closed")}"' for day in DAYS)
     return (
-        "# hours: when you are available. See config.example.toml for every key.\n"
+        "# hours: when you are available. `hours init --example` prints every key, explained.\n"
         f'timezone = "{timezone}"\n\n'
         '[week]                              # a day left out, or "closed", is closed\n'
         f"{week}\n"
@@ -379,12 +380,10 @@ class _Validator:
         sub = self.get(raw, "holidays.subdivision")
         if sub is not None and not isinstance(sub, str):
             raise self.fail("[holidays] subdivision", 'must be a code like "ENG" or "ON"')
-        keep = self.get(raw, "holidays.keep_open", [])
-        if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
-            raise self.fail(
-                "[holidays] keep_open", 'must be a list of holiday names like ["Civic Holiday"]'
-            )
-        return Holidays(country.strip().upper(), sub.strip().upper() if sub else None, tuple(keep))
+        keep = tuple(self.get(raw, "holidays.keep_open", []))
+        include = tuple(self.get(raw, "holidays.include", []))
+        code = sub.strip().upper() if sub else None
+        return Holidays(country.strip().upper(), code, keep, include)
 
     def earnings(self, raw: Any) -> Earnings | None:
         if raw is None:
@@ -396,8 +395,8 @@ class _Validator:
         ]
         if len(given) > 1:
             raise self.fail("[earnings]", "give one of weekly, monthly or yearly, not several")
-        currency = self.get(raw, "earnings.currency", "USD")
-        if not isinstance(currency, str) or len(currency.strip()) != 3:
+        currency = self.get(raw, "earnings.currency")
+        if currency is not None and (not isinstance(currency, str) or len(currency.strip()) != 3):
             raise self.fail(
                 "[earnings] currency", 'must be a three-letter code like "USD" or "EUR"'
             )
@@ -417,7 +416,8 @@ class _Validator:
         if not _positive(amount):
             raise self.fail(f"[earnings] {key}", f"{amount!r}: earnings must be a positive number")
         period = {"weekly": "week", "monthly": "month", "yearly": "year"}[key]
-        return Earnings(float(amount), period, currency.strip().upper(), tuple(compare))
+        code = currency.strip().upper() if currency is not None else None
+        return Earnings(float(amount), period, code, tuple(compare))
 
 
 def _positive(value: Any) -> bool:

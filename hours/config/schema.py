@@ -80,6 +80,12 @@ def _server(table: str, what: str) -> dict[str, Key]:
     }
 
 
+def _holiday_names(example: str) -> Kind:
+    return Kind(
+        "list of holiday names", _text_list, f'must be a list of holiday names like ["{example}"]'
+    )
+
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The templates a language's table may hold; one left out is the default language's.
 LANGUAGE_TEMPLATES = {
@@ -103,12 +109,10 @@ KEYS: dict[str, Key] = {
     "holidays.country": Key(WORD, "the country's ISO 3166-1 code, like GB"),
     "holidays.subdivision": Key(WORD, "a state, province or nation code, like ENG"),
     "holidays.keep_open": Key(
-        Kind(
-            "list of holiday names",
-            _text_list,
-            'must be a list of holiday names like ["Civic Holiday"]',
-        ),
-        "holiday names you work anyway",
+        _holiday_names("Easter Monday"), "public holidays you work anyway (hours holidays --list)"
+    ),
+    "holidays.include": Key(
+        _holiday_names("Civic Holiday"), "optional (or bank, ...) holidays that close you too"
     ),
     "closed[]": Key(TABLE, "a closure: a day off, a vacation, part of a day, a recurring day off"),
     "closed[].date": Key(DATE, "the one date closed"),

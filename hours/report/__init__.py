@@ -22,8 +22,7 @@ from hours.schedule import Schedule
 
 CHANNELS = ("email", "sms", "voice", "whatsapp")
 CHANNEL_NAMES = {"email": "email", "sms": "SMS", "voice": "voice", "whatsapp": "WhatsApp"}
-CELLS = 48  # half hours in a day: the grid's resolution
-CELL_MINUTES = 30
+CELL_MINUTES = 30  # the grid's resolution: half hours (the text grid uses hours when narrow)
 HOURS_PER_WEEK = 168.0
 FORMATS = ("text", "markdown", "html", "svg", "json", "ics")
 EXTENSIONS = {
@@ -83,13 +82,31 @@ class Day:
             for s in self.closures
         )
 
-    def open_cells(self) -> tuple[float, ...]:
-        """Return, for each half hour of the wall clock, the fraction of it that is open."""
-        return _cells(self.date, self.open)
+    def open_cells(self, cell_minutes: int = CELL_MINUTES) -> tuple[float, ...]:
+        """Return, for each cell of the wall clock (a half hour), the fraction of it open."""
+        return _cells(self.date, self.open, cell_minutes)
 
-    def closed_cells(self) -> tuple[float, ...]:
-        """Return, for each half hour of the wall clock, the fraction a closure takes."""
-        return _cells(self.date, self.closures)
+    def closed_cells(self, cell_minutes: int = CELL_MINUTES) -> tuple[float, ...]:
+        """Return, for each cell of the wall clock (a half hour), the fraction a closure takes."""
+        return _cells(self.date, self.closures, cell_minutes)
+
+    def closed_union(self) -> tuple[Span, ...]:
+        """Return the time the day's closures take, overlapping ones merged, reasons joined.
+
+        A holiday inside a vacation is one stretch of closed time: drawn once, it shows in one
+        shade rather than in as many as there are closures on top of each other.
+        """
+        merged: list[tuple[dt.datetime, dt.datetime, list[str]]] = []
+        for s in sorted(self.closures, key=lambda s: (s.start, s.end)):
+            if merged and s.start <= merged[-1][1]:
+                start, end, reasons = merged[-1]
+                merged[-1] = (start, max(end, s.end), reasons)
+            else:
+                merged.append((s.start, s.end, []))
+            reasons = merged[-1][2]
+            if s.reason and s.reason not in reasons:
+                reasons.append(s.reason)
+        return tuple(Span(a, z, "; ".join(reasons) or None) for a, z, reasons in merged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +131,7 @@ class WeekReport:
     pay: Pay | None
     autoreplies: tuple[tuple[str, int], ...]
     length: float = HOURS_PER_WEEK  # elapsed hours: 167 or 169 in a week the clocks change
+    for_clients: bool = False  # the sheet clients see: no wage, no auto-replies
 
     @property
     def label(self) -> str:
@@ -206,14 +224,15 @@ def span_text(day: dt.date, span: Span, dash: str = DASH) -> str:
     return f"{clock(day, span.start)}{dash}{clock(day, span.end)}"
 
 
-def _cells(day: dt.date, spans: Sequence[Span]) -> tuple[float, ...]:
-    cells = [0.0] * CELLS
+def _cells(day: dt.date, spans: Sequence[Span], size: int) -> tuple[float, ...]:
+    count = 1440 // size
+    cells = [0.0] * count
     for s in spans:
         a = max(minutes(day, s.start), 0)
         z = min(max(minutes(day, s.end), a), 1440)
-        for k in range(a // CELL_MINUTES, min((z + CELL_MINUTES - 1) // CELL_MINUTES, CELLS)):
-            lo, hi = k * CELL_MINUTES, (k + 1) * CELL_MINUTES
-            cells[k] = min(cells[k] + max(min(z, hi) - max(a, lo), 0) / CELL_MINUTES, 1.0)
+        for k in range(a // size, min((z + size - 1) // size, count)):
+            lo, hi = k * size, (k + 1) * size
+            cells[k] = min(cells[k] + max(min(z, hi) - max(a, lo), 0) / size, 1.0)
     return tuple(cells)
 
 
@@ -240,10 +259,12 @@ def build(
     title: str = "",
     earnings: tuple[float, str] | None = None,
     autoreplies: Mapping[str, int] | None = None,
+    for_clients: bool = False,
 ) -> WeekReport:
     """Build the report of ISO week `week` of `year`, shown in `zone` (default: the schedule's).
 
     `earnings` is (weekly amount, currency); `autoreplies` the replies sent that week per channel.
+    A report `for_clients` holds neither: they are the practitioner's business.
     """
     zone = zone or schedule.zone
     monday = dt.date.fromisocalendar(year, week, 1)
@@ -279,7 +300,7 @@ def build(
     total = sum(d.hours for d in days)
     length = (bounds[-1] - bounds[0]).total_seconds() / 3600  # UTC instants: elapsed time
     pay = None
-    if earnings is not None:
+    if earnings is not None and not for_clients:
         weekly, currency = earnings
         pay = Pay(currency, weekly, weekly / length, weekly / total if total > 0 else None)
     counts = dict.fromkeys(CHANNELS, 0) | dict(autoreplies or {})
@@ -290,8 +311,9 @@ def build(
         timezone=zone.key,
         days=tuple(days),
         pay=pay,
-        autoreplies=tuple((c, int(counts[c])) for c in CHANNELS),
+        autoreplies=() if for_clients else tuple((c, int(counts[c])) for c in CHANNELS),
         length=length,
+        for_clients=for_clients,
     )
 
 
@@ -311,8 +333,12 @@ def format_for(path: str) -> str | None:
 
 
 def to_json(r: WeekReport) -> dict[str, object]:
-    """Return the JSON document of `hours report --format json` (SPEC section 4)."""
-    return {
+    """Return the JSON document of `hours report --format json` (SPEC section 4).
+
+    For clients the wage (`hourly`) and the auto-reply counts are left out, and `for` and
+    `headline` say whom the document is for.
+    """
+    doc: dict[str, object] = {
         "week": r.label,
         "timezone": r.timezone,
         "days": [
@@ -328,6 +354,10 @@ def to_json(r: WeekReport) -> dict[str, object]:
             for d in r.days
         ],
         "total_hours": round(r.total_hours, 2),
+    }
+    if r.for_clients:
+        return doc | {"for": "clients", "headline": headline(r)}
+    return doc | {
         "hourly": None
         if r.pay is None
         else {
@@ -387,7 +417,9 @@ def wage_sentence(r: WeekReport) -> str | None:
 
 
 def totals_sentence(r: WeekReport) -> str:
-    """Say the week's open hours and the hours left over."""
+    """Say the week's open hours and, to the practitioner, the hours left over."""
+    if r.for_clients:
+        return f"Open {hours_text(r.total_hours)} hours this week."
     return (
         f"Open {hours_text(r.total_hours)} hours of {hours_text(r.length)} this week — "
         f"{hours_text(r.free_hours)} are yours."
@@ -400,6 +432,13 @@ def autoreply_sentence(r: WeekReport) -> str:
     return f"Auto-replies sent: {parts}"
 
 
+def headline(r: WeekReport) -> str:
+    """Say whose hours these are: "Sam's Nails", or for clients "When you can reach Sam's Nails"."""
+    if r.for_clients:
+        return f"When you can reach {r.title or 'me'}"
+    return r.title or "Opening hours"
+
+
 def heading(r: WeekReport) -> str:
     """Say what the report is: "Sam's Nails — week 48, 23-29 November 2026"."""
-    return f"{r.title or 'Opening hours'} — week {r.week}, {r.dates_text()}"
+    return f"{headline(r)} — week {r.week}, {r.dates_text()}"

@@ -17,10 +17,13 @@ from hours.report import (
     Span,
     WeekReport,
     closure_notes,
+    headline,
     minutes,
     opening_notes,
     span_text,
 )
+
+EARNINGS_HINT = "hours set --earnings 1200/week"
 
 CSS = """
 :root {
@@ -90,6 +93,8 @@ footer { display: grid; grid-template-columns: 1.15fr 1.2fr 1fr; gap: 4mm; margi
 .stat .big { font: 400 19pt/1.1 Georgia, "Times New Roman", "DejaVu Serif", serif; }
 .stat .big em { font-style: normal; color: var(--open); }
 .stat p { margin: 1mm 0 0; font-size: 8pt; color: var(--muted); }
+.stat code { white-space: nowrap; }
+footer.clients { grid-template-columns: 1fr 2fr; }
 .stat .label { font-size: 7pt; letter-spacing: .22em; text-transform: uppercase; color: var(--muted); }
 .colophon { margin-top: 2.5mm; font-size: 7pt; color: var(--muted); text-align: right; }
 """
@@ -119,7 +124,7 @@ def _lines() -> str:
 
 
 def _row(day: Day, lines: str) -> str:
-    blocks = [_block(day, s, "shut") for s in day.closures] + [
+    blocks = [_block(day, s, "shut") for s in day.closed_union()] + [
         _block(day, s, "open") for s in day.open
     ]
     if day.open:
@@ -148,9 +153,38 @@ def _ruler() -> str:
     return f'<div class="row"><div></div><div class="ruler">{marks}</div></div>'
 
 
+def _card(label: str, big: str, note: str) -> str:
+    return (
+        f'<div class="stat"><div class="label">{label}</div>'
+        f'<div class="big">{big}</div><p>{note}</p></div>'
+    )
+
+
+def _clients_footer(r: WeekReport) -> str:
+    """Return the footer clients see: the week's open hours and what closes it."""
+    days_open = sum(1 for d in r.days if d.open)
+    closures = list(dict.fromkeys(reason for _, s in r.closures if (reason := s.reason)))
+    days_closed = sum(1 for d in r.days if d.closures)
+    cards = [
+        _card(
+            "Open this week",
+            f"<em>{hours_text(r.total_hours)} h</em>",
+            f"on {days_open} of its 7 days.",
+        ),
+        _card(
+            "Closures",
+            f"{days_closed} {'day' if days_closed == 1 else 'days'}" if closures else "None",
+            escape("; ".join(closures)) if closures else "Open as usual this week.",
+        ),
+    ]
+    return f'<footer class="clients">{"".join(cards)}</footer>'
+
+
 def _footer(r: WeekReport) -> str:
     from hours.money import money
 
+    if r.for_clients:
+        return _clients_footer(r)
     cards = [
         '<div class="stat"><div class="label">Open this week</div>'
         f'<div class="big"><em>{hours_text(r.total_hours)} h</em> of {hours_text(r.length)}</div>'
@@ -172,7 +206,7 @@ def _footer(r: WeekReport) -> str:
         cards.append(
             '<div class="stat"><div class="label">Real hourly wage</div>'
             '<div class="big">—</div><p>Set your earnings to see it: '
-            "<code>hours set --earnings 1200/week</code></p></div>"
+            f"<code>{EARNINGS_HINT}</code></p></div>"
         )
     sent = sum(n for _, n in r.autoreplies)
     parts = " · ".join(f"{CHANNEL_NAMES[c]} {n}" for c, n in r.autoreplies)
@@ -185,7 +219,7 @@ def _footer(r: WeekReport) -> str:
 
 def render(r: WeekReport) -> str:
     """Render the report as one HTML page."""
-    title = r.title or "Opening hours"
+    title = headline(r)
     lines = _lines()
     rows = "".join(_row(d, lines) for d in r.days)
     legend = (

@@ -34,8 +34,10 @@ def render(r: WeekReport) -> str:
             f"| {day_label(d.date)} | {day_hours(d)} | {open_hours} | {notes} |".replace("  ", " ")
         )
     lines += ["", f"**{totals_sentence(r)}**", ""]
-    wage = wage_sentence(r)
-    if wage:
-        lines += [wage, ""]
-    lines += [autoreply_sentence(r), "", "```", *grid_lines(r, color=False), "```", ""]
+    if not r.for_clients:
+        wage = wage_sentence(r)
+        if wage:
+            lines += [wage, ""]
+        lines += [autoreply_sentence(r), ""]
+    lines += ["```", *grid_lines(r, color=False), "```", ""]
     return "\n".join(lines)
