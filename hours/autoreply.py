@@ -68,6 +68,11 @@ NOTICES = ("forward", "alert", "handover")
 ANSWERS = ("reply", "emergency", "cover")
 
 
+# A closed window as a provider's responder holds it: from its start to the next opening (None
+# when no opening is in sight).
+Window = tuple[dt.datetime, dt.datetime | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """A message or missed call that may deserve a reply."""
@@ -141,10 +146,14 @@ class ChannelResult:
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
     exit_status: int = 0  # what `error` makes the sync exit with (4 provider, 3 config)
+    # Modes that hold a provider's own responder (gmail, outlook) say which closed window it
+    # is set to: its start and end (None: no opening in sight), or None for no window at all.
+    holds_window: bool = False
+    window: Window | None = None
 
     def as_json(self) -> dict[str, object]:
-        """Return the SPEC's JSON shape."""
-        return {
+        """Return the SPEC's JSON shape (with `window` for the modes that hold one)."""
+        out: dict[str, object] = {
             "channel": self.channel,
             "mode": self.mode,
             "action": self.action,
@@ -152,6 +161,13 @@ class ChannelResult:
             "skipped": dict(sorted(self.skipped.items())),
             "error": self.error,
         }
+        if self.holds_window:
+            out["window"] = (
+                None
+                if self.window is None
+                else [None if t is None else t.isoformat(timespec="seconds") for t in self.window]
+            )
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +213,26 @@ class Check:
     ok: bool
     detail: str = ""
     warning: bool = False  # not fatal: the channel works, but the user should know
+
+
+class Traits(NamedTuple):
+    """What an email mode does, in the words of the README's mode table (a test holds them equal)."""
+
+    who_answers: str
+    laptop_off: str
+    once_per_sender: str
+    vip_and_emergency: str
+    provider_must_offer: str
+
+
+# The README table's row labels, by Traits field.
+TRAIT_LABELS = {
+    "who_answers": "who answers",
+    "laptop_off": "when your computer is off or cron stops",
+    "once_per_sender": "once per sender",
+    "vip_and_emergency": "VIPs and emergencies",
+    "provider_must_offer": "what the provider must offer",
+}
 
 
 class Channel(Protocol):
@@ -457,12 +493,15 @@ def fields(
     booking_url: str | None = None,
     language: str = "en",
     zone: locales.ClientZone | None = None,
+    named_days: bool = False,
     cover: Cover | None = None,
 ) -> dict[str, str]:
     """Return the template fields at `now`: when you are back, why you are closed, and so on.
 
     Said in `language`; `zone` is the client's clock when known, for {next_open_local} and the
     brackets of {next_open_with_local}. A text fixed for everyone passes neither.
+    `named_days` names the day you are back ("Tuesday at 9:00 AM", never "tomorrow"), for one
+    text that a provider sends all through a window that may cross midnight.
     """
     state = schedule.state(now)
     back = state.next_open if not state.open else now
@@ -476,9 +515,11 @@ def fields(
         }
     else:
         when = {
-            "next_open": locales.next_open(back, now, language),
-            "next_open_with_local": locales.next_open_with_local(back, now, language, zone),
-            "next_open_local": locales.next_open_local(back, now, language, zone),
+            "next_open": locales.next_open(back, now, language, named=named_days),
+            "next_open_with_local": locales.next_open_with_local(
+                back, now, language, zone, named=named_days
+            ),
+            "next_open_local": locales.next_open_local(back, now, language, zone, named=named_days),
             "next_open_date": locales.next_open_date(back, language),
             "next_open_relative": locales.next_open_relative(back, now, language),
         }
@@ -709,7 +750,13 @@ def sync(channels: Iterable[Channel], run: SyncRun) -> SyncReport:
             # A provider down, or a secret that cannot be read (a locked password store):
             # either way the other channels still answer tonight.
             result = ChannelResult(
-                channel.name, channel.mode, "failed", error=e.message, exit_status=e.exit_status
+                channel.name,
+                channel.mode,
+                "failed",
+                error=e.message,
+                exit_status=e.exit_status,
+                # A mode that holds a provider's responder says so even when it failed.
+                holds_window=getattr(channel, "holds_window", False),
             )
         if not run.dry_run:
             run.journal.record_sync(channel.name, run.now, result.action, result.error)

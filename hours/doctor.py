@@ -13,6 +13,7 @@ from hours.config import Config, contacts_of, secrets
 from hours.config.autoreply import (
     FIELDS,
     FIXED_TEXT_SETTINGS,
+    RESPONDER_MODES,
     Autoreply,
     EmailSettings,
     Secret,
@@ -142,7 +143,8 @@ def recognise(settings: EmailSettings) -> MailProvider | None:
 def email_login_checks(settings: EmailSettings, config_dir: Path) -> list[Check]:
     """Check that the login suits the provider, in its words, and that a token can be had."""
     out = []
-    preset = recognise(settings)
+    # Modes gmail and outlook talk to the provider's API, not to its mail servers.
+    preset = recognise(settings) if settings.mode not in RESPONDER_MODES else None
     if preset is not None:
         label = f"email provider {preset.label}"
         if settings.auth == "password" and preset.app_password is None:

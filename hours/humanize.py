@@ -82,14 +82,18 @@ def clock(target: dt.datetime) -> str:
     return f"{hour}:{target.minute:02d} {'AM' if target.hour < 12 else 'PM'}"
 
 
-def next_open(target: dt.datetime | None, now: dt.datetime) -> str:
-    """Say when you are back, for a message: "tomorrow at 9:00 AM", "Monday at 9:00 AM"."""
+def next_open(target: dt.datetime | None, now: dt.datetime, *, named: bool = False) -> str:
+    """Say when you are back, for a message: "tomorrow at 9:00 AM", "Monday at 9:00 AM".
+
+    `named` says the day by its name even today or tomorrow ("Tuesday at 9:00 AM"): for a
+    text that stays the same past a midnight, as a provider's responder does all night.
+    """
     if target is None:
         return "as soon as I can"
     days = (target.date() - now.astimezone(target.tzinfo).date()).days
-    if days == 0:
+    if days == 0 and not named:
         name = "today"
-    elif days == 1:
+    elif days == 1 and not named:
         name = "tomorrow"
     elif days < 7:
         name = f"{target:%A}"

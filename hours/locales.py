@@ -326,13 +326,13 @@ def _plain(text: str) -> str:
     return text.translate(_PLAIN)
 
 
-def _day(target: dt.datetime, now: dt.datetime, locale: Locale) -> str:
+def _day(target: dt.datetime, now: dt.datetime, locale: Locale, *, named: bool = False) -> str:
     from babel.dates import format_date, format_skeleton, get_relative_name
 
     days = (target.date() - now.astimezone(target.tzinfo).date()).days
-    named = get_relative_name("day", days, locale=locale) if days >= 0 else None
-    if named:
-        return str(named)
+    relative = get_relative_name("day", days, locale=locale) if days >= 0 and not named else None
+    if relative:
+        return str(relative)
     if days < 7:
         return str(format_date(target, "EEEE", locale=locale))
     return str(format_skeleton("MMMMEd", target, locale=locale))
@@ -355,12 +355,15 @@ def _at(day: str, time: str, locale: Locale) -> str:
     return str(pattern).replace("'", "").replace("{0}", time).replace("{1}", day)
 
 
-def next_open(target: dt.datetime, now: dt.datetime, language: str) -> str:
-    """Say when you are back: "tomorrow at 9:00 AM", "demain à 09:00", "明日の 9:00"."""
+def next_open(target: dt.datetime, now: dt.datetime, language: str, *, named: bool = False) -> str:
+    """Say when you are back: "tomorrow at 9:00 AM", "demain à 09:00", "明日の 9:00".
+
+    `named` says the day by its name even today or tomorrow ("Tuesday at 9:00 AM").
+    """
     if _english(language):
-        return humanize.next_open(target, now)
+        return humanize.next_open(target, now, named=named)
     locale = _locale(language)
-    return _plain(_at(_day(target, now, locale), _time(target, locale), locale))
+    return _plain(_at(_day(target, now, locale, named=named), _time(target, locale), locale))
 
 
 def next_open_date(target: dt.datetime, language: str) -> str:
@@ -406,7 +409,13 @@ def _zone_label(at: dt.datetime, language: str) -> str:
 
 
 def _their_time(
-    target: dt.datetime, now: dt.datetime, language: str, client: ClientZone, *, full: bool
+    target: dt.datetime,
+    now: dt.datetime,
+    language: str,
+    client: ClientZone,
+    *,
+    full: bool,
+    named: bool = False,
 ) -> str:
     """Say `target` on the client's clock: "3:00 PM your time", "15:00 UTC+01:00".
 
@@ -416,19 +425,32 @@ def _their_time(
     theirs = target.astimezone(client.tz)
     same_day = theirs.date() == target.date()
     if _english(language):
-        when = humanize.next_open(theirs, now) if full or not same_day else humanize.clock(theirs)
+        when = (
+            humanize.next_open(theirs, now, named=named)
+            if full or not same_day
+            else humanize.clock(theirs)
+        )
         text = f"{when} your time"
         if client.kind == "offset":  # the offset is the one they wrote with, which may change
             utc = target.astimezone(dt.UTC)
             text += f", {utc:%H:%M} UTC+0"
         return text
     locale = _locale(language)
-    when = next_open(theirs, now, language) if full or not same_day else _time(theirs, locale)
+    when = (
+        next_open(theirs, now, language, named=named)
+        if full or not same_day
+        else _time(theirs, locale)
+    )
     return _plain(f"{when} {_zone_label(theirs, language)}")
 
 
 def next_open_local(
-    target: dt.datetime, now: dt.datetime, language: str, client: ClientZone | None
+    target: dt.datetime,
+    now: dt.datetime,
+    language: str,
+    client: ClientZone | None,
+    *,
+    named: bool = False,
 ) -> str:
     """Say when you are back on the client's clock if known, else on yours with its zone.
 
@@ -436,19 +458,24 @@ def next_open_local(
     your time, 14:00 UTC+0" (an email's offset), "tomorrow at 9:00 AM EST" (unknown).
     """
     if client is None:
-        return f"{next_open(target, now, language)} {_zone_label(target, language)}"
-    return _their_time(target, now, language, client, full=True)
+        return f"{next_open(target, now, language, named=named)} {_zone_label(target, language)}"
+    return _their_time(target, now, language, client, full=True, named=named)
 
 
 def next_open_with_local(
-    target: dt.datetime, now: dt.datetime, language: str, client: ClientZone | None
+    target: dt.datetime,
+    now: dt.datetime,
+    language: str,
+    client: ClientZone | None,
+    *,
+    named: bool = False,
 ) -> str:
     """Say when you are back on your clock, and on theirs in brackets when it differs.
 
     "tomorrow at 9:00 AM (3:00 PM your time)"; just "tomorrow at 9:00 AM" when the client's
     zone is unknown or keeps the business's time then.
     """
-    mine = next_open(target, now, language)
+    mine = next_open(target, now, language, named=named)
     if client is None or target.astimezone(client.tz).utcoffset() == target.utcoffset():
         return mine
-    return f"{mine} ({_their_time(target, now, language, client, full=False)})"
+    return f"{mine} ({_their_time(target, now, language, client, full=False, named=named)})"

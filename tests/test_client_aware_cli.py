@@ -295,8 +295,9 @@ def test_doctor_is_silent_on_one_text_for_everyone_when_nothing_asks_more(tmp_pa
         "one text for everyone; new_client_message not used: new and returning clients get "
         "`message` alike; contacts not read: no client's zone, language or name is known; "
         "{next_open_with_local} your time only, as {next_open} says it; {next_open_relative} "
-        "counted from when the text was made: the evening's start (Sieve), the last sync "
-        '(swap); {sender_name} "there"; {subject} the server fills it in where Sieve has '
-        '`variables`, else "your message"'
+        "counted from when the text was made: the evening's start (Sieve), the window's start "
+        '(Gmail, Outlook), the last sync (swap); {sender_name} "there"; {subject} the server '
+        'fills it in where Sieve has `variables`, else "your message"; Gmail writes its own '
+        "for the default `Re: {subject}`, Outlook always"
     )
     assert config_file() != tmp_path / "c.toml"  # the test's own config was not touched

@@ -102,7 +102,17 @@ def test_scopes_are_a_table_by_purpose() -> None:
         "https://outlook.office.com/SMTP.Send",
         "offline_access",
     )
-    with pytest.raises(ValueError, match="Google has no scopes for 'calendar'; known: mail"):
+    # The provider APIs behind mode = "gmail" and "outlook" have purposes of their own.
+    assert oauth.scopes_for("google", ["gmail_settings"]) == (
+        "https://www.googleapis.com/auth/gmail.settings.basic",
+    )
+    assert oauth.scopes_for("microsoft", ["graph_mailbox"]) == (
+        "https://graph.microsoft.com/MailboxSettings.ReadWrite",
+        "offline_access",
+    )
+    with pytest.raises(
+        ValueError, match=r"Google has no scopes for 'calendar'; known: mail, gmail_settings$"
+    ):
         oauth.scopes_for("google", ["calendar"])
     with pytest.raises(ValueError, match="'yahoo' is not one of google, microsoft"):
         oauth.scopes_for("yahoo")

@@ -23,15 +23,26 @@ from hours.errors import ConfigError, UsageError
 PROVIDERS = {
     ("email", "imap"): "hours.channels.email_imap:ImapChannel",
     ("email", "sieve"): "hours.channels.email_sieve:SieveChannel",
+    ("email", "gmail"): "hours.channels.email_gmail:GmailChannel",
+    ("email", "outlook"): "hours.channels.email_outlook:OutlookChannel",
     ("phone", "poll"): "hours.channels.phone_twilio:PollChannel",
     ("phone", "swap"): "hours.channels.phone_twilio:SwapChannel",
 }
 CHANNELS = ("email", "phone")
+# The email modes whose install leaves something at the provider that only their own
+# `uninstall` puts back, and what it is.
+LEFT_AT_PROVIDER = {
+    "sieve": "Sieve script",
+    "gmail": "Gmail vacation responder",
+    "outlook": "Outlook automatic-replies setting",
+}
 # The modes in which the provider answers with one text fixed for everyone, made at sync: what
 # each template field becomes there is `hours.config.autoreply.FIELDS`' `fixed`.
 FIXED_TEXT_MODES = {
     ("email", "sieve"): "Sieve mode",
     ("phone", "swap"): "Swap mode",
+    ("email", "gmail"): "Gmail mode",
+    ("email", "outlook"): "Outlook mode",
 }
 
 
@@ -66,3 +77,19 @@ def forwarder(settings: Autoreply, config_dir: Path) -> Forward | None:
     from hours.channels.phone_twilio import sms_forwarder
 
     return sms_forwarder(settings, config_dir)
+
+
+def leftover_install(prior: Any, mode: str) -> ConfigError | None:
+    """Return the error for an email install of another mode still at the provider, or None.
+
+    Switching modes without `uninstall` would leave that mode's responder answering beside
+    this one, and lose the record of what it replaced.
+    """
+    was = prior.get("mode") if isinstance(prior, dict) else None
+    if was == mode or was not in LEFT_AT_PROVIDER:
+        return None
+    return ConfigError(
+        f"the {LEFT_AT_PROVIDER[was]} installed in {was} mode is still on the server; set "
+        f'mode = "{was}" again, run `hours autoreply uninstall --channel email`, then switch '
+        f"to {mode}"
+    )

@@ -22,8 +22,14 @@ from hours.files import state_dir
 if TYPE_CHECKING:  # the OAuth client (and requests) load only for an OAuth2 login
     from hours.clients.oauth import TokenSource
 
-# The OAuth2 purposes (scope sets in hours.clients.oauth) each email mode needs.
-PURPOSES: dict[str, tuple[str, ...]] = {"imap": ("mail",), "sieve": ("mail",)}
+# The OAuth2 purposes (scope sets in hours.clients.oauth) each email mode needs: the mail
+# servers' for imap and sieve, the provider's API for gmail and outlook.
+PURPOSES: dict[str, tuple[str, ...]] = {
+    "imap": ("mail",),
+    "sieve": ("mail",),
+    "gmail": ("gmail_settings",),
+    "outlook": ("graph_mailbox",),
+}
 
 
 class LoginNeeded(ProviderError):

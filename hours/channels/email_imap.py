@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import cast
 
 from hours import autoreply as engine
+from hours.channels import leftover_install
 from hours.channels.email_auth import LoginNeeded, credential
 from hours.clients.imap import Cursor, ImapReader, PollResult
 from hours.clients.mail import IncomingMail
@@ -56,6 +57,15 @@ class ImapChannel:
 
     name = "email"
     mode = "imap"
+    traits = engine.Traits(
+        who_answers="`hours`, at each `sync` (every 5 minutes from cron)",
+        laptop_off="nothing goes out until `sync` runs again (then only for mail younger than "
+        "`max_age`)",
+        once_per_sender="yes: once per closed period, and never more often than `min_interval`",
+        vip_and_emergency="yes: VIPs are left alone; the keyword in the subject is forwarded by "
+        "SMS when the phone channel is set up, else by email to `forward_to` if it is an address",
+        provider_must_offer="IMAP and SMTP — nearly every provider",
+    )
 
     def __init__(self, settings: EmailSettings, config_dir: Path) -> None:
         # Mode imap needs both, as checked when the config loads.
@@ -96,15 +106,11 @@ class ImapChannel:
 
     def install(self, run: engine.SyncRun) -> str:
         """Check the IMAP and SMTP logins and record where "now" is in the inbox."""
-        prior = run.journal.channel(self.name).prior
-        if isinstance(prior, dict) and prior.get("mode") == "sieve":
-            # Its script would go on answering beside these replies, and no one could put
-            # back what it replaced.
-            raise ConfigError(
-                "the Sieve script installed in sieve mode is still on the server; set "
-                'mode = "sieve" again, run `hours autoreply uninstall --channel email`, then '
-                "switch to imap"
-            )
+        # A Sieve script or a provider's responder would go on answering beside these
+        # replies, and no one could put back what it replaced.
+        leftover = leftover_install(run.journal.channel(self.name).prior, self.mode)
+        if leftover is not None:
+            raise leftover
         password = self._credential()
         now_cursor = self._reader(password).check()
         SmtpSender(self.smtp, self.settings.username, password).check()

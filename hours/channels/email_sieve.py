@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hours import autoreply as engine
+from hours.channels import leftover_install
 from hours.channels.email_auth import credential
 from hours.channels.email_imap import endpoint
 from hours.clients.managesieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList
@@ -84,6 +85,18 @@ class SieveChannel:
 
     name = "email"
     mode = "sieve"
+    traits = engine.Traits(
+        who_answers="your mail server itself, the moment mail arrives",
+        laptop_off="still answers, on the minute, through the 14 days of windows last uploaded",
+        once_per_sender="yes: once per `min_interval` (whole days where the server lacks "
+        "`vacation-seconds`)",
+        vip_and_emergency="yes: VIPs are left alone; the keyword in the subject gets the "
+        "emergency message, copied to `forward_to` if it is an email address (a server cannot "
+        "text your phone)",
+        provider_must_offer="ManageSieve (port 4190) with the Sieve `date`, `envelope`, "
+        "`relational` and `vacation` extensions — many hosts built on Dovecot, and most "
+        "self-hosted servers",
+    )
 
     def __init__(self, settings: EmailSettings, config_dir: Path) -> None:
         assert settings.sieve is not None  # mode sieve needs it (checked when loading)
@@ -295,6 +308,9 @@ class SieveChannel:
 
     def _prior(self, run: engine.SyncRun) -> dict[str, Any] | None:
         prior = run.journal.channel(self.name).prior
+        leftover = leftover_install(prior, self.mode)
+        if leftover is not None:
+            raise leftover  # another mode's record must never be written over
         return prior if isinstance(prior, dict) and prior.get("mode") == self.mode else None
 
     def _record_prior(

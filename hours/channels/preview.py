@@ -13,7 +13,7 @@ from hours import autoreply as engine
 from hours.channels import FIXED_TEXT_MODES
 from hours.clients.mail import is_robot_sender
 from hours.clients.studio import VOICEMAIL_SECONDS, CallPlan
-from hours.config.autoreply import Autoreply
+from hours.config.autoreply import RESPONDER_MODES, Autoreply
 from hours.contacts import AddressBook
 from hours.errors import ConfigError
 from hours.locales import LanguageChoice
@@ -68,6 +68,20 @@ def render_preview(
         raise ConfigError(
             f"no [autoreply.{table}] in the config; `hours init --example` shows every key"
         )
+    if channel == "email" and channel_settings.mode in RESPONDER_MODES:
+        # The provider answers everyone, VIPs too, with one text a window: shown as it is set.
+        if sender is not None:
+            head.append(
+                f"({FIXED_TEXT_MODES[(table, channel_settings.mode)]} sends everyone the same "
+                "text, VIPs included: who they are, their time zone and language are not used.)"
+            )
+        if channel_settings.mode == "gmail":
+            from hours.channels import email_gmail
+
+            return [*head, *email_gmail.preview(settings, schedule, business, now)]
+        from hours.channels import email_outlook
+
+        return [*head, *email_outlook.preview(settings, schedule, business, now)]
     # Swap mode's fixed text is for texts and calls; WhatsApp is answered in poll mode only.
     fixed = (table, channel_settings.mode) in FIXED_TEXT_MODES and channel != "whatsapp"
     client = engine.Client(

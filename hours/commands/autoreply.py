@@ -15,7 +15,7 @@ from hours.channels import build, forwarder
 from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
 from hours.commands.setup import setup
 from hours.config import business_country, contacts_of
-from hours.config.autoreply import Autoreply
+from hours.config.autoreply import RESPONDER_MODES, Autoreply
 from hours.errors import ConfigError, UsageError
 from hours.files import state_dir
 from hours.journal import REPLY_CHANNELS, Journal, answered_before, sync_lock
@@ -144,6 +144,10 @@ def result_line(c: engine.ChannelResult) -> str:
         f"replied {c.replied}",
         f"skipped {skipped}" + (f" ({why})" if why else ""),
     ]
+    if c.holds_window:
+        from hours.channels.responder import say_window
+
+        parts = [c.action, f"window {say_window(c.window)}"]
     return f"{c.channel} ({c.mode}): " + "; ".join(parts)
 
 
@@ -203,21 +207,22 @@ def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
         rows = []
         for ch in build(run.settings, app.config_path.parent):
             row = run.journal.channel(ch.name)
-            rows.append(
-                {
-                    "channel": ch.name,
-                    "mode": ch.mode,
-                    "installed": row.prior is not None,
-                    # In the config's zone, as every date-time `hours` prints (SPEC 4).
-                    "last_sync": iso(
-                        None
-                        if row.last_sync is None
-                        else dt.datetime.fromisoformat(row.last_sync).astimezone(now.tzinfo)
-                    ),
-                    "last_action": row.last_action,
-                    "last_error": row.last_error,
-                }
-            )
+            found: dict[str, object] = {
+                "channel": ch.name,
+                "mode": ch.mode,
+                "installed": row.prior is not None,
+                # In the config's zone, as every date-time `hours` prints (SPEC 4).
+                "last_sync": iso(
+                    None
+                    if row.last_sync is None
+                    else dt.datetime.fromisoformat(row.last_sync).astimezone(now.tzinfo)
+                ),
+                "last_action": row.last_action,
+                "last_error": row.last_error,
+            }
+            if ch.mode in RESPONDER_MODES:
+                found["window"] = _window_set(row.applied, ch.mode, now.tzinfo)
+            rows.append(found)
     if as_json:
         print_json({"at": iso(now), "channels": rows, "replies_this_week": counts})
         return
@@ -229,8 +234,36 @@ def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
         app.echo(
             f"{r['channel']} ({r['mode']}, {installed}): {when}, {r['last_action'] or '-'}{error}"
         )
+        if "window" in r:
+            app.echo(f"  {_say_window_set(r['window'], now)}")
     total = ", ".join(f"{ch} {n}" for ch, n in counts.items() if n) or "none"
     app.echo(f"Replies this week: {total}")
+
+
+def _window_set(applied: object, mode: str, zone: dt.tzinfo | None) -> list[str | None] | None:
+    """Return the window the last sync set at the provider, as ISO date-times in the zone."""
+    if not isinstance(applied, dict) or applied.get("mode") != mode:
+        return None
+    from hours.channels.responder import window_from_json
+
+    assert zone is not None
+    window = window_from_json(applied.get("window"), zone)
+    return None if window is None else [iso(t) for t in window]
+
+
+def _say_window_set(window: object, now: dt.datetime) -> str:
+    """Say which window the provider's responder holds, and whether it is going on."""
+    if not isinstance(window, list):
+        return "no window set at the provider"
+    from hours.channels.responder import say_window
+
+    start, end = (None if t is None else dt.datetime.fromisoformat(t) for t in window)
+    assert start is not None
+    said = say_window((start, end))
+    if end is not None and end <= now:
+        return f"the window set was {said}: over (is cron running `hours autoreply sync`?)"
+    going = "answering now" if start <= now else "starts later"
+    return f"window set at the provider: {said} ({going})"
 
 
 def _ago(when: str, now: dt.datetime) -> str:

@@ -37,7 +37,7 @@ class Field(NamedTuple):
 
 
 # The template fields. A reply written per sender fills each for its sender; a text fixed on the
-# server for everyone (Sieve mode, phone swap mode: `hours.channels.FIXED_TEXT_MODES`) fills
+# server for everyone (Sieve, swap, Gmail and Outlook modes: `hours.channels.FIXED_TEXT_MODES`) fills
 # them as `fixed` says. `hours doctor` and the README say the same from this table.
 FIELDS: dict[str, Field] = {
     "business": Field(""),
@@ -46,7 +46,8 @@ FIELDS: dict[str, Field] = {
     "next_open_local": Field('your time with its zone, for everyone: "tomorrow at 9:00 AM EST"'),
     "next_open_date": Field(""),
     "next_open_relative": Field(
-        "counted from when the text was made: the evening's start (Sieve), the last sync (swap)"
+        "counted from when the text was made: the evening's start (Sieve), the window's start "
+        "(Gmail, Outlook), the last sync (swap)"
     ),
     "reason": Field(""),
     "emergency_keyword": Field(""),
@@ -55,7 +56,9 @@ FIELDS: dict[str, Field] = {
     "cover_name": Field("", only_in="cover_message and cover_voice_message"),
     "sender_name": Field('"there"', email_only=True),
     "subject": Field(
-        'the server fills it in where Sieve has `variables`, else "your message"', email_only=True
+        'the server fills it in where Sieve has `variables`, else "your message"; Gmail writes '
+        "its own for the default `Re: {subject}`, Outlook always",
+        email_only=True,
     ),
 }
 # The settings a text fixed for everyone cannot follow, and what it does instead.
@@ -100,6 +103,16 @@ REPEAT_WINDOW = (dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(mi
 SECURITY = ("ssl", "starttls", "none")
 AUTH = ("password", "xoauth2", "oauthbearer")
 OAUTH_ENDPOINTS = ("authorization", "token", "device", "revocation")
+EMAIL_MODES = ("imap", "sieve", "gmail", "outlook")
+# The modes in which the provider's own responder answers, set to one closed window at a time,
+# and the `hours login` each signs in with.
+RESPONDER_MODES = {"gmail": "google", "outlook": "microsoft"}
+# The providers' own API hosts, for messages (the clients hold the defaults).
+API_EXAMPLES = {"gmail": "https://gmail.googleapis.com", "outlook": "https://graph.microsoft.com"}
+# Whose account each of them is, for messages.
+RESPONDER_LABELS = {"gmail": "Google", "outlook": "Microsoft"}
+# Graph's externalAudience values that answer someone outside the organisation.
+AUDIENCES = ("all", "contactsOnly")
 DEFAULT_PORTS = {
     "imap": {"ssl": 993, "starttls": 143, "none": 143},
     "smtp": {"ssl": 465, "starttls": 587, "none": 25},
@@ -113,6 +126,17 @@ Thank you for your message. It reached me while {business} is closed ({reason}),
 from my inbox right now. I'll read it properly and get back to you {next_open_with_local} — \
 {next_open_relative}.
 {emergency_line}
+Warmly,
+{business}
+"""
+# Gmail and Outlook send one text all through a closed window, to everyone, with no keyword
+# let through: no "in 14 hours" that would be wrong by morning, no way through to promise.
+DEFAULT_RESPONDER_MESSAGE = """\
+Hi {sender_name},
+
+Thank you for your message. It reached me while {business} is closed ({reason}), so I'm away \
+from my inbox right now. I'll read it properly and get back to you {next_open}.
+
 Warmly,
 {business}
 """
@@ -210,7 +234,7 @@ class OAuthClient(NamedTuple):
 class EmailSettings(NamedTuple):
     """The email channel."""
 
-    mode: str  # imap | sieve
+    mode: str  # imap | sieve | gmail | outlook
     address: str
     aliases: tuple[str, ...]
     username: str
@@ -228,6 +252,10 @@ class EmailSettings(NamedTuple):
     # `provider`, or recognised from the hosts; None where none is known.
     login: str | None = None
     oauth: OAuthClient = OAuthClient()
+    only_contacts: bool = False  # gmail: restrictToContacts
+    only_domain: bool = False  # gmail: restrictToDomain
+    external_audience: str = "all"  # outlook: all | contactsOnly
+    api_base: str | None = None  # gmail, outlook: another host (None: the provider's own)
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -382,7 +410,13 @@ class _Parser:
             raise self.fail(where, "must be text, in quotes")
         return value.strip()
 
-    def url(self, where: str, value: Any, default: str | None = None) -> str | None:
+    def url(
+        self,
+        where: str,
+        value: Any,
+        default: str | None = None,
+        example: str = "https://api.twilio.com",
+    ) -> str | None:
         # Checked here, not by Twilio at 2 a.m.: a URL Twilio cannot call fails every sync.
         from urllib.parse import urlsplit
 
@@ -391,8 +425,29 @@ class _Parser:
             return None
         parts = urlsplit(text)
         if parts.scheme not in ("https", "http") or not parts.hostname or " " in text:
-            raise self.fail(where, f"{text!r}: use a URL like https://api.twilio.com")
+            raise self.fail(where, f"{text!r}: use a URL like {example}")
         return text
+
+    def api_base(
+        self, where: str, value: Any, default: str | None, secret: str, example: str
+    ) -> str | None:
+        """Return an API's base URL: https, or plain http on loopback only (for test doubles)."""
+        url = self.url(where, value, default, example)
+        if url is None:
+            return None
+        # Imported here: `hours status` loads the config and needs neither.
+        from urllib.parse import urlsplit
+
+        from hours.clients.net import is_loopback
+
+        host = urlsplit(url).hostname or ""
+        if url.startswith("http://") and not is_loopback(host):
+            raise self.fail(
+                where,
+                f"{url!r} would send the {secret} in clear; use https (plain http only on "
+                "loopback: 127.0.0.1, ::1, localhost)",
+            )
+        return url.rstrip("/")
 
     def table(self, where: str, value: Any) -> Mapping[str, Any]:
         if value is None:
@@ -638,8 +693,8 @@ class _Parser:
         where = "[autoreply.email]"
         t = self.table(where, self.get(shared, "autoreply.email"))
         mode = self.get(t, "autoreply.email.mode", "imap")
-        if mode not in ("imap", "sieve"):
-            raise self.fail(f"{where} mode", f"{mode!r}: use imap or sieve")
+        if mode not in EMAIL_MODES:
+            raise self.fail(f"{where} mode", f"{mode!r}: use imap, sieve, gmail or outlook")
         address = self.text(
             f"{where} address", self.get(t, "autoreply.email.address"), required=True
         )
@@ -677,11 +732,28 @@ class _Parser:
                 )
             raise self.fail(where, "mode sieve needs sieve = { host = ..., port = 4190 }")
         password = self.secret(where, t, "password", ("email", "password"))
-        auth, token_command = self.auth(t, preset, password)
+        given = "password_env" if password.env else "password_command" if password.command else ""
+        responder_login = RESPONDER_MODES.get(mode)
+        if responder_login and given:
+            raise self.fail(
+                f"{where} {given}",
+                f"mode {mode} signs in with OAuth2, not a password: remove {given}, and run "
+                f"`hours login {responder_login}` or set token_command",
+            )
+        # The provider's API takes an OAuth2 token whatever `auth` says of the mail servers.
+        auth, token_command = self.auth(t, preset, password, "xoauth2" if responder_login else None)
         login = preset.login if preset else None
         if preset is None:
             known = by_host(*(s.host for s in (imap, smtp, sieve) if s is not None))
             login = known.login if known else None
+        if responder_login:
+            if preset is not None and preset.login != responder_login:
+                raise self.fail(
+                    f"{where} provider",
+                    f"mode {mode} is for a {RESPONDER_LABELS[mode]} account, and provider = "
+                    f'"{preset.name}" is not one',
+                )
+            login = responder_login
         if auth != "password" and token_command is None and login is None:
             raise self.fail(
                 f"{where} auth",
@@ -691,12 +763,25 @@ class _Parser:
                 if preset is None
                 else preset.needs(auth),
             )
+        only_contacts, only_domain, audience, api_base = (
+            self.mode_key(t, mode, key, modes, default)
+            for key, modes, default in (
+                ("only_contacts", ("gmail",), False),
+                ("only_domain", ("gmail",), False),
+                ("external_audience", ("outlook",), "all"),
+                ("api_base", tuple(RESPONDER_MODES), None),
+            )
+        )
+        if audience not in AUDIENCES:
+            raise self.fail(f"{where} external_audience", f"{audience!r}: use all or contactsOnly")
         line = DEFAULT_EMAIL_EMERGENCY_LINE if emergency and emergency.keyword else ""
         policy = self.policy(
             "autoreply.email",
             shared,
             t,
-            DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line),
+            DEFAULT_RESPONDER_MESSAGE
+            if responder_login
+            else DEFAULT_EMAIL_MESSAGE.replace("{emergency_line}", line),
             EMAIL_FIELDS,
         )
         new_client = self.new_client(
@@ -729,6 +814,12 @@ class _Parser:
             ),
             policy=policy,
             new_client_message=new_client,
+            only_contacts=only_contacts,
+            only_domain=only_domain,
+            external_audience=audience,
+            api_base=self.api_base(
+                f"{where} api_base", api_base, None, "access token", API_EXAMPLES.get(mode, "")
+            ),
             provider=preset.name if preset else None,
             auth=auth,
             token_command=token_command,
@@ -745,13 +836,27 @@ class _Parser:
         return PROVIDERS[name]
 
     def auth(
-        self, t: Mapping[str, Any], preset: MailProvider | None, password: Secret
+        self,
+        t: Mapping[str, Any],
+        preset: MailProvider | None,
+        password: Secret,
+        oauth_only: str | None = None,
     ) -> tuple[str, str | None]:
-        """Return how the servers are logged in to, and the token command if there is one."""
+        """Return how the servers are logged in to, and the token command if there is one.
+
+        `oauth_only` is the mechanism of a mode that signs in with OAuth2 and nothing else
+        (gmail, outlook): `auth` defaults to it, and "password" is refused.
+        """
         where = "[autoreply.email]"
-        auth = self.get(t, "autoreply.email.auth", preset.auth if preset else "password")
+        default = oauth_only or (preset.auth if preset else "password")
+        auth = self.get(t, "autoreply.email.auth", default)
         if auth not in AUTH:
             raise self.fail(f"{where} auth", f"{auth!r}: use {_or(list(AUTH))}")
+        if oauth_only and auth == "password":
+            raise self.fail(
+                f"{where} auth",
+                '"password": this mode signs in with OAuth2 (`hours login` or token_command)',
+            )
         command = self.text(f"{where} token_command", self.get(t, "autoreply.email.token_command"))
         given = "password_env" if password.env else "password_command" if password.command else None
         if command is not None and given is not None:
@@ -824,6 +929,19 @@ class _Parser:
             values["oauth_client_file"], values["oauth_client_id"], tenant, tuple(endpoints)
         )
 
+    def mode_key(
+        self, table: Mapping[str, Any], mode: str, key: str, modes: tuple[str, ...], default: Any
+    ) -> Any:
+        """Return a key of [autoreply.email] that only some modes read; refuse it in the others."""
+        value = self.get(table, f"autoreply.email.{key}")
+        if value is None:
+            return default
+        if mode not in modes:
+            raise self.fail(
+                f"[autoreply.email] {key}", f"is for mode {' or '.join(modes)}, not {mode}"
+            )
+        return value
+
     def phone(self, shared: Mapping[str, Any], emergency: Emergency | None) -> PhoneSettings:
         where = "[autoreply.phone]"
         t = self.table(where, self.get(shared, "autoreply.phone"))
@@ -843,22 +961,14 @@ class _Parser:
         missed = self.get(t, "autoreply.phone.missed_call_text", True)
         if not isinstance(missed, bool):
             raise self.fail(f"{where} missed_call_text", "must be true or false")
-        # Imported here: `hours status` loads the config and needs neither.
-        from urllib.parse import urlsplit
-
-        from hours.clients.net import is_loopback
-
-        api_base = self.url(
-            f"{where} api_base", self.get(t, "autoreply.phone.api_base"), "https://api.twilio.com"
+        api_base = self.api_base(
+            f"{where} api_base",
+            self.get(t, "autoreply.phone.api_base"),
+            "https://api.twilio.com",
+            "Auth Token",
+            "https://api.twilio.com",
         )
         assert api_base is not None
-        host = urlsplit(api_base).hostname or ""
-        if api_base.startswith("http://") and not is_loopback(host):
-            raise self.fail(
-                f"{where} api_base",
-                f"{api_base!r} would send the Auth Token in clear; use https (plain http only "
-                "on loopback: 127.0.0.1, ::1, localhost)",
-            )
         line = DEFAULT_SMS_EMERGENCY_LINE if emergency and emergency.keyword else ""
         sms_default = DEFAULT_SMS_MESSAGE.replace("{emergency_line}", line)
         policy = self.policy("autoreply.phone", shared, t, sms_default, COMMON_FIELDS)
@@ -906,7 +1016,7 @@ class _Parser:
                 VOICE_FIELDS,
             ),
             missed_call_text=missed,
-            api_base=api_base.rstrip("/"),
+            api_base=api_base,
             sms_twiml_url=self.url(
                 f"{where} sms_twiml_url", self.get(t, "autoreply.phone.sms_twiml_url")
             ),

@@ -180,7 +180,11 @@ KEYS: dict[str, Key] = {
     "autoreply.cover_message": Key(TEMPLATE, "what a client hears while someone covers"),
     "autoreply.email": Key(TABLE, "the email channel"),
     **_channel_common("autoreply.email", ", for email only"),
-    "autoreply.email.mode": Key(WORD, "imap (poll, reply over SMTP) or sieve (a server script)"),
+    "autoreply.email.mode": Key(
+        WORD,
+        "imap (poll, reply over SMTP), sieve (a server script), gmail (Gmail's vacation "
+        "responder) or outlook (Outlook's automatic replies)",
+    ),
     "autoreply.email.address": Key(TEXT, "your address: replies come from it"),
     "autoreply.email.aliases": Key(
         Kind(
@@ -213,6 +217,12 @@ KEYS: dict[str, Key] = {
         )
         for name in ("authorization", "token", "device", "revocation")
     },
+    "autoreply.email.only_contacts": Key(BOOL, "gmail: answer only your contacts"),
+    "autoreply.email.only_domain": Key(BOOL, "gmail: answer only your Workspace domain"),
+    "autoreply.email.external_audience": Key(
+        WORD, "outlook: who outside your organisation is answered: all or contactsOnly"
+    ),
+    "autoreply.email.api_base": Key(TEXT, "gmail, outlook: another host for the provider's API"),
     **_server("autoreply.email.imap", "IMAP"),
     **_server("autoreply.email.smtp", "SMTP"),
     **_server("autoreply.email.sieve", "ManageSieve"),

@@ -168,6 +168,11 @@ class OAuthServer:
         with self.lock:
             return self._new_access(user, scope, "direct", lifetime=lifetime, size=size)
 
+    def issue_refresh_token(self, client_id: str, *, scope: str = "mail") -> str:
+        """Issue a refresh token directly, as if `hours login` had signed in and stored it."""
+        with self.lock:
+            return self._new_refresh(self.user, scope, client_id)
+
     def expire(self, token: str | None = None) -> None:
         """Make one access token (or every one) expired from now on."""
         with self.lock:
