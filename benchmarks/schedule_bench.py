@@ -12,6 +12,12 @@ the median round is reported in microseconds per query with its ratio to `hours`
 
 It also counts how often each library agrees with `hours`, so a fast wrong answer shows.
 
+Then the cover windows, against the engine's own is-open on the same instants and in the same
+alternating rounds: who covers at t (`cover_at`) beside is it open at t (`is_open`), on all the
+instants and on those where someone covers (where `cover_at` has the most to return), and the
+next cover change beside the next change of state. Jo covers weekday evenings 17:00-22:00, Kim
+weekends 08:00-20:00, and Ann the week of 2026-08-10 while the business is closed for it.
+
 Needs the `bench` extra:  python3 -m pip install -e '.[bench]'
 Run from the repository root:  python3 -m benchmarks.schedule_bench [--instants 10000]
 """
@@ -29,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_package
 
-from hours.schedule import Range, Schedule, Spec
+from hours.schedule import MEDIA, Closure, Cover, Range, Schedule, Spec
 
 ZONE_NAME = "America/New_York"
 ZONE = ZoneInfo(ZONE_NAME)
@@ -45,6 +51,38 @@ def us_holidays() -> list[dt.date]:
 def hours_engine(days_off: Sequence[dt.date]) -> Schedule:
     day = (Range(9 * 60, 12 * 60), Range(13 * 60, 17 * 60))
     spec = Spec(ZONE_NAME, (day,) * 5 + ((), ()))
+    names = [(d, "holiday") for d in days_off]
+    return Schedule(spec, lambda year: [h for h in names if h[0].year == year])
+
+
+def hours_with_cover(days_off: Sequence[dt.date]) -> Schedule:
+    """Return the same schedule with a week off and three cover windows."""
+    day = (Range(9 * 60, 12 * 60), Range(13 * 60, 17 * 60))
+    week_off = Closure("Summer week", dt.date(2026, 8, 10), dt.date(2026, 8, 16))
+    cover = (
+        Cover(
+            "Jo",
+            "+15551230001",
+            frozenset(MEDIA),
+            days=(0, 1, 2, 3, 4),
+            ranges=(Range(17 * 60, 22 * 60),),
+        ),
+        Cover(
+            "Kim",
+            "+15551230002",
+            frozenset({"voice"}),
+            days=(5, 6),
+            ranges=(Range(8 * 60, 20 * 60),),
+        ),
+        Cover(
+            "Ann",
+            "+15551230003",
+            frozenset(MEDIA),
+            first=dt.date(2026, 8, 10),
+            last=dt.date(2026, 8, 14),
+        ),
+    )
+    spec = Spec(ZONE_NAME, (day,) * 5 + ((), ()), closed=(week_off,), cover=cover)
     names = [(d, "holiday") for d in days_off]
     return Schedule(spec, lambda year: [h for h in names if h[0].year == year])
 
@@ -86,24 +124,32 @@ def race(
     engines: dict[str, Callable[[Any], object]],
     inputs: dict[str, Sequence[Any]],
     rounds: int,
-    same: Callable[[object, object], bool],
-) -> None:
-    """Run each engine's query in alternating rounds; print medians, ratios and agreement."""
+    same: Callable[[object, object], bool] | None,
+    base: str = "hours",
+) -> dict[str, list[object]]:
+    """Run each query in alternating rounds; print medians, ratios to `base` and agreement.
+
+    Without `same` the queries answer different questions, and only their times are set side
+    by side. Return each query's answers.
+    """
     times: dict[str, list[float]] = {e: [] for e in engines}
     answers: dict[str, list[object]] = {}
     for _ in range(rounds):
         for engine, query in engines.items():
             us, answers[engine] = timed(query, inputs[engine])
             times[engine].append(us)
-    base = statistics.median(times["hours"])
+    base_us = statistics.median(times[base])
     print(f"\n{name}")
     for engine in engines:
         us = statistics.median(times[engine])
         n = len(answers[engine])
-        agree = sum(same(a, b) for a, b in zip(answers["hours"], answers[engine], strict=False))
-        ratio = "1.0x" if engine == "hours" else f"{us / base:,.1f}x slower than hours"
-        agreement = "" if engine == "hours" else f"; agrees with hours on {agree}/{n}"
+        ratio = "1.00x" if engine == base else f"{us / base_us:,.2f}x the time of {base}"
+        agreement = ""
+        if same is not None and engine != base:
+            agree = sum(same(a, b) for a, b in zip(answers[base], answers[engine], strict=False))
+            agreement = f"; agrees with {base} on {agree}/{n}"
         print(f"  {engine:<18} {us:>12,.2f} µs/query  {ratio}{agreement}")
+    return answers
 
 
 def main() -> None:
@@ -185,6 +231,44 @@ def main() -> None:
         lambda a, b: a == b,
     )
     print("\npandas has no open-hours-between query; CustomBusinessHour only steps by it.")
+
+    covered = hours_with_cover(days_off)
+    covered.open_seconds(YEAR_START, YEAR_START + dt.timedelta(days=730))
+    both = {"is_open": instants, "cover_at": instants}
+    answers = race(
+        "who covers at t, beside is it open at t (one schedule, the same instants)",
+        {"is_open": covered.is_open, "cover_at": covered.cover_at},
+        both,
+        args.rounds,
+        None,
+        base="is_open",
+    )
+    # Cover is clipped to closed time: an instant both open and covered would be a bug.
+    pairs_of_answers = list(zip(answers["is_open"], answers["cover_at"], strict=True))
+    clash = sum(bool(is_open) and cover is not None for is_open, cover in pairs_of_answers)
+    someone = [t for t, (_, cover) in zip(instants, pairs_of_answers, strict=True) if cover]
+    print(
+        f"  covered at {len(someone):,} of {len(instants):,} instants; open and covered at {clash}"
+    )
+    race(
+        f"the same, on the {len(someone):,} instants where someone covers",
+        {"is_open": covered.is_open, "cover_at": covered.cover_at},
+        {"is_open": someone, "cover_at": someone},
+        args.rounds,
+        None,
+        base="is_open",
+    )
+    race(
+        "the next cover change after t, beside the next change of state",
+        {
+            "next_change": covered.next_change,
+            "cover_changes(t, 1)": lambda t: covered.cover_changes(t, 1),
+        },
+        {"next_change": instants, "cover_changes(t, 1)": instants},
+        args.rounds,
+        None,
+        base="next_change",
+    )
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 """Time `hours status -q` against `python -c "import click"`, side by side, and print the ratio.
 
 `hours status` runs from cron and shell prompts, so its start is the cost users feel most. The
-bar: at most 1.5 times what Python takes to start and import click alone. The config is a busy
+bar: at most 1.3 times what Python takes to start and import click alone (the product's
+contract allows 1.5). The config is a busy
 one (public holidays of Ontario, a vacation, a recurring day off, earnings, a compared job); one
 warm-up run fills the holiday cache in the state directory and the bytecode cache, as the
 first real run would. Then
 each round runs every command once, in turn, so a machine that slows down slows all of them;
 the median of the rounds is reported. `hours report` for one week and `hours cost` (52 weeks of
-holidays and closures) are timed the same way, for their ratio to the same baseline.
+holidays and closures) are timed the same way, for their ratio to the same baseline, and so is
+bare `hours`, the dashboard, which is as hot a path as `hours status`.
 
 Run from the repository root, with `hours` installed:
     python3 -m benchmarks.startup_bench [--rounds 30]
@@ -25,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+BAR = 1.3  # hours status -q against python -c "import click"
 CONFIG = """\
 name = "Sam's Nails"
 timezone = "America/Toronto"
@@ -40,7 +43,7 @@ sat = "10:00-14:00"
 [holidays]
 country = "CA"
 subdivision = "ON"
-keep_open = ["Civic Holiday"]
+keep_open = ["Family Day"]
 
 [[closed]]
 from = 2026-12-24
@@ -100,6 +103,7 @@ def main() -> None:
         commands = {
             'python -c "import click"': ([sys.executable, "-c", "import click"], {0}),
             "hours status -q": ([*hours, "status", "-q", *at], {0, 1}),
+            "hours (the dashboard)": (hours, {0}),
             "hours report (one week)": ([*hours, "report", "--week", "2026-W48"], {0}),
             "hours cost (52 weeks)": ([*hours, "cost", *at], {0}),
         }
@@ -116,8 +120,8 @@ def main() -> None:
         median = statistics.median(values)
         print(f"  {name:<26} {median * 1e3:8.1f} ms   {median / base:4.2f}x import click")
     ratio = statistics.median(times["hours status -q"]) / base
-    verdict = "within" if ratio <= 1.5 else "OVER"
-    print(f"hours status -q is {ratio:.2f}x `import click`: {verdict} the 1.5x bar.")
+    verdict = "within" if ratio <= BAR else "OVER"
+    print(f"hours status -q is {ratio:.2f}x `import click`: {verdict} the {BAR}x bar.")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,16 @@ decided here: a message that arrived while closed, not older than `max_age`, is 
 sender per closed period and never more often than `min_interval`; VIPs, the user's own
 addresses, and what RFC 3834 or the carriers say not to answer never are. Every skip is counted
 by its reason. A reply is journalled before it is sent.
+
+Each reply is written for its sender (`client_of`, then `render_reply`): a returning client
+(answered before, a VIP, or in the contacts file) gets the usual message, someone new the
+new-client one; their language picks the templates, their clock the times in brackets.
+
+The ways through are decided here too, and every text they send is written here: a message with
+the emergency keyword is forwarded to the practitioner; a VIP's missed call, and a number that
+misses the line twice within `repeat_window` (`repeat_call`), alert the practitioner's cell;
+while someone covers (`Schedule.cover_at`), what they take is passed on to them and the sender
+hears who covers.
 """
 
 from __future__ import annotations
@@ -12,19 +22,21 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import functools
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from hours import humanize
+from hours import humanize, locales
 from hours.clients.mail import IncomingMail, never_answer
 from hours.clients.net import Deadline, scrub_text
 from hours.config.autoreply import DEFAULT_SYNC_TIMEOUT, Autoreply, Emergency, Policy
+from hours.contacts import AddressBook
 from hours.errors import Exit, HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
-from hours.schedule import Schedule
+from hours.schedule import Cover, Schedule
 
 OPT_KEYWORDS = frozenset(
     [
@@ -46,6 +58,20 @@ OPT_KEYWORDS = frozenset(
 # Phone channels share one per-sender limit: a client who calls and then texts hears back once.
 RATE_GROUPS = {"email": ("email",), "sms": ("sms", "whatsapp", "voice")}
 RATE_GROUPS |= {"whatsapp": RATE_GROUPS["sms"], "voice": RATE_GROUPS["sms"]}
+# How much of a text is passed on to whoever covers (as the emergency forward takes).
+EXCERPT = 300
+# Two calls closer than this are one caller's phone redialling, not a person trying again.
+REDIAL_GAP = dt.timedelta(minutes=1)
+# What reaches the practitioner or a cover, about one item: a keyword message forwarded, an
+# alert of a VIP's or a repeated call, a text or missed call passed on to whoever covers.
+NOTICES = ("forward", "alert", "handover")
+# What a sender may get back: these are the auto-replies, counted and rate-limited.
+ANSWERS = ("reply", "emergency", "cover")
+
+
+# A closed window as a provider's responder holds it: from its start to the next opening (None
+# when no opening is in sight).
+Window = tuple[dt.datetime, dt.datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,23 +89,39 @@ class Incoming:
     subject: str = ""
 
 
+class RepeatCall(NamedTuple):
+    """Two missed calls from one number that make it an emergency."""
+
+    first: dt.datetime
+    second: dt.datetime
+
+    @property
+    def gap(self) -> dt.timedelta:
+        """Return the time between the two calls."""
+        return self.second - self.first
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What to do with an Incoming: reply, emergency, or skip (with the reason)."""
+    """What to do with an Incoming: what the sender gets, and who else hears of it."""
 
-    action: str  # reply | emergency | skip
-    reason: str | None = None
+    action: str  # reply | emergency | cover | skip
+    reason: str | None = None  # why it is skipped
     period: dt.datetime | None = None  # the start of the closed period it arrived in
+    notice: str | None = None  # one of NOTICES: who else is told, even of a skipped item
+    cover: Cover | None = None  # who covers it (action cover, notice handover)
+    repeat: RepeatCall | None = None  # the two calls that made it an emergency
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What the engine decided to send to one Incoming, rendered: a channel only delivers it."""
+    """What the engine decided to send about one Incoming, rendered: a channel only delivers it."""
 
     msg: Incoming
-    kind: str  # reply | emergency
+    kind: str  # one of ANSWERS, back to the sender, or one of NOTICES, to `to`
     text: str
     subject: str = ""  # email only
+    to: str | None = None  # a notice's recipient: the practitioner's cell or a cover's phone
 
 
 class Outbox(Protocol):
@@ -105,10 +147,14 @@ class ChannelResult:
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
     exit_status: int = 0  # what `error` makes the sync exit with (4 provider, 3 config)
+    # Modes that hold a provider's own responder (gmail, outlook) say which closed window it
+    # is set to: its start and end (None: no opening in sight), or None for no window at all.
+    holds_window: bool = False
+    window: Window | None = None
 
     def as_json(self) -> dict[str, object]:
-        """Return the SPEC's JSON shape."""
-        return {
+        """Return the SPEC's JSON shape (with `window` for the modes that hold one)."""
+        out: dict[str, object] = {
             "channel": self.channel,
             "mode": self.mode,
             "action": self.action,
@@ -116,6 +162,13 @@ class ChannelResult:
             "skipped": dict(sorted(self.skipped.items())),
             "error": self.error,
         }
+        if self.holds_window:
+            out["window"] = (
+                None
+                if self.window is None
+                else [None if t is None else t.isoformat(timespec="seconds") for t in self.window]
+            )
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +207,7 @@ class SyncRun:
     # How an emergency reaches the practitioner's own phone (an SMS through the phone
     # channel's provider), for every channel; None where no phone channel is configured.
     forwarder: Forward | None = None
+    contacts: AddressBook | None = None  # the contacts file, when the config names one
     # When the whole run must be done (`sync_timeout`): every network wait is cut to it.
     deadline: Deadline = field(
         default_factory=lambda: Deadline.after(DEFAULT_SYNC_TIMEOUT.total_seconds())
@@ -169,6 +223,26 @@ class Check:
     ok: bool
     detail: str = ""
     warning: bool = False  # not fatal: the channel works, but the user should know
+
+
+class Traits(NamedTuple):
+    """What an email mode does, in the words of the README's mode table (a test holds them equal)."""
+
+    who_answers: str
+    laptop_off: str
+    once_per_sender: str
+    vip_and_emergency: str
+    provider_must_offer: str
+
+
+# The README table's row labels, by Traits field.
+TRAIT_LABELS = {
+    "who_answers": "who answers",
+    "laptop_off": "when your computer is off or cron stops",
+    "once_per_sender": "once per sender",
+    "vip_and_emergency": "VIPs and emergencies",
+    "provider_must_offer": "what the provider must offer",
+}
 
 
 class Channel(Protocol):
@@ -197,7 +271,8 @@ class Channel(Protocol):
 # -- who gets a reply ----------------------------------------------------------------------
 
 
-def _matches(address: str, patterns: Iterable[str]) -> bool:
+def matches(address: str, patterns: Iterable[str]) -> bool:
+    """Tell whether a sender matches one of `patterns`: addresses, numbers, `*@domain` globs."""
     a = normalize_sender(address)
     return any(fnmatch.fnmatchcase(a, normalize_sender(p)) for p in patterns)
 
@@ -213,7 +288,7 @@ def email_exclusion(msg: Incoming, own: Iterable[str]) -> str | None:
     reason = never_answer(msg.mail)
     if reason is not None:
         return reason
-    if not any(_matches(r, own) for r in msg.recipients):
+    if not any(matches(r, own) for r in msg.recipients):
         return "not_addressed_to_me"
     return None
 
@@ -236,13 +311,49 @@ def has_keyword(text: str, keyword: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(keyword)}(?!\w)", text, re.IGNORECASE) is not None
 
 
+def repeat_call(
+    missed: Iterable[dt.datetime],
+    *,
+    window: dt.timedelta,
+    period: tuple[dt.datetime, dt.datetime | None],
+    min_gap: dt.timedelta = REDIAL_GAP,
+) -> RepeatCall | None:
+    """Return the first two consecutive missed calls of a closed period close enough, or None.
+
+    `missed` are one number's missed calls, in any order; only those within `period` (its
+    start, and its end or None) count. Two consecutive calls at least `min_gap` and at most
+    `window` apart are the emergency: consecutive, so a redialler retrying every 30 seconds
+    never counts, however long it goes on, and three calls still make one pair, the first.
+    """
+    start, end = period
+    times = sorted(t for t in missed if start <= t and (end is None or t < end))
+    for earlier, later in itertools.pairwise(times):
+        if min_gap <= later - earlier <= window:
+            return RepeatCall(earlier, later)
+    return None
+
+
+def can_alert(settings: Autoreply) -> bool:
+    """Tell whether the practitioner's cell can be texted: a phone channel and a forward_to cell."""
+    return (
+        settings.phone is not None
+        and settings.emergency is not None
+        and bool(settings.emergency.cell)
+    )
+
+
 def decide(
     msg: Incoming,
     run: SyncRun,
     policy: Policy,
     own: Iterable[str],
+    missed: Iterable[dt.datetime] = (),
 ) -> Decision:
-    """Decide whether `msg` gets the usual reply, the emergency reply, or nothing (and why)."""
+    """Decide what `msg` gets (reply, emergency, cover, or nothing, and why) and who is told.
+
+    `missed` are the missed calls of the sender's that the channel knows of, for the
+    repeat-caller rule; they must reach back at least `repeat_window` before `msg`.
+    """
     schedule, now = run.schedule, run.now
     own = tuple(own)
     if schedule.is_open(msg.arrived):
@@ -251,26 +362,132 @@ def decide(
         return Decision("skip", "too_old")
     if schedule.is_open(now):
         return Decision("skip", "open_now")  # you are back: answer it yourself
-    if _matches(msg.sender, own):
+    if matches(msg.sender, own):
         return Decision("skip", "own_address")
-    if _matches(msg.sender, policy.vip):
-        return Decision("skip", "vip")
+    period = schedule.state(msg.arrived).since or msg.arrived
+    if matches(msg.sender, policy.vip):
+        # Never answered; but a VIP who calls after hours is someone you want to know about.
+        alert = "alert" if msg.channel == "voice" and can_alert(run.settings) else None
+        return Decision("skip", "vip", period, alert)
     excluded = email_exclusion(msg, own) if msg.channel == "email" else sms_exclusion(msg)
     if excluded:
-        return Decision("skip", excluded)
-    period = schedule.state(msg.arrived).since or msg.arrived
+        return Decision("skip", excluded, period)
     emergency = run.settings.emergency
-    if emergency and has_keyword(f"{msg.subject} {msg.text}", emergency.keyword):
-        return Decision("emergency", None, period)
+    if (
+        emergency
+        and emergency.keyword
+        and has_keyword(f"{msg.subject} {msg.text}", emergency.keyword)
+    ):
+        return Decision("emergency", None, period, "forward")
+    covering = schedule.cover_at(msg.arrived) if msg.channel != "email" else None
+    medium = "voice" if msg.channel == "voice" else "sms"
+    if covering is not None and medium in covering.cover.media:
+        # Every text or missed call goes to whoever covers; the sender hears so as often as
+        # any reply may be sent.
+        limited = _rate_limit(msg, run, policy, period)
+        return Decision("skip" if limited else "cover", limited, period, "handover", covering.cover)
+    if msg.channel == "voice" and emergency is not None and can_alert(run.settings):
+        repeat = repeat_call(
+            missed,
+            window=emergency.repeat_window,
+            period=(period, schedule.next_open(msg.arrived)),
+        )
+        if repeat is not None and msg.arrived >= repeat.first:
+            if msg.arrived == repeat.second:
+                return Decision("emergency", None, period, "alert", repeat=repeat)
+            # The first of the two is answered by the second's emergency message; a third
+            # and later one has been answered by it already.
+            return Decision(
+                "skip", "called_again" if msg.arrived == repeat.first else "already_replied", period
+            )
+    limited = _rate_limit(msg, run, policy, period)
+    return Decision("skip", limited, period) if limited else Decision("reply", None, period)
+
+
+def _rate_limit(msg: Incoming, run: SyncRun, policy: Policy, period: dt.datetime) -> str | None:
+    """Return why the sender may not be answered again yet, or None."""
     group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
     if run.dry_run and (group[0], sender) in run._dry_replied:
-        return Decision("skip", "already_replied")
-    if run.journal.replied_in_period(group, sender, period, "reply"):
-        return Decision("skip", "already_replied")
+        return "already_replied"
+    if any(run.journal.replied_in_period(group, sender, period, k) for k in ("reply", "cover")):
+        return "already_replied"
     last = run.journal.last_reply(group, sender)
-    if last is not None and now - last[1] < policy.min_interval:
-        return Decision("skip", "min_interval")
-    return Decision("reply", None, period)
+    if last is not None and run.now - last[1] < policy.min_interval:
+        return "min_interval"
+    return None
+
+
+# -- who the reply is for ------------------------------------------------------------------
+
+# Which templates a channel's replies are written from (a missed call is texted back).
+TEMPLATE_GROUPS = {"email": "email", "sms": "sms", "voice": "sms", "whatsapp": "whatsapp"}
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """Who a reply is for, as far as it can be known: returning or new, their clock, language."""
+
+    known: tuple[str, ...]  # why they are a returning client; empty: someone new
+    name: str  # as the contacts file has them, or ""
+    zone: locales.ClientZone | None  # None: not known with certainty
+    language: locales.LanguageChoice
+
+    @property
+    def new(self) -> bool:
+        """Tell whether hours has never answered them and nothing else says who they are."""
+        return not self.known
+
+
+def slot(channel: str, kind: str, *, new: bool) -> str:
+    """Return which template (`config.autoreply.SLOTS`) a reply of `kind` on `channel` uses."""
+    if kind == "emergency":
+        return "emergency"
+    group = TEMPLATE_GROUPS[channel]
+    return f"{group}_new" if new else group
+
+
+def client_of(
+    msg: Incoming,
+    settings: Autoreply,
+    *,
+    contacts: AddressBook | None,
+    answered_before: bool,
+    kind: str = "reply",
+) -> Client:
+    """Tell who `msg`'s sender is: known or new, their zone and language, and how each was told.
+
+    Known: answered before (the journal, as the caller read it), a VIP, or in the contacts file.
+    Zone: the contact's TZ, else a phone number's when certain, else an email's Date offset.
+    Language: the contact's LANG, an email's Content-Language, a phone number's country's, each
+    only where a template exists in it for this reply; else the default language.
+    """
+    phone = msg.channel != "email"
+    channel = settings.phone if phone else settings.email
+    contact = contacts.lookup(msg.sender) if contacts is not None else None
+    known = []
+    if contact is not None:
+        known.append(f"in your contacts as {contact.name}" if contact.name else "in your contacts")
+    if answered_before:
+        known.append("answered before")
+    if channel is not None and matches(msg.sender, channel.policy.vip):
+        known.append("a VIP")
+    number = normalize_sender(msg.sender) if phone else None
+    date = msg.mail.date if msg.mail is not None else None
+    zone = locales.client_zone(
+        contact=contact.zone if contact else None, number=number, date_header=date
+    )
+    available = settings.languages_with(slot(msg.channel, kind, new=not known))
+    if available:
+        language = locales.choose_language(
+            available=available,
+            default=settings.language,
+            contact=contact.languages if contact else (),
+            content_language=msg.mail.content_language if msg.mail is not None else None,
+            number=number,
+        )
+    else:  # no template in another language: nothing to choose, and no Babel to load
+        language = locales.LanguageChoice(settings.language, "default")
+    return Client(tuple(known), contact.name if contact else "", zone, language)
 
 
 # -- what the reply says -------------------------------------------------------------------
@@ -282,20 +499,49 @@ def fields(
     business: str,
     emergency: Emergency | None,
     msg: Incoming | None = None,
+    *,
+    booking_url: str | None = None,
+    language: str = "en",
+    zone: locales.ClientZone | None = None,
+    named_days: bool = False,
+    cover: Cover | None = None,
 ) -> dict[str, str]:
     """Return the template fields at `now`: when you are back, why you are closed, and so on.
 
+    Said in `language`; `zone` is the client's clock when known, for {next_open_local} and the
+    brackets of {next_open_with_local}. A text fixed for everyone passes neither.
+    `named_days` names the day you are back ("Tuesday at 9:00 AM", never "tomorrow"), for one
+    text that a provider sends all through a window that may cross midnight.
     Exactly the fields of `hours.config.autoreply.FIELDS`, which templates were checked against.
     """
     state = schedule.state(now)
     back = state.next_open if not state.open else now
+    if back is None:  # never open again: nothing to say in any language but this
+        when = {
+            "next_open": humanize.next_open(back, now),
+            "next_open_with_local": humanize.next_open(back, now),
+            "next_open_local": humanize.next_open(back, now),
+            "next_open_date": "",
+            "next_open_relative": "soon",
+        }
+    else:
+        when = {
+            "next_open": locales.next_open(back, now, language, named=named_days),
+            "next_open_with_local": locales.next_open_with_local(
+                back, now, language, zone, named=named_days
+            ),
+            "next_open_local": locales.next_open_local(back, now, language, zone, named=named_days),
+            "next_open_date": locales.next_open_date(back, language),
+            "next_open_relative": locales.next_open_relative(back, now, language),
+        }
     return {
         "business": business or "I",
-        "next_open": humanize.next_open(back, now),
-        "next_open_date": "" if back is None else f"{back:%A} {back.day} {back:%B}",
-        "next_open_relative": "soon" if back is None else f"in {humanize.duration(back - now)}",
+        **when,
         "reason": state.reason or "closed",
-        "emergency_keyword": emergency.keyword if emergency else "",
+        "emergency_keyword": (emergency.keyword if emergency else None) or "",
+        "emergency_press": (emergency.press if emergency else None) or "",
+        "booking_url": booking_url or "",
+        "cover_name": cover.name if cover else "",
         "sender_name": (msg.sender_name if msg else "") or "there",
         "subject": (msg.subject if msg else "") or "your message",
     }
@@ -306,26 +552,85 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(dict(values))
 
 
-def reply_to(msg: Incoming, kind: str, run: SyncRun) -> Reply:
-    """Render what `msg` gets: its channel's template for `kind`, the fields computed once.
+def reply_to(msg: Incoming, kind: str, run: SyncRun, cover: Cover | None = None) -> Reply:
+    """Render what `msg` gets: who its sender is, then their template, the fields computed once.
 
-    An emergency gets the emergency message; an email the email message and subject; a
-    WhatsApp message the WhatsApp text; a text or a missed call the SMS text.
+    `cover` is who covers when `kind` is "cover".
     """
-    settings = run.settings
-    values = fields(run.schedule, run.now, run.business, settings.emergency, msg)
+    group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
+    answered = run.journal.last_reply(group, sender) is not None
+    client = client_of(
+        msg, run.settings, contacts=run.contacts, answered_before=answered, kind=kind
+    )
+    return render_reply(msg, kind, client, run.settings, run.schedule, run.now, run.business, cover)
+
+
+def render_reply(
+    msg: Incoming,
+    kind: str,
+    client: Client,
+    settings: Autoreply,
+    schedule: Schedule,
+    now: dt.datetime,
+    business: str,
+    cover: Cover | None = None,
+) -> Reply:
+    """Render the reply of `kind` to `msg` for `client`: the template and fields they get.
+
+    An emergency gets the emergency message; an email the email message (or the new-client
+    one) and subject; a WhatsApp message the WhatsApp text; a text or a missed call the SMS
+    text; each in the client's language. While `cover` takes it, a text or missed call gets the
+    cover message, which has one language, the default.
+    """
+    language = client.language.language if kind != "cover" else settings.language
+    values = fields(
+        schedule,
+        now,
+        business,
+        settings.emergency,
+        msg,
+        booking_url=settings.booking_url,
+        language=language,
+        zone=client.zone,
+        cover=cover,
+    )
+    if kind == "cover":
+        assert settings.phone is not None
+        template = settings.phone.cover_message
+    else:
+        template = settings.template(slot(msg.channel, kind, new=client.new), language)
     subject = ""
     if msg.channel == "email":
-        assert settings.email is not None
-        template, subject = settings.email.policy.message, render(settings.email.subject, values)
-    else:
-        assert settings.phone is not None
-        phone = settings.phone
-        template = phone.whatsapp_message if msg.channel == "whatsapp" else phone.sms_message
-    if kind == "emergency":
-        assert settings.emergency is not None
-        template = settings.emergency.message
+        subject = render(settings.template("subject", language), values)
     return Reply(msg, kind, render(template, values), subject)
+
+
+def notice_to(msg: Incoming, d: Decision, run: SyncRun) -> Reply:
+    """Render what the practitioner (an alert) or a cover (a handover) is told about `msg`."""
+    line = run.business or "Your line"
+    who = normalize_sender(msg.sender)
+    zone = run.schedule.zone
+    when = f"{msg.arrived.astimezone(zone):%H:%M}"
+    if d.notice == "handover":
+        assert d.cover is not None
+        if msg.channel == "voice":
+            text = f"{line} — missed call from {who} at {when}; please call them back."
+        else:
+            label = "WhatsApp" if msg.channel == "whatsapp" else "text"
+            body = " ".join(msg.text.split())[:EXCERPT]
+            text = f"{line} — {label} from {who} at {when}: {body}"
+        return Reply(msg, "handover", text, to=d.cover.number)
+    assert d.notice == "alert"
+    assert run.settings.emergency is not None
+    if d.repeat is not None:
+        first, second = (f"{t.astimezone(zone):%H:%M}" for t in d.repeat)
+        text = (
+            f"{line} — {who} called twice in {humanize.duration(d.repeat.gap)} ({first} and "
+            f"{second}) and got your emergency message."
+        )
+    else:
+        text = f"{line} — missed call from {who} (VIP) at {when}."
+    return Reply(msg, "alert", text, to=run.settings.emergency.cell)
 
 
 # -- answering -----------------------------------------------------------------------------
@@ -361,6 +666,11 @@ def answer(
     """
     journal, now = run.journal, run.now
     items = list(items)
+    # The missed calls of each number, for the repeat-caller rule.
+    missed: dict[str, list[dt.datetime]] = {}
+    for msg in items:
+        if msg.channel == "voice":
+            missed.setdefault(normalize_sender(msg.sender), []).append(msg.arrived)
     for n, msg in enumerate(items):
         if journal.decided(msg.channel, msg.item) is not None:
             continue  # answered or skipped by an earlier sync
@@ -369,8 +679,9 @@ def answer(
             raise run.deadline.out_of_time(
                 f"answering: {left} of {len(items)} {_plural(left, 'message')} left unanswered"
             )
-        d = decide(msg, run, policy, own)
-        if d.action == "skip":
+        calls = missed.get(normalize_sender(msg.sender), ())
+        d = decide(msg, run, policy, own, calls)
+        if d.action == "skip" and (d.notice is None or run.dry_run):
             assert d.reason is not None
             result.skipped[d.reason] += 1
             if not run.dry_run:
@@ -378,15 +689,17 @@ def answer(
             continue
         # Rendered before anything is journalled: a reply that cannot be written is never
         # recorded as answered.
-        reply = reply_to(msg, d.action, run)
+        reply = None if d.action == "skip" else reply_to(msg, d.action, run, d.cover)
+        notice = None if d.notice in (None, "forward") else notice_to(msg, d, run)
         if run.dry_run:
             run._dry_replied.add((RATE_GROUPS[msg.channel][0], normalize_sender(msg.sender)))
             result.replied += 1
             continue
         # Decided before anything is sent: after a crash this item is never looked at again.
-        journal.decide(msg.channel, msg.item, d.action, now)
+        decision = d.action if d.action != "skip" else f"skipped:{d.reason}"
+        journal.decide(msg.channel, msg.item, decision, now)
         try:
-            _reply(run, result, reply, d, outbox, forward)
+            _reply(run, result, msg, d, reply, notice, outbox, forward)
         except MaybeSent:
             raise  # it may have gone out: decided for good, never tried again
         except (ProviderError, OptedOut) as e:
@@ -400,26 +713,32 @@ def answer(
 def _reply(
     run: SyncRun,
     result: ChannelResult,
-    reply: Reply,
+    msg: Incoming,
     d: Decision,
+    reply: Reply | None,
+    notice: Reply | None,
     outbox: Outbox,
     forward: Forward | None,
 ) -> None:
+    """Send what was rendered for `msg`: its notice (an alert, a handover), then its reply."""
     assert d.period is not None
-    msg = reply.msg
-    # Once per item: a retry after the reply itself failed must not forward it again.
-    if (
-        d.action == "emergency"
-        and forward is not None
-        and not run.journal.journalled(msg.channel, msg.item, "forward")
-    ):
-        _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
+    # Once per item: a retry after the reply itself failed must not tell anyone again.
+    if d.notice is not None and not run.journal.journalled(msg.channel, msg.item, d.notice):
+        if d.notice == "forward" and forward is not None:
+            _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
+        elif notice is not None:
+            _journalled(run, msg, d.notice, d.period, functools.partial(outbox.deliver, notice))
+    if d.action == "skip":
+        assert d.reason is not None
+        result.skipped[d.reason] += 1
+        return
     group, sender = RATE_GROUPS[msg.channel], normalize_sender(msg.sender)
     if d.action == "emergency" and run.journal.replied_in_period(
         group, sender, d.period, "emergency"
     ):
         result.skipped["emergency_already_answered"] += 1
         return
+    assert reply is not None  # rendered for every action but a skip
     _journalled(run, msg, d.action, d.period, functools.partial(outbox.deliver, reply))
     result.replied += 1
 
@@ -482,6 +801,8 @@ def sync(channels: Iterable[Channel], run: SyncRun) -> SyncReport:
                 "failed",
                 error=scrub_text(e.message),
                 exit_status=e.exit_status,
+                # A mode that holds a provider's responder says so even when it failed.
+                holds_window=getattr(channel, "holds_window", False),
             )
         if not run.dry_run:
             run.journal.record_sync(channel.name, run.now, result.action, result.error)

@@ -26,7 +26,7 @@ from hours.humanize import printable
 from hours.schedule import MINUTES_PER_DAY, Closure, Range, Schedule
 
 PRODID = "-//hours//hours availability//EN"
-KIND = "X-HOURS-KIND"  # open | closed: lets an import skip the open hours of an export
+KIND = "X-HOURS-KIND"  # open | closed | cover: lets an import skip all but the closures
 REASON = "X-HOURS-REASON"
 FALLBACK_REASON = "Calendar event"
 UTC = dt.UTC
@@ -53,10 +53,14 @@ def export(
     now: dt.datetime,
     name: str = "",
     zone: ZoneInfo | None = None,
+    title: str | None = None,
+    cover: bool = False,
 ) -> bytes:
     """Return an iCalendar of the open intervals in [start, end) and the closures touching it.
 
-    Times are written in `zone` (default: the schedule's), which the VTIMEZONE describes.
+    Times are written in `zone` (default: the schedule's), which the VTIMEZONE describes;
+    `title` names the calendar (default: "NAME — open hours"). With `cover`, who covers
+    while closed too (the report's week; a calendar for clients leaves it out).
     """
     import icalendar
 
@@ -68,7 +72,7 @@ def export(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{name} — open hours" if name else "Open hours")
+    cal.add("x-wr-calname", title or (f"{name} — open hours" if name else "Open hours"))
     cal.add("x-wr-timezone", zone.key)
     cal.add("refresh-interval", dt.timedelta(days=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "P1D")
@@ -81,7 +85,7 @@ def export(
         ev.add("dtend", finish)
         ev.add("summary", summary)
         ev.add("transp", "TRANSPARENT")
-        ev.add("categories", ["Open" if kind == "open" else "Closed"])
+        ev.add("categories", [{"open": "Open", "cover": "Covered"}.get(kind, "Closed")])
         ev.add(KIND, kind)
         return ev
 
@@ -92,6 +96,11 @@ def export(
         cal.add_component(
             event(uid, f"{who}: open", "open", s.astimezone(zone), e.astimezone(zone))
         )
+    for s, e, c in schedule.cover_intervals(start, end) if cover else ():
+        uid = f"cover-{_stamp(s)}-{_stamp(e)}-{_tag(c.name)}-{tag}@hours"
+        ev = event(uid, f"{who}: {c.name} covers", "cover", s.astimezone(zone), e.astimezone(zone))
+        ev.add("description", f"Closed; {c.name} takes the line.")
+        cal.add_component(ev)
     local = schedule.zone
     first = start.astimezone(local).date() - dt.timedelta(days=1)
     last = end.astimezone(local).date() + dt.timedelta(days=1)
@@ -231,7 +240,7 @@ def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: st
     days: dict[str, list[tuple[dt.date, dt.date]]] = {}
     for ev in occurrences:
         if (
-            str(ev.get(KIND, "")).lower() == "open"
+            str(ev.get(KIND, "")).lower() in ("open", "cover")
             or str(ev.get("STATUS", "")).upper() == "CANCELLED"
         ):
             continue

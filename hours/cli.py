@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
 
 import click
 
@@ -44,7 +43,7 @@ LAZY: dict[str, str] = {
 }
 
 
-@click.group(cls=HoursGroup, lazy=LAZY, context_settings=CONTEXT)
+@click.group(cls=HoursGroup, lazy=LAZY, context_settings=CONTEXT, invoke_without_command=True)
 @click.option(
     "--config",
     "config_option",
@@ -58,13 +57,22 @@ LAZY: dict[str, str] = {
 def cli(ctx: click.Context, config_option: str | None, no_color: bool) -> None:
     """Say when you are available, see what 24/7 really costs, and auto-reply after hours.
 
+    With no command: where you stand now, today, tomorrow and this week, and what to do next.
+    --config and --no-color go before or after the command; so do --json and -q, where the
+    command has them.
+
     \b
     Examples:
+      hours                          where you stand, and next steps
       hours set mon-fri 9-17         weekly hours
       hours off 2026-12-24 2026-12-26 --reason Christmas
       hours status                   open or closed now (exit 0 open, 1 closed)
     """
-    ctx.obj = App(config_option, no_color=no_color)
+    app = ctx.obj = App(config_option, no_color=no_color)
+    if ctx.invoked_subcommand is None:
+        from hours.commands import dashboard
+
+        dashboard.render(app, app.now())
 
 
 def main() -> None:
@@ -78,7 +86,9 @@ def main() -> None:
 @cli.command(context_settings=CONTEXT)
 @at_option
 @json_option
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit status tells.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing, even with --json; the exit status tells."
+)
 @pass_app
 def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None:
     """Say whether you are open now, why, and until when. Exit 0 open, 1 closed.
@@ -91,7 +101,10 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
     """
     now = app.now(at)
     st = app.schedule.state(now)
-    if as_json:
+    covering = app.schedule.cover_at(now)
+    if quiet:  # as grep -q: nothing printed, whatever else was asked
+        pass
+    elif as_json:
         print_json(
             {
                 "open": st.open,
@@ -101,28 +114,14 @@ def status(app: App, at: dt.datetime | None, as_json: bool, quiet: bool) -> None
                 "until": iso(st.until),
                 "next_open": iso(st.next_open),
                 "reason": st.reason,
+                "cover": None
+                if covering is None
+                else {"name": covering.cover.name, "until": iso(covering.until)},
             }
         )
-    elif not quiet:
-        app.echo(status_line(st, now))
+    else:
+        app.say(humanize.status_line(st, now, covering))
     sys.exit(Exit.OK if st.open else Exit.CLOSED)
-
-
-def status_line(st: Any, now: dt.datetime) -> str:
-    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ..."."""
-    if st.open:
-        if st.until is None:
-            return "Open — with no closing in sight"
-        return (
-            f"Open — closes {humanize.when(st.until, now)}, in {humanize.duration(st.until - now)}"
-        )
-    head = f"Closed ({st.reason})"
-    if st.next_open is None:
-        return f"{head} — no opening in the next five years"
-    return (
-        f"{head} — opens {humanize.when(st.next_open, now)}, "
-        f"in {humanize.duration(st.next_open - now)}"
-    )
 
 
 @cli.command(name="next", context_settings=CONTEXT)
@@ -139,15 +138,45 @@ def next_(app: App, count: int, at: dt.datetime | None, as_json: bool) -> None:
       hours next --count 4 --json
     """
     now = app.now(at)
-    changes = app.schedule.changes(now, count)
+    turns = app.schedule.turns(now, count)
     if as_json:
         print_json(
-            {"changes": [{"at": iso(c.at), "open": c.open, "reason": c.reason} for c in changes]}
+            {
+                "changes": [
+                    {
+                        "at": iso(t.at),
+                        "open": t.open,
+                        "reason": t.reason,
+                        "cover": None if t.cover is None else t.cover.name,
+                    }
+                    for t in turns
+                ]
+            }
         )
         return
-    if not changes:
+    if not turns:
         app.echo("No change in the next five years.")
-    for c in changes:
-        verb = app.style("opens", fg="green") if c.open else app.style("closes", fg="red")
-        why = f" ({c.reason})" if c.reason else ""
-        app.echo(f"{c.at:%a %d %b %Y %H:%M}  {verb}{why}, in {humanize.duration(c.at - now)}")
+    covering = app.schedule.cover_at(now)
+    before = None if covering is None else covering.cover
+    for t in turns:
+        parts = []
+        if t.state_changes:
+            verb = "opens" if t.open else "closes"
+            parts.append(f"{verb} ({t.reason})" if t.reason else verb)
+        if t.cover is not None:
+            parts.append(f"{t.cover.name} covers")
+        elif before is not None and not t.open:
+            parts.append(f"{before.name}'s cover ends")
+        before = t.cover
+        # Wrapped before styling: colour codes take no room on the screen.
+        line = app.fit(
+            f"{t.at:%a %d %b %Y %H:%M}  {', '.join(parts)}, in {humanize.duration(t.at - now)}",
+            hang=23,
+        )
+        if t.state_changes:
+            verb = "opens" if t.open else "closes"
+            line = line.replace(verb, app.style(verb, fg="green" if t.open else "red"), 1)
+        if t.cover is not None:
+            who = f"{t.cover.name} covers"
+            line = line.replace(who, app.style(who, fg="cyan"), 1)
+        app.echo(line)

@@ -6,7 +6,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from hours.errors import StateError
@@ -91,6 +90,8 @@ def write_atomic(
         _write_through(path, raw, found.st_mode, through=True, truncate=True)
         return
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import tempfile  # not at the top: `hours status` never writes, and tempfile is slow to load
+
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

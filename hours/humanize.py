@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hours.schedule import Covering, State
 
 
 @functools.cache
@@ -78,17 +82,41 @@ def clock(target: dt.datetime) -> str:
     return f"{hour}:{target.minute:02d} {'AM' if target.hour < 12 else 'PM'}"
 
 
-def next_open(target: dt.datetime | None, now: dt.datetime) -> str:
-    """Say when you are back, for a message: "tomorrow at 9:00 AM", "Monday at 9:00 AM"."""
+def next_open(target: dt.datetime | None, now: dt.datetime, *, named: bool = False) -> str:
+    """Say when you are back, for a message: "tomorrow at 9:00 AM", "Monday at 9:00 AM".
+
+    `named` says the day by its name even today or tomorrow ("Tuesday at 9:00 AM"): for a
+    text that stays the same past a midnight, as a provider's responder does all night.
+    """
     if target is None:
         return "as soon as I can"
     days = (target.date() - now.astimezone(target.tzinfo).date()).days
-    if days == 0:
+    if days == 0 and not named:
         name = "today"
-    elif days == 1:
+    elif days == 1 and not named:
         name = "tomorrow"
     elif days < 7:
         name = f"{target:%A}"
     else:
         name = f"{target:%A} {target.day} {target:%B}"
     return f"{name} at {clock(target)}"
+
+
+def status_line(st: State, now: dt.datetime, covering: Covering | None = None) -> str:
+    """Say the state in one line: "Closed (Christmas) — opens Monday 28 December at 09:00, in ...".
+
+    While someone covers: "Closed (outside hours) — Jo is covering until 22:00; opens ...".
+    """
+    if st.open:
+        if st.until is None:
+            return "Open — with no closing in sight"
+        return f"Open — closes {when(st.until, now)}, in {duration(st.until - now)}"
+    head = f"Closed ({st.reason}) —"
+    if covering is not None:
+        head += f" {covering.cover.name} is covering"
+        if covering.until is not None:
+            head += f" until {when(covering.until, now).removeprefix('today at ')}"
+        head += ";"
+    if st.next_open is None:
+        return f"{head} no opening in the next five years"
+    return f"{head} opens {when(st.next_open, now)}, in {duration(st.next_open - now)}"

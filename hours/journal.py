@@ -33,7 +33,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
     id INTEGER PRIMARY KEY,
     channel TEXT NOT NULL,          -- email, sms, voice, whatsapp
-    kind TEXT NOT NULL,             -- reply, emergency, forward
+    kind TEXT NOT NULL,             -- reply, emergency, cover; forward, alert, handover
     sender TEXT NOT NULL,           -- who the reply went to (lower-cased address or number)
     item TEXT NOT NULL,             -- the message or call answered (Message-ID, SID)
     period TEXT NOT NULL,           -- start of the closed period it belongs to (ISO UTC)
@@ -170,11 +170,11 @@ class Journal:
     def last_reply(
         self, channels: tuple[str, ...], sender: str
     ) -> tuple[dt.datetime, dt.datetime] | None:
-        """Return (period, created_at) of the latest reply or emergency reply to `sender`."""
+        """Return (period, created_at) of the latest reply, emergency or cover reply to `sender`."""
         marks = ",".join("?" * len(channels))
         row = self._run(
             f"SELECT period, created_at FROM replies WHERE channel IN ({marks}) AND sender = ? "
-            "AND kind IN ('reply', 'emergency') ORDER BY created_at DESC, id DESC LIMIT 1",
+            "AND kind IN ('reply', 'emergency', 'cover') ORDER BY created_at DESC, id DESC LIMIT 1",
             (*channels, sender.lower()),
         ).fetchone()
         if row is None:
@@ -287,29 +287,59 @@ def count_replies(
     `warn`, it is refused).
     """
     counts = dict.fromkeys(REPLY_CHANNELS, 0)
+    with _reading(state_dir, "the auto-reply counts", warn) as db:
+        if db is not None:
+            counts.update(_sent_between(db, start, end))
+    return counts
+
+
+def answered_before(state_dir: Path, channels: tuple[str, ...], sender: str) -> bool:
+    """Tell whether `sender` was ever sent a reply on `channels`, reading without creating."""
+    with _reading(state_dir, "whether a sender was answered before", None) as db:
+        if db is None:
+            return False
+        marks = ",".join("?" * len(channels))
+        row = db.execute(
+            f"SELECT 1 FROM replies WHERE channel IN ({marks}) AND sender = ? "
+            "AND kind IN ('reply', 'emergency') LIMIT 1",
+            (*channels, sender.lower()),
+        ).fetchone()
+        return row is not None
+
+
+@contextlib.contextmanager
+def _reading(
+    state_dir: Path, what: str, warn: Callable[[str], None] | None
+) -> Iterator[sqlite3.Connection | None]:
+    """Open the journal read-only, without creating it; None when there is none or it is empty.
+
+    A journal a newer hours wrote is read all the same, after `warn` is told that `what` may be
+    wrong (without `warn`, it is refused).
+    """
     path = state_dir / FILENAME
     if not path.exists():
-        return counts
+        yield None
+        return
     try:
         version, objects = _schema_of(path)
         if not objects:
-            return counts  # an empty journal: nothing was ever sent
+            yield None  # an empty journal: nothing was ever sent
+            return
         if version > SCHEMA_VERSION:
             newer = (
                 f"the journal {path} was written by a newer hours (schema {version}); "
-                "the auto-reply counts may be wrong: upgrade hours"
+                f"{what} may be wrong: upgrade hours"
             )
             if warn is None:
                 raise StateError(newer)
             warn(newer)
         db = sqlite3.connect(_read_only_uri(path), uri=True, timeout=5)
         try:
-            counts.update(_sent_between(db, start, end))
+            yield db
         finally:
             db.close()
     except sqlite3.Error as e:
         raise StateError(f"cannot read the journal {path}: {e}") from None
-    return counts
 
 
 def _read_only_uri(path: Path) -> str:
@@ -370,9 +400,10 @@ def _schema_of(path: Path) -> tuple[int, frozenset[tuple[str, str]]]:
 
 
 def _sent_between(db: sqlite3.Connection, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    # A forward goes to the practitioner, not the sender: it is not an auto-reply.
+    # Forwards, alerts and handovers go to the practitioner or a cover: not auto-replies.
     rows = db.execute(
-        "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' AND kind != 'forward' "
+        "SELECT channel, COUNT(*) FROM replies WHERE status = 'sent' "
+        "AND kind IN ('reply', 'emergency', 'cover') "
         "AND sent_at >= ? AND sent_at < ? GROUP BY channel",
         (utc_iso(start), utc_iso(end)),
     ).fetchall()

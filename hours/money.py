@@ -8,7 +8,10 @@ abroad says "CA$" or "A$" rather than a bare "$" that could be anyone's dollar.
 
 from __future__ import annotations
 
+import datetime as dt
+
 LOCALE = "en"
+FALLBACK_CURRENCY = "USD"  # where neither a country nor a time zone tells (UTC, Etc/GMT+5)
 
 
 def money(amount: float, currency: str) -> str:
@@ -35,3 +38,28 @@ def currency_code(text: str) -> str:
     if len(code) != 3 or not code.isalpha() or not is_currency(code):
         raise ValueError(f"{text!r} is not a currency code; use three letters like USD, EUR or GBP")
     return code
+
+
+def default_currency(country: str | None, timezone: str, *, on: dt.date) -> str:
+    """Return the currency of `country` (ISO 3166-1), else of the time zone's country, on a date.
+
+    The zone's country comes from the tz database as CLDR keeps it; the currency is the first
+    legal tender CLDR lists for the country on that date.
+    """
+    from babel.numbers import get_territory_currencies
+
+    for territory in (country, territory_of_zone(timezone)):
+        if territory:
+            found: list[str] = get_territory_currencies(territory.upper(), on, tender=True)
+            if found:
+                return found[0]
+    return FALLBACK_CURRENCY
+
+
+def territory_of_zone(timezone: str) -> str | None:
+    """Return the country (ISO 3166-1 alpha-2) of an IANA time zone, or None if it has none."""
+    from babel.core import get_global
+
+    name = get_global("zone_aliases").get(timezone, timezone)
+    territory: str | None = get_global("zone_territories").get(name)
+    return None if territory in (None, "ZZ", "001") else territory

@@ -1,4 +1,4 @@
-"""Parse the small languages a user types: times, ranges, days, amounts, durations.
+"""Parse the small languages a user types: times, ranges, days, amounts, durations, numbers.
 
 Each parser raises ValueError with a message that says what is allowed; the config loader adds
 the file and key, the command line the argument.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
-from hours.schedule import DAYS, MINUTES_PER_DAY, Range
+from hours.schedule import DAYS, MINUTES_PER_DAY, Range, overlapping
 
 DAY_GROUPS = {
     "weekdays": DAYS[:5],
@@ -32,6 +33,7 @@ _DAY_ALIASES = {name: name for name in DAYS} | {
 _LOOSE_TIME = r"(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?"
 PERIODS = {"week": 1.0, "month": 12 / 52, "year": 1 / 52}
 _DURATION = r"(\d+)\s*([smhdw])"
+LONG_RANGE_MINUTES = 16 * 60  # a longer range gets a notice: "9-5" meant as 09:00-05:00?
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # Earnings (a week, month or year) and compared hourly rates: a billion is past any
 # practitioner's, and keeps every figure `hours cost` works out within what money formats.
@@ -43,10 +45,20 @@ MAX_DURATION = dt.timedelta(days=365)
 # export`) before Python's calendar ends in 9999.
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(9000, 12, 31)
+# E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
     """Parse a time of day to minutes after midnight; `24:00` only as an end."""
+    return _time(text, end=end, loose=loose)[0]
+
+
+def _time(text: str, *, end: bool, loose: bool) -> tuple[int, bool, bool]:
+    """Return minutes after midnight, whether am/pm was written, and whether the hour is bare.
+
+    A bare hour could be on either clock: 1 to 12, with no am/pm and no leading zero.
+    """
     text = text.strip()
     if loose:
         m = re.fullmatch(_LOOSE_TIME, text, re.IGNORECASE)
@@ -59,6 +71,7 @@ def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
         raise ValueError(f"{text!r} is not a time; use {allowed}")
     hour, minute = int(groups[0]), int(groups[1] or 0)
     meridiem = (groups[2] or "").lower().replace(".", "")
+    bare = not meridiem and 1 <= hour <= 12 and not groups[0].startswith("0")
     if meridiem:
         if not 1 <= hour <= 12:
             raise ValueError(f"{text!r} is not a time: with am/pm the hour is 1 to 12")
@@ -66,15 +79,44 @@ def parse_time(text: str, *, end: bool = False, loose: bool = False) -> int:
     if minute > 59:
         raise ValueError(f"{text!r} is not a time: minutes run from 00 to 59")
     if hour == 24 and minute == 0 and end:
-        return MINUTES_PER_DAY
+        return MINUTES_PER_DAY, False, False
     if hour > 23:
         limit = "00:00 to 24:00" if end else "00:00 to 23:59"
         raise ValueError(f"{text!r} is not a time: use {limit}")
-    return hour * 60 + minute
+    return hour * 60 + minute, bool(meridiem), bare
 
 
 def parse_range(text: str, *, loose: bool = False) -> Range:
-    """Parse `HH:MM-HH:MM` (or, loose, `9-17`, `9:30-17`, `9am-5pm`) into a Range."""
+    """Parse `HH:MM-HH:MM` (or, loose, `9-17`, `9:30-17`, `9am-5pm`, `9-5`) into a Range."""
+    return read_range(text)[0] if loose else _range(text, loose=False)
+
+
+def read_range(text: str) -> tuple[Range, str | None]:
+    """Parse a range typed on the command line, reading `9-5` as nine to five.
+
+    Return the range, and a note saying how it was read ("read 9-5 as 09:00-17:00") when the
+    12-hour clock was assumed, else None.
+
+    An end at or before the start that is a bare hour of the 12-hour clock (1 to 12, no am/pm,
+    no leading zero), after a start that is one too or has am/pm, is read as that hour in the
+    afternoon when this comes after the start on the same day: `9-5` and `9am-5` are
+    09:00-17:00, `12-8` is 12:00-20:00, `11-11` is 11:00-23:00. Anything else is read as
+    written, an end at or before the start running past midnight: `22-6`, `9pm-5am`, `9pm-5`
+    (21:00-05:00), `09:00-05:00`. The config file is never read this way.
+    """
+    parts = text.split("-")
+    if len(parts) == 2:
+        start, start_meridiem, start_bare = _time(parts[0], end=False, loose=True)
+        end, _, end_bare = _time(parts[1], end=True, loose=True)
+        if end_bare and end <= start and (start_bare or start_meridiem):
+            afternoon = end + 12 * 60
+            if start < afternoon:
+                read = Range(start, afternoon)
+                return read, f"read {text.strip()} as {read}"
+    return _range(text, loose=True), None
+
+
+def _range(text: str, *, loose: bool) -> Range:
     parts = text.split("-")
     if len(parts) != 2:
         example = "9-17, 9:30-17:30 or 9am-5pm" if loose else "09:00-17:00"
@@ -87,6 +129,30 @@ def parse_range(text: str, *, loose: bool = False) -> Range:
             "(an end before the start runs past midnight, like 22:00-02:00)"
         )
     return Range(start, end)
+
+
+def read_ranges(texts: Iterable[str]) -> tuple[list[Range], list[str]]:
+    """Parse the ranges of one day typed on the command line; return them sorted, with notes.
+
+    The notes say how a range was read (`read 9-5 as 09:00-17:00`) and which ranges are
+    unusually long. Raises ValueError for a bad range or two that overlap.
+    """
+    reads = [read_range(t) for t in texts]
+    ranges = [r for r, _ in reads]
+    clash = overlapping(ranges)
+    if clash:
+        raise ValueError(f"{clash[0]} and {clash[1]} overlap; give separate ranges or join them")
+    notes = [note for _, note in reads if note]
+    notes += [note for r in ranges if (note := long_range_note(r))]
+    return sorted(ranges), notes
+
+
+def long_range_note(r: Range) -> str | None:
+    """Say that a range is unusually long (over 16 hours), which is more often a slip than meant."""
+    if r.minutes <= LONG_RANGE_MINUTES:
+        return None
+    past_midnight = ", past midnight into the next day" if r.overnight else ""
+    return f"{r} runs {r.minutes / 60:g} hours{past_midnight}"
 
 
 def parse_days(text: str) -> tuple[str, ...]:
@@ -158,6 +224,11 @@ def parse_duration(text: str) -> dt.timedelta:
     return dt.timedelta(seconds=seconds)
 
 
+def is_e164(text: str) -> bool:
+    """Tell whether `text` is a phone number in E.164, like +15550001111."""
+    return _E164.fullmatch(text) is not None
+
+
 def check_date(day: dt.date, text: str) -> None:
     """Raise ValueError unless `day` is within FIRST_DATE..LAST_DATE; `text` is what was typed."""
     if not FIRST_DATE <= day <= LAST_DATE:
@@ -182,7 +253,7 @@ def rrule_parts(text: str) -> dict[str, str]:
 
 
 def check_closure_rrule(text: str, start: dt.date) -> str:
-    """Return the RRULE of a recurring closure, without `RRULE:`, or raise ValueError saying why.
+    """Return the RRULE of a recurring closure or cover, without `RRULE:`, or raise ValueError.
 
     It must be an RFC 5545 RRULE that dateutil expands, repeat at most daily (DAILY, WEEKLY,
     MONTHLY or YEARLY, no BYHOUR, BYMINUTE or BYSECOND), and fall on a date from `start` on.
@@ -198,14 +269,14 @@ def check_closure_rrule(text: str, start: dt.date) -> str:
     parts = rrule_parts(body)
     if parts.get("FREQ") not in CLOSURE_FREQUENCIES:
         raise ValueError(
-            f"{text!r} repeats more often than daily; a closure recurs by the day (FREQ=DAILY, "
-            "WEEKLY, MONTHLY or YEARLY), its hours given apart"
+            f"{text!r} repeats more often than daily; closures and covers recur by the day "
+            "(FREQ=DAILY, WEEKLY, MONTHLY or YEARLY), their hours given apart"
         )
     finer = [p for p in _SUB_DAILY_PARTS if p in parts]
     if finer:
         raise ValueError(
-            f"{text!r}: a closure recurs by the day, so {finer[0]} does not apply; give its "
-            "hours apart"
+            f"{text!r}: closures and covers recur by the day, so {finer[0]} does not apply; "
+            "give their hours apart"
         )
     first = first_occurrence(rule, dt.datetime.combine(start, dt.time()))
     if first is None:

@@ -32,7 +32,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOURS_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("HOURS_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("TZ", "UTC")
-    for name in ("NO_COLOR", "FORCE_COLOR", "HOURS_REQUIRE_REAL_SERVERS_OVERRIDE"):
+    for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "HOURS_REQUIRE_REAL_SERVERS_OVERRIDE"):
         monkeypatch.delenv(name, raising=False)
     # The secrets a command read are the process's; each test is a process of its own here.
     monkeypatch.setattr(net, "_hidden", set())

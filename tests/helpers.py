@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from hours.cli import cli
@@ -14,6 +16,13 @@ def run(*args: str, input: str | None = None, catch: bool = True) -> Result:
     """Run `hours ARGS` through the real entry point (with its error boundary)."""
     runner = CliRunner()
     return runner.invoke(cli, list(args), input=input, catch_exceptions=catch, prog_name="hours")
+
+
+def freeze_clock(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    """Make `hours` read the instant `when` (ISO 8601 with its offset) from the clock."""
+    instant = dt.datetime.fromisoformat(when)
+    assert instant.tzinfo is not None
+    monkeypatch.setattr("hours.clikit.clock", lambda zone: instant.astimezone(zone))
 
 
 def config_file() -> Path:

@@ -1,4 +1,4 @@
-"""The config the report's tests share: Sam's week in Toronto, with closures and earnings."""
+"""The configs the report's tests share: Sam's week in Toronto; a week in New York with covers."""
 
 from __future__ import annotations
 
@@ -28,4 +28,34 @@ reason = "Pop-up"
 [earnings]
 weekly = 1200
 currency = "CAD"
+"""
+
+# Jo and Kim cover the evenings and nights of a week with Thanksgiving closed.
+COVERED = """\
+name = "Sam's Nails"
+timezone = "America/New_York"
+[week]
+mon = "09:00-17:00"
+tue = "09:00-17:00"
+wed = "09:00-17:00"
+thu = "09:00-17:00"
+fri = "09:00-17:00"
+[[closed]]
+date = 2026-11-26
+reason = "Thanksgiving"
+[[cover]]
+name = "Jo"
+number = "+15551230001"
+days = "mon-fri"
+hours = "16:00-22:00"
+sms = true
+voice = true
+[[cover]]
+name = "Kim"
+number = "+15551230002"
+days = "mon-thu"
+hours = "22:00-01:00"
+voice = true
+[earnings]
+weekly = 1200
 """

@@ -154,7 +154,7 @@ def test_no_autoreply_configured_is_a_config_error() -> None:
     assert result.exit_code == 3
     assert result.stderr == (
         f"Error: {path}: no [autoreply.email] or [autoreply.phone]; add one "
-        "(config.example.toml shows every key)\n"
+        "(`hours init --example` shows every key)\n"
     )
 
 

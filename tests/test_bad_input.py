@@ -40,9 +40,9 @@ CASES = [
     (
         "empty range",
         GOOD,
-        ["set", "mon", "9-9"],
+        ["set", "mon", "13-13"],
         2,
-        "'9-9' is empty: the end must differ from the start (an end before the start runs past "
+        "'13-13' is empty: the end must differ from the start (an end before the start runs past "
         "midnight, like 22:00-02:00)",
     ),
     (
@@ -216,6 +216,80 @@ CASES = [
         3,
         "{path}: [earnings] weekly: -5: earnings must be a positive number",
     ),
+    *(
+        (
+            f"email {name}",
+            f'{GOOD}[autoreply.email]\naddress = "sam@example.com"\n{keys}\n',
+            ["autoreply", "sync"],
+            3,
+            "{path}: [autoreply.email] " + message,
+        )
+        for name, keys, message in [
+            (
+                "mode unknown",
+                'mode = "pop"',
+                "mode: 'pop': use imap, sieve, gmail or outlook",
+            ),
+            (
+                "only_contacts outside gmail mode",
+                'mode = "outlook"\nonly_contacts = true',
+                "only_contacts: is for mode gmail, not outlook",
+            ),
+            (
+                "only_domain not a boolean",
+                'mode = "gmail"\nonly_domain = "yes"',
+                "only_domain: must be true or false",
+            ),
+            (
+                "external_audience outside outlook mode",
+                'mode = "gmail"\nexternal_audience = "all"',
+                "external_audience: is for mode outlook, not gmail",
+            ),
+            (
+                "external_audience unknown",
+                'mode = "outlook"\nexternal_audience = "everyone"',
+                "external_audience: 'everyone': use all or contactsOnly",
+            ),
+            (
+                "api_base in clear off loopback",
+                'mode = "gmail"\napi_base = "http://gmail.example.com"',
+                "api_base: 'http://gmail.example.com' would send the access token in clear; use "
+                "https (plain http only on loopback: 127.0.0.1, ::1, localhost)",
+            ),
+            (
+                "api_base not a URL",
+                'mode = "outlook"\napi_base = "graph.microsoft.com"',
+                "api_base: 'graph.microsoft.com': use a URL like https://graph.microsoft.com",
+            ),
+            (
+                "api_base outside the provider modes",
+                'mode = "sieve"\napi_base = "https://x.test"\nsieve = { host = "h" }',
+                "api_base: is for mode gmail or outlook, not sieve",
+            ),
+            (
+                "a password in gmail mode",
+                'mode = "gmail"\npassword_env = "MAIL_PASSWORD"',
+                "password_env: mode gmail signs in with OAuth2, not a password: remove "
+                "password_env, and run `hours login google` or set token_command",
+            ),
+            (
+                "a password and a token command",
+                'mode = "outlook"\ntoken_command = "oama access sam"\npassword_command = "pass x"',
+                "password_command: mode outlook signs in with OAuth2, not a password: remove "
+                "password_command, and run `hours login microsoft` or set token_command",
+            ),
+            (
+                "a password login in outlook mode",
+                'mode = "outlook"\nauth = "password"',
+                'auth: "password": this mode signs in with OAuth2 (`hours login` or token_command)',
+            ),
+            (
+                "another provider's account in gmail mode",
+                'mode = "gmail"\nprovider = "icloud"',
+                'provider: mode gmail is for a Google account, and provider = "icloud" is not one',
+            ),
+        ]
+    ),
 ]
 
 
@@ -234,8 +308,14 @@ def test_bad_input(config: str | None, argv: list[str], status: int, message: st
 
 def test_bad_input_through_the_console_script_has_no_traceback() -> None:
     path = write_config('timezone = "UTC"\n[week]\nmon = "25:00-26:00"\n')
+    # env given: the inherited C environment may hold a COLUMNS that readline set in this
+    # process, which would (rightly) wrap the error line.
     proc = subprocess.run(
-        [sys.executable, "-m", "hours", "status"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "hours", "status"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ,
     )
     assert proc.returncode == 3
     assert proc.stderr == f"Error: {path}: [week] mon: '25:00' is not a time: use 00:00 to 23:59\n"

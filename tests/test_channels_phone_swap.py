@@ -220,8 +220,8 @@ def test_doctor_warns_about_what_makes_twilio_ignore_the_webhooks(
     assert (
         "[warn] phone (swap) limits — swap mode: Twilio answers every text and call while "
         "closed — no once-per-night limit, no max_age, VIPs and your own numbers too, no "
-        'emergency pass-through, no WhatsApp, no missed-call texts; mode = "poll" does all of '
-        "these"
+        "keyword pass-through for texts, no repeat-caller alerts, no WhatsApp, no missed-call "
+        'texts; mode = "poll" does all of these'
     ) in out
 
 

@@ -56,10 +56,20 @@ def test_the_newcomers_tour() -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "changes": [
-            {"at": "2026-12-29T09:00:00+00:00", "open": True, "reason": None},
-            {"at": "2026-12-29T17:00:00+00:00", "open": False, "reason": "outside hours"},
-            {"at": "2026-12-30T09:00:00+00:00", "open": True, "reason": None},
-            {"at": "2026-12-30T17:00:00+00:00", "open": False, "reason": "outside hours"},
+            {"at": "2026-12-29T09:00:00+00:00", "open": True, "reason": None, "cover": None},
+            {
+                "at": "2026-12-29T17:00:00+00:00",
+                "open": False,
+                "reason": "outside hours",
+                "cover": None,
+            },
+            {"at": "2026-12-30T09:00:00+00:00", "open": True, "reason": None, "cover": None},
+            {
+                "at": "2026-12-30T17:00:00+00:00",
+                "open": False,
+                "reason": "outside hours",
+                "cover": None,
+            },
         ]
     }
 
@@ -84,6 +94,9 @@ def test_the_newcomers_tour() -> None:
         "Extra openings:\n"
         "  none\n"
         "\n"
+        "Cover while you are closed:\n"
+        "  nobody\n"
+        "\n"
         "Public holidays:\n"
         "  GB-ENG\n"
     )
@@ -101,6 +114,7 @@ def test_status_json_and_quiet() -> None:
         "until": "2026-12-29T09:00:00+00:00",
         "next_open": "2026-12-29T09:00:00+00:00",
         "reason": "Boxing Day (observed)",
+        "cover": None,
     }
     quiet = run("status", "-q", "--at", "2026-12-29T12:00")
     assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
@@ -120,6 +134,7 @@ def test_status_open_json_and_offsets() -> None:
         "until": "2026-07-01T17:00:00+01:00",
         "next_open": "2026-07-02T09:00:00+01:00",
         "reason": None,
+        "cover": None,
     }
 
 
@@ -153,7 +168,8 @@ def test_init_writes_0600_and_refuses_to_overwrite() -> None:
 
 def test_init_at_a_terminal_asks_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("hours.commands.init.at_terminal", lambda: True)
-    answers = "Sam's Nails\nAmerica/Toronto\nmon-fri\n9-12 13-17\n1200/week\nCAD\nCA\nON\n"
+    # The last answer, empty, skips the email channel.
+    answers = "Sam's Nails\nAmerica/Toronto\nmon-fri\n9-12 13-17\nCA\nON\n1200/week\nCAD\n\n"
     result = run("init", input=answers)
     assert result.exit_code == 0, result.output
     text = config_file().read_text()
@@ -168,7 +184,7 @@ def test_init_at_a_terminal_asks_with_defaults(monkeypatch: pytest.MonkeyPatch) 
 
 def test_init_at_a_terminal_asks_again_after_a_bad_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("hours.commands.init.at_terminal", lambda: True)
-    answers = "\nMars/Olympus\nEurope/Paris\n\n\n\n\n"
+    answers = "\nMars/Olympus\nEurope/Paris\n\n\n\n\n\n"
     result = run("init", input=answers)
     assert result.exit_code == 0, result.output
     assert "'Mars/Olympus' is not a known time zone" in result.stderr
@@ -230,13 +246,12 @@ def test_off_list_and_remove() -> None:
         "off", "2026-01-09", "--every", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "--reason", "Fridays"
     )
     assert (
-        result.stdout
-        == "Added closure 2: FREQ=WEEKLY;INTERVAL=2;BYDAY=FR from 2026-01-09, all day: Fridays\n"
+        result.stdout == "Added closure 2: every other Friday from 2026-01-09, all day: Fridays\n"
     )
     listed = run("off", "--list")
     assert listed.stdout == (
         "1. 2026-11-25, 15:00-24:00: Early close\n"
-        "2. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR from 2026-01-09, all day: Fridays\n"
+        "2. every other Friday from 2026-01-09, all day: Fridays\n"
     )
     assert run("status", "-q", "--at", "2026-11-25T16:00").exit_code == 1
     st = json.loads(run("status", "--json", "--at", "2026-11-27T10:00").stdout)  # 46 weeks on
@@ -244,7 +259,7 @@ def test_off_list_and_remove() -> None:
     assert run("status", "-q", "--at", "2026-11-20T10:00").exit_code == 0  # the Friday between
     removed = run("off", "--remove", "1")
     assert removed.stdout == "Removed closure 1: 2026-11-25, 15:00-24:00: Early close\n"
-    assert run("off", "--list").stdout.startswith("1. FREQ=WEEKLY")
+    assert run("off", "--list").stdout.startswith("1. every other Friday")
     missing = run("off", "--remove", "5")
     assert (missing.exit_code, missing.stderr) == (
         2,
@@ -258,8 +273,13 @@ def test_open_replaces_the_template_for_that_date() -> None:
     assert result.stdout == "Open on Sunday 20 December 2026: 10:00-16:00\n"
     changes = json.loads(run("next", "-n", "2", "--json", "--at", "2026-12-20T00:00").stdout)
     assert changes["changes"] == [
-        {"at": "2026-12-20T10:00:00+00:00", "open": True, "reason": "Holiday rush"},
-        {"at": "2026-12-20T16:00:00+00:00", "open": False, "reason": "outside hours"},
+        {"at": "2026-12-20T10:00:00+00:00", "open": True, "reason": "Holiday rush", "cover": None},
+        {
+            "at": "2026-12-20T16:00:00+00:00",
+            "open": False,
+            "reason": "outside hours",
+            "cover": None,
+        },
     ]
 
 
@@ -286,7 +306,7 @@ def test_holidays_list_none_and_keep_open() -> None:
         "holidays", "GB", "-s", "ENG", "--keep-open", "Easter Monday", "--at", "2026-01-01T00:00"
     )
     assert result.exit_code == 0, result.output
-    assert "  Mon 06 Apr 2026  Easter Monday  (open: keep_open)\n" in result.stdout
+    assert "  Mon 06 Apr 2026  Easter Monday  (open: kept open)\n" in result.stdout
     assert "  Fri 25 Dec 2026  Christmas Day\n" in result.stdout
     assert run("status", "-q", "--at", "2026-04-06T10:00").exit_code == 0
     assert run("status", "-q", "--at", "2026-04-03T10:00").exit_code == 1
@@ -299,9 +319,25 @@ def test_holidays_list_none_and_keep_open() -> None:
 def test_holiday_dates_are_cached_in_the_state_dir() -> None:
     write_config(LONDON + '\n[holidays]\ncountry = "GB"\nsubdivision = "SCT"\n')
     assert run("status", "-q", "--at", "2026-11-30T10:00").exit_code == 1  # St Andrew's Day
-    cache = Path(os.environ["HOURS_HOME"]) / "holidays-GB-SCT.json"
-    data = json.loads(cache.read_text())
-    assert ["2026-11-30", "Saint Andrew's Day"] in data["years"]["2026"]
+    cache = Path(os.environ["HOURS_HOME"]) / "holidays-GB-SCT.tsv"
+    head, *lines = cache.read_text().splitlines()
+    assert head.startswith("hours holidays 3\t2025 2026 2027 2028\t")
+    assert "2026-11-30\tpublic\tSaint Andrew's Day" in lines
+    # Read back, with no import of the holidays package: St Andrew's Day still closes.
+    cache.write_text(cache.read_text().replace("Saint Andrew's Day", "Cached Day"))
+    result = run("status", "--at", "2026-11-30T10:00")
+    assert result.stdout.startswith("Closed (Cached Day)")
+
+
+def test_a_damaged_holiday_cache_is_made_again() -> None:
+    write_config(LONDON + '\n[holidays]\ncountry = "GB"\nsubdivision = "SCT"\n')
+    cache = Path(os.environ["HOURS_HOME"]) / "holidays-GB-SCT.tsv"
+    cache.parent.mkdir(parents=True)
+    for damaged in ("", "hours holidays 3\t2026\n", "hours holidays 2\t2026\tx\n2026-11-30\n"):
+        cache.write_text(damaged)
+        result = run("status", "--at", "2026-11-30T10:00")
+        assert result.stdout.startswith("Closed (Saint Andrew's Day)"), damaged
+        assert cache.read_text().startswith("hours holidays 3\t")
 
 
 def test_unknown_keys_warn_and_still_work() -> None:

@@ -102,10 +102,32 @@ def test_scopes_are_a_table_by_purpose() -> None:
         "https://outlook.office.com/SMTP.Send",
         "offline_access",
     )
-    with pytest.raises(ValueError, match="Google has no scopes for 'calendar'; known: mail"):
+    # The provider APIs behind mode = "gmail" and "outlook" have purposes of their own.
+    assert oauth.scopes_for("google", ["gmail_settings"]) == (
+        "https://www.googleapis.com/auth/gmail.settings.basic",
+    )
+    assert oauth.scopes_for("microsoft", ["graph_mailbox"]) == (
+        "https://graph.microsoft.com/MailboxSettings.ReadWrite",
+        "offline_access",
+    )
+    with pytest.raises(
+        ValueError, match=r"Google has no scopes for 'calendar'; known: mail, gmail_settings$"
+    ):
         oauth.scopes_for("google", ["calendar"])
     with pytest.raises(ValueError, match="'yahoo' is not one of google, microsoft"):
         oauth.scopes_for("yahoo")
+
+
+def test_the_provider_apis_have_their_purposes_too() -> None:
+    assert oauth.scopes_for("google", ["gmail_settings"]) == (
+        "https://www.googleapis.com/auth/gmail.settings.basic",
+    )
+    assert oauth.scopes_for("microsoft", ["mail", "graph_mailbox"]) == (
+        "https://outlook.office.com/IMAP.AccessAsUser.All",
+        "https://outlook.office.com/SMTP.Send",
+        "offline_access",
+        "https://graph.microsoft.com/MailboxSettings.ReadWrite",
+    )
 
 
 def test_microsoft_endpoints_follow_the_tenant() -> None:
@@ -693,6 +715,28 @@ def test_a_rotated_refresh_token_is_stored(tmp_path: Path, oauth_server: OAuthSe
     assert oauth_server.refresh_token_active(login.refresh_token)
     assert oauth_server.requests_to("/token")[-1].form["scope"].endswith("offline_access")
     assert stat.S_IMODE(store.path("microsoft").stat().st_mode) == 0o600
+
+
+def test_a_refresh_asks_microsoft_for_one_purposes_scopes(
+    tmp_path: Path, oauth_server: OAuthServer
+) -> None:
+    # One login for IMAP, SMTP and Graph: Microsoft grants a token for one resource at a time,
+    # so each refresh names the scopes of the purpose it is for.
+    oauth_server.register_client(PUBLIC.client_id)
+    both = oauth.scopes_for("microsoft", ["mail", "graph_mailbox"])
+    store = TokenStore(tmp_path)
+    store.save(
+        oauth.stored_login(
+            "microsoft", PUBLIC, microsoft(oauth_server), device(oauth_server, Clock(), []), both
+        )
+    )
+    graph = oauth.scopes_for("microsoft", ["graph_mailbox"])
+
+    StoredLoginTokens(store, "microsoft", scopes=graph).access_token()
+    StoredLoginTokens(store, "microsoft").access_token()
+
+    sent = [r.form["scope"] for r in oauth_server.requests_to("/token")[-2:]]
+    assert sent == [" ".join(graph), " ".join(both)]
 
 
 def test_a_revoked_refresh_token_is_a_config_error_saying_log_in_again(

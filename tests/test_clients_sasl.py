@@ -17,8 +17,12 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-from hours.clients import sasl
-from hours.clients.sasl import OAuthSasl, SaslFailure
+from hours.clients import managesieve, sasl
+from hours.clients.managesieve import ManageSieve, SieveError
+from hours.clients.net import Endpoint
+from hours.clients.sasl import OAuthSasl, SaslFailure, TokenLogin
+from hours.clients.smtp import SmtpSender
+from hours.errors import ProviderError
 from tests.servers.dovecot import Dovecot, MailUser
 from tests.servers.oauth import OAuthServer
 from tests.servers.smtp import SmtpRecorder
@@ -296,3 +300,98 @@ def test_smtp_refuses_a_bad_token_after_the_failure_challenge(
     attempts = oauth_smtp.oauth_attempts
     assert [(a.accepted, a.after_failure) for a in attempts] == [(False, after)] * 3
     assert oauth_smtp.messages == []
+
+
+# --- the mail clients, given a TokenLogin -----------------------------------------------
+
+
+class Tokens:
+    """Hands out the given tokens in turn, as a token source does after each invalidate."""
+
+    def __init__(self, *tokens: str) -> None:
+        self.tokens = list(tokens)
+        self.handed: list[str] = []
+
+    def access_token(self) -> str:
+        token = self.tokens[min(len(self.handed), len(self.tokens) - 1)]
+        self.handed.append(token)
+        return token
+
+    def invalidate(self) -> None:
+        return None
+
+
+ADVICE = "run `hours login microsoft` again"
+
+
+@pytest.mark.parametrize("mechanism", ["XOAUTH2", "OAUTHBEARER"])
+def test_managesieve_fetches_a_fresh_token_after_a_refusal(
+    dovecot_oauth: Dovecot, oauth_mail_user: MailUser, oauth_server: OAuthServer, mechanism: str
+) -> None:
+    expired = oauth_server.issue_access_token(oauth_mail_user.address)
+    oauth_server.expire(expired)
+    fresh = oauth_server.issue_access_token(oauth_mail_user.address)
+    tokens = Tokens(expired, fresh)
+    endpoint = Endpoint(dovecot_oauth.host, dovecot_oauth.sieve_port, "none")
+    login = TokenLogin(mechanism, tokens, ADVICE)  # type: ignore[arg-type]
+
+    with ManageSieve(endpoint, oauth_mail_user.address, login) as sieve:
+        assert sieve.list_scripts().names == ()
+
+    assert tokens.handed == [expired, fresh]
+
+
+def test_managesieve_sends_a_long_token_as_a_literal(
+    dovecot_oauth: Dovecot, oauth_mail_user: MailUser, oauth_server: OAuthServer
+) -> None:
+    # RFC 5804 quotes at most 1024 octets; a token of Microsoft's length goes as a literal.
+    assert managesieve._string("abc") == '"abc"'
+    assert managesieve._string("x" * 1025) == "{1025+}\r\n" + "x" * 1025
+    long = oauth_server.issue_access_token(oauth_mail_user.address, size=3000)
+    assert len(long) == 3000
+    endpoint = Endpoint(dovecot_oauth.host, dovecot_oauth.sieve_port, "none")
+    login = TokenLogin("XOAUTH2", Tokens(long), ADVICE)
+    with ManageSieve(endpoint, oauth_mail_user.address, login) as sieve:
+        assert sieve.list_scripts().active is None
+
+
+def test_managesieve_refused_twice_says_why_and_what_to_run(
+    dovecot_oauth: Dovecot, oauth_mail_user: MailUser, oauth_server: OAuthServer
+) -> None:
+    endpoint = Endpoint(dovecot_oauth.host, dovecot_oauth.sieve_port, "none")
+    tokens = Tokens("ya29.never-issued")
+    with pytest.raises(SieveError) as e:
+        ManageSieve(
+            endpoint, oauth_mail_user.address, TokenLogin("XOAUTH2", tokens, ADVICE)
+        ).connect()
+    where = f"{dovecot_oauth.host}:{dovecot_oauth.sieve_port}"
+    assert e.value.message == (
+        f"ManageSieve {where} refused the OAuth2 access token for {oauth_mail_user.address} "
+        "(XOAUTH2), and a fresh one after it: the access token is invalid or has expired "
+        f"(it asks for scope mail); {ADVICE}"
+    )
+    assert tokens.handed == ["ya29.never-issued"] * 2
+    assert "ya29.never-issued" not in e.value.message
+
+
+def test_servers_without_the_mechanism_are_named_with_what_they_offer(
+    dovecot: Dovecot, mail_user: MailUser
+) -> None:
+    login = TokenLogin("XOAUTH2", Tokens("ya29.unused"), ADVICE)
+    host = dovecot.host
+    with pytest.raises(SieveError) as sieve:
+        ManageSieve(Endpoint(host, dovecot.sieve_port, "none"), mail_user.address, login).connect()
+    assert sieve.value.message == (
+        f"ManageSieve {host}:{dovecot.sieve_port} offers no XOAUTH2 login (it offers: PLAIN, LOGIN)"
+    )
+    recorder = SmtpRecorder(logins={mail_user.address: mail_user.password}).start()
+    try:
+        sender = SmtpSender(Endpoint(host, recorder.port, "none"), mail_user.address, login)
+        with pytest.raises(ProviderError) as smtp:
+            sender.check()
+    finally:
+        recorder.stop()
+    assert smtp.value.message == (
+        f"SMTP {host}:{recorder.port} offers no XOAUTH2 login (it offers: LOGIN, PLAIN)"
+    )
+    assert login.tokens.handed == []  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import stat
 from pathlib import Path
@@ -30,11 +31,19 @@ def sections(text: str) -> dict[str, str]:
 
 
 def documented(path: str, by_table: dict[str, str]) -> bool:
-    """Tell whether the key at `path` is set, or named in a comment, in its own table's text."""
+    """Tell whether the key at `path` is set, or named in a comment, in its own table's text.
+
+    A `*` in the path stands for a name the user chooses: `autoreply.lang.*` is documented by
+    the example's `[autoreply.lang.fr]`, as is `autoreply.lang`, which holds it.
+    """
     table, _, key = path.replace("[]", "").rpartition(".")
-    if schema.is_table(path) and path.replace("[]", "") in by_table:
+    name = path.replace("[]", "")
+    if schema.is_table(path) and any(
+        fnmatch.fnmatchcase(t, name) or t.startswith(f"{name}.") for t in by_table
+    ):
         return True
-    text = by_table.get(table)
+    named = [t for t in by_table if "*" in table and fnmatch.fnmatchcase(t, table)]
+    text = by_table[named[0]] if named else by_table.get(table)
     if text is None:  # an inline table: its line in the parent table
         parent, _, name = table.rpartition(".")
         lines = [
@@ -55,7 +64,7 @@ def test_the_example_loads_cleanly() -> None:
         "Early close",
         "Every other Friday off",
     ]
-    assert cfg.holidays == config.Holidays("CA", "ON", ("Civic Holiday",))
+    assert cfg.holidays == config.Holidays("CA", "ON", ("Family Day",), ("Civic Holiday",))
     assert cfg.earnings is not None
     assert cfg.earnings.weekly == 1200
 
@@ -74,6 +83,12 @@ def test_the_documentation_check_can_fail() -> None:
     # Named, but in another table's section, or not at all: not documented.
     assert not documented("autoreply.emergency.mode", by_table)
     assert not documented("holidays.weekly", by_table)
+    # A table of a name the user chooses: documented by one of its kind, with its own keys only.
+    assert documented("autoreply.lang.*.sms_message", by_table)
+    assert not documented("autoreply.lang.*.voice_message", by_table)
+    without = {name: text for name, text in by_table.items() if ".lang." not in name}
+    assert not documented("autoreply.lang.*.message", without)
+    assert not documented("autoreply.lang.*", without)
 
 
 def test_every_key_the_loader_reads_is_in_the_schema() -> None:

@@ -66,12 +66,12 @@ REFUSED = [
     (
         "a closure in 9999",
         ["off", "9999-12-31"],
-        f"Invalid value for '[FIRST]': '9999-12-31' {RANGE}. See 'hours off --help'.",
+        f"Invalid value for 'FROM': '9999-12-31' {RANGE}. See 'hours off --help'.",
     ),
     (
         "an opening in year 1",
         ["open", "0001-01-01", "9-17"],
-        f"Invalid value for 'DAY': '0001-01-01' {RANGE}. See 'hours open --help'.",
+        f"Invalid value for 'DATE': '0001-01-01' {RANGE}. See 'hours open --help'.",
     ),
 ]
 

@@ -23,7 +23,7 @@ import requests
 from click.testing import Result
 
 from hours.clients.oauth import StoredLoginTokens, TokenStore
-from tests.helpers import run, snapshot
+from tests.helpers import run, snapshot, write_config
 from tests.servers.oauth import OAuthServer
 
 CLIENT_ID = "1234-hours.apps.googleusercontent.com"
@@ -328,10 +328,14 @@ def test_a_bad_client_file_is_exit_3_with_nothing_stored(
     [
         (
             ["google"],
-            "`hours login google` needs --client FILE (your Desktop app client's JSON); "
-            "see `hours login --help`",
+            "`hours login google` needs --client FILE (your Desktop app client's JSON), or "
+            "oauth_client_file in [autoreply.email]; see `hours login --help`",
         ),
-        (["microsoft"], "`hours login microsoft` needs --client-id ID; see `hours login --help`"),
+        (
+            ["microsoft"],
+            "`hours login microsoft` needs --client-id ID, or oauth_client_id in "
+            "[autoreply.email]; see `hours login --help`",
+        ),
         (
             ["google", "--client", "c.json", "--client-id", "x"],
             "give --client FILE or --client-id ID, not both",
@@ -566,3 +570,88 @@ def test_logout_when_google_cannot_revoke_forgets_and_exits_4(
         "at https://myaccount.google.com/permissions\n"
     )
     assert not token_file("google").exists()
+
+
+# --- what the config gives `hours login` ----------------------------------------------
+
+
+def outlook_config(server: OAuthServer, extra: str = "") -> Path:
+    return write_config(f"""\
+timezone = "Europe/London"
+[autoreply.email]
+provider = "outlook"
+address = "sam@outlook.com"
+oauth_client_id = "{MS_CLIENT_ID}"
+oauth_tenant = "consumers"
+oauth_device_url = "{server.url("/devicecode")}"
+oauth_token_url = "{server.url("/token")}"
+{extra}""")
+
+
+def test_login_microsoft_takes_its_client_and_endpoints_from_the_config(
+    oauth_server: OAuthServer, sleeps: list[float]
+) -> None:
+    oauth_server.register_client(MS_CLIENT_ID)
+    outlook_config(oauth_server)
+
+    result = run("login", "microsoft", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["scopes"] == [
+        "https://outlook.office.com/IMAP.AccessAsUser.All",
+        "https://outlook.office.com/SMTP.Send",
+        "offline_access",
+    ]
+    (request,) = oauth_server.requests_to("/devicecode")
+    assert request.form["client_id"] == MS_CLIENT_ID
+    stored = json.loads(token_file("microsoft").read_text())
+    assert stored["token_url"] == oauth_server.url("/token")
+
+
+def test_flags_win_over_the_config(oauth_server: OAuthServer, sleeps: list[float]) -> None:
+    oauth_server.register_client("11111111-2222-3333-4444-555555555555")
+    outlook_config(oauth_server)
+    result = run("login", "microsoft", "--client-id", "11111111-2222-3333-4444-555555555555")
+    assert result.exit_code == 0, result.output
+    (request,) = oauth_server.requests_to("/devicecode")
+    assert request.form["client_id"] == "11111111-2222-3333-4444-555555555555"
+
+
+def test_a_config_for_another_provider_gives_nothing(oauth_server: OAuthServer) -> None:
+    outlook_config(oauth_server)
+    result = run("login", "google")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: `hours login google` needs --client FILE")
+    assert oauth_server.requests == []
+
+
+def test_login_google_finds_the_client_file_beside_the_config(
+    tmp_path: Path, oauth_server: OAuthServer
+) -> None:
+    path = write_config(f"""\
+timezone = "Europe/London"
+[autoreply.email]
+provider = "gmail"
+address = "sam@gmail.com"
+auth = "xoauth2"
+oauth_client_file = "client_secret.json"
+oauth_authorization_url = "{oauth_server.url("/authorize")}"
+oauth_token_url = "{oauth_server.url("/token")}"
+""")
+    client = desktop_client(tmp_path, oauth_server)
+    (path.parent / "client_secret.json").write_text(client.read_text())
+    command = [sys.executable, "-m", "hours", "login", "google", "--no-browser", "--timeout", "20"]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env()
+    )
+    assert proc.stdout is not None
+    lines = []
+    while line := proc.stdout.readline():
+        lines.append(line)
+        if line.startswith("Waiting"):
+            break
+    url = next(x.strip() for x in lines if x.startswith("  http"))
+    assert url.startswith(f"{oauth_server.url('/authorize')}?client_id={CLIENT_ID}&")
+    requests.get(url, timeout=10)
+    assert proc.wait(timeout=30) == 0
+    assert json.loads(token_file("google").read_text())["client_secret"] == CLIENT_SECRET

@@ -65,7 +65,8 @@ CASES = [
         ["autoreply", "preview", "--channel", "voice"],
         3,
         f"{WHERE} voice_message: {{when}} is not a field you can use; use {{business}}, "
-        "{emergency_keyword}, {next_open}, {next_open_date}, {next_open_relative}, {reason}",
+        "{emergency_keyword}, {emergency_press}, {next_open}, {next_open_date}, "
+        "{next_open_local}, {next_open_relative}, {next_open_with_local}, {reason}",
     ),
     (
         "missed_call_text not a boolean",
@@ -129,7 +130,10 @@ def test_preview_of_a_phone_channel_without_one(twilio: TwilioFake) -> None:
     )
     result = run("autoreply", "preview", "--channel", "sms")
     assert (result.exit_code, result.stdout) == (3, "")
-    assert result.stderr == "Error: no [autoreply.phone] in the config; see config.example.toml\n"
+    assert (
+        result.stderr
+        == "Error: no [autoreply.phone] in the config; `hours init --example` shows every key\n"
+    )
 
 
 def test_install_of_a_phone_channel_without_one_is_a_config_error(twilio: TwilioFake) -> None:
@@ -143,7 +147,7 @@ def test_install_of_a_phone_channel_without_one_is_a_config_error(twilio: Twilio
         result = run("autoreply", command, "--channel", "phone")
         assert (result.exit_code, result.stdout) == (3, ""), command
         assert result.stderr == (
-            "Error: no [autoreply.phone] in the config; see config.example.toml\n"
+            "Error: no [autoreply.phone] in the config; `hours init --example` shows every key\n"
         )
     assert twilio.requests == []
     assert not Path(os.environ["HOURS_HOME"]).exists()  # no journal or lock was made

@@ -26,26 +26,27 @@ EVERY = "Invalid value for '--every'"
 REFUSED = [
     (
         "FREQ=SECONDLY",
-        " repeats more often than daily; a closure recurs by the day (FREQ=DAILY, "
-        "WEEKLY, MONTHLY or YEARLY), its hours given apart",
+        " repeats more often than daily; closures and covers recur by the day "
+        "(FREQ=DAILY, WEEKLY, MONTHLY or YEARLY), their hours given apart",
     ),
     (
         "FREQ=MINUTELY",
-        " repeats more often than daily; a closure recurs by the day (FREQ=DAILY, "
-        "WEEKLY, MONTHLY or YEARLY), its hours given apart",
+        " repeats more often than daily; closures and covers recur by the day "
+        "(FREQ=DAILY, WEEKLY, MONTHLY or YEARLY), their hours given apart",
     ),
     (
         "FREQ=HOURLY;INTERVAL=5",
-        " repeats more often than daily; a closure recurs by the day "
-        "(FREQ=DAILY, WEEKLY, MONTHLY or YEARLY), its hours given apart",
+        " repeats more often than daily; closures and covers recur by the day "
+        "(FREQ=DAILY, WEEKLY, MONTHLY or YEARLY), their hours given apart",
     ),
     (
         "FREQ=DAILY;BYHOUR=9",
-        ": a closure recurs by the day, so BYHOUR does not apply; give its hours apart",
+        ": closures and covers recur by the day, so BYHOUR does not apply; give their hours apart",
     ),
     (
         "FREQ=WEEKLY;BYMINUTE=5",
-        ": a closure recurs by the day, so BYMINUTE does not apply; give its hours apart",
+        ": closures and covers recur by the day, so BYMINUTE does not apply; give their hours "
+        "apart",
     ),
     (
         "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",

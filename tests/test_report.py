@@ -63,8 +63,17 @@ Auto-replies sent: email 0 · SMS 0 · voice 0 · WhatsApp 0
 
 
 def days(*pairs: tuple[str, list[list[str]], float, str | None]) -> list[dict[str, object]]:
+    # Nobody covers in this week: each day's cover is empty, and counts no hours.
     return [
-        {"date": d, "intervals": iv, "hours": h, "closed_reason": why} for d, iv, h, why in pairs
+        {
+            "date": d,
+            "intervals": iv,
+            "hours": h,
+            "closed_reason": why,
+            "cover": [],
+            "cover_hours": 0,
+        }
+        for d, iv, h, why in pairs
     ]
 
 
@@ -102,6 +111,7 @@ JSON = {
         ("2026-11-29", [["2026-11-29T12:00:00-05:00", "2026-11-29T16:00:00-05:00"]], 4.0, None),
     ),
     "total_hours": 40.5,
+    "cover_hours": 0,
     "hourly": {"24/7": 7.14, "actual": 29.63},
     "autoreplies": {"email": 0, "sms": 0, "voice": 0, "whatsapp": 0},
 }

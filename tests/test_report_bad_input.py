@@ -35,7 +35,7 @@ CASES: list[tuple[str, str | None, list[str], str | bytes | None, int, str]] = [
         None,
         3,
         "no earnings set (no [earnings] in {path}); set them with `hours set --earnings "
-        "1200/week --currency USD`, or pass --earnings 1200/week",
+        "1200/week`, or pass --earnings 1200/week",
     ),
     (
         "cost: no earnings on the built-in default",
@@ -43,8 +43,8 @@ CASES: list[tuple[str, str | None, list[str], str | bytes | None, int, str]] = [
         ["cost"],
         None,
         3,
-        "no earnings set (no config at {path}); set them with `hours set --earnings 1200/week "
-        "--currency USD`, or pass --earnings 1200/week",
+        "no earnings set (no config at {path}); set them with `hours set --earnings 1200/week`, "
+        "or pass --earnings 1200/week",
     ),
     (
         "cost: zero earnings in the config",

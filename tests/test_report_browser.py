@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run, write_config
-from tests.report_config import CONFIG
+from tests.report_config import CONFIG, COVERED
 from tests.servers.chromium import (
     Chromium,
     missing_packages_reason,
@@ -126,3 +126,43 @@ def test_screenshots_of_the_page_and_the_svg(chromium: Chromium, tmp_path: Path)
     write_config('timezone = "Europe/London"\n[week]\nmon = "09:00-17:00"\n')
     assert run("report", "--week", "2026-W48", "-o", str(default)).exit_code == 0
     chromium.screenshot(default, ARTIFACTS / "report-plain.png", 1100, 800)
+
+
+def test_cover_windows_print_on_one_page_and_are_drawn(chromium: Chromium, tmp_path: Path) -> None:
+    write_config(COVERED)
+    page = html_report(tmp_path, "--week", "2026-W48")
+    for rule in (A4, LETTER):
+        page.write_text(page.read_text().replace("@page { size: landscape; margin: 12mm; }", rule))
+        pdf = chromium.print_pdf(page, tmp_path / "covered.pdf")
+        assert pdf_pages(pdf)[0] == 1
+        text = squeeze(pdf_text(pdf))
+        assert "coveredwhileclosed:Jo,Kim" in text
+        assert "Jocovers17:00–22:00" in text
+        assert "JoandKimcover38ofthem." in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    chromium.screenshot(page, ARTIFACTS / "report-cover.png", 1100, 800)
+    svg = tmp_path / "covered.svg"
+    assert run("report", "--week", "2026-W48", "-o", str(svg)).exit_code == 0
+    png = chromium.screenshot(svg, ARTIFACTS / "report-cover-svg.png", 1120, 756)
+    assert png.stat().st_size > 10_000
+
+
+def test_the_clients_sheet_prints_on_one_page_without_the_wage(
+    chromium: Chromium, tmp_path: Path
+) -> None:
+    write_config(BUSY)
+    page = html_report(tmp_path, "--week", "2026-W52", "--for", "clients")
+    page.write_text(page.read_text().replace("@page { size: landscape; margin: 12mm; }", A4))
+    pdf = chromium.print_pdf(page, tmp_path / "clients.pdf")
+    assert pdf_pages(pdf)[0] == 1
+    text = squeeze(pdf_text(pdf))
+    assert "Whenyoucanreach" in text
+    assert "ChristmasDay" in text
+    for private in ("Realhourlywage", "Auto-replies", "CA$", "areyours"):
+        assert private not in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf_to_png(pdf, ARTIFACTS / "report-clients")
+    chromium.screenshot(page, ARTIFACTS / "report-clients.png", 1100, 800)
+    svg = tmp_path / "clients.svg"
+    assert run("report", "--week", "2026-W52", "--for", "clients", "-o", str(svg)).exit_code == 0
+    chromium.screenshot(svg, ARTIFACTS / "report-clients-svg.png", 1120, 756)

@@ -124,8 +124,13 @@ def test_next_across_the_spring_forward_night_through_the_command() -> None:
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "changes": [
-            {"at": "2026-03-07T22:00:00-05:00", "open": True, "reason": None},
-            {"at": "2026-03-08T06:00:00-04:00", "open": False, "reason": "outside hours"},
+            {"at": "2026-03-07T22:00:00-05:00", "open": True, "reason": None, "cover": None},
+            {
+                "at": "2026-03-08T06:00:00-04:00",
+                "open": False,
+                "reason": "outside hours",
+                "cover": None,
+            },
         ]
     }
     result = run("status", "--at", "2026-03-08T05:00", catch=False)

@@ -19,7 +19,18 @@ from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hours.schedule import MINUTES_PER_DAY, Closure, Opening, Range, Schedule, Spec, overlapping
+from hours.schedule import (
+    MEDIA,
+    MINUTES_PER_DAY,
+    Closure,
+    Cover,
+    Opening,
+    Range,
+    Schedule,
+    Spec,
+    cover_overlap,
+    overlapping,
+)
 
 ZONES = (
     "America/New_York",
@@ -347,3 +358,218 @@ def test_hours_between_instants_a_year_apart_add_up(
     fresh = Schedule(Spec(zone, week))
     assert fresh.open_seconds(b, c) + fresh.open_seconds(a, b) == whole
     assert 0 <= whole <= c.timestamp() - a.timestamp()
+
+
+# -- cover windows ---------------------------------------------------------------------------
+#
+# The reference lays each cover's window on the same minutes, plainly: on every date the
+# window falls on, its ranges (the whole day when none) from that date, resolved with fold=0.
+# A minute is covered by the first cover listed whose window holds it, and only while closed.
+
+
+@dataclass
+class CoverReference:
+    """For each elapsed minute from `origin`: which covers' windows hold it, and who covers."""
+
+    windows: list[list[int]]  # indexes of the covers whose (unclipped) windows hold the minute
+    who: list[int | None]  # the cover in force: the first listed, and only while closed
+    # The first minute after each one whose cover differs (len(who) when none in the window).
+    change: list[int]
+
+
+def cover_falls_on(cover: Cover, day: dt.date) -> bool:
+    """Say whether a cover's window is laid on `day`, from its form."""
+    if cover.rrule is not None:
+        assert cover.first is not None
+        start = dt.datetime.combine(cover.first, dt.time())
+        midnight = dt.datetime.combine(day, dt.time())
+        return bool(rrulestr(cover.rrule, dtstart=start).between(midnight, midnight, inc=True))
+    if cover.days:
+        return (
+            day.weekday() in cover.days
+            and (cover.first is None or cover.first <= day)
+            and (cover.last is None or day <= cover.last)
+        )
+    assert cover.first is not None
+    return cover.first <= day <= (cover.last or cover.first)
+
+
+def cover_reference(spec: Spec, ref: Reference, first: dt.date, days: int) -> CoverReference:
+    """Lay the cover windows on the minutes of `ref` (from `first` 00:00 for `days` days)."""
+    zone = ZoneInfo(spec.timezone)
+    size = len(ref.cells)
+    windows: list[list[int]] = [[] for _ in range(size)]
+    for n in range(-2, days + 1):
+        day = first + dt.timedelta(days=n)
+        for k, cover in enumerate(spec.cover):
+            if not cover_falls_on(cover, day):
+                continue
+            for r in cover.ranges or (Range(0, MINUTES_PER_DAY),):
+                start, end = r.span()
+                a = max((wall(zone, day, start) - ref.origin) // 60, 0)
+                z = min((wall(zone, day, end) - ref.origin) // 60, size)
+                for i in range(a, z):
+                    if k not in windows[i]:
+                        windows[i].append(k)
+    who = [None if ref.cells[i] or not windows[i] else min(windows[i]) for i in range(size)]
+    change = [size] * size
+    for i in range(size - 2, -1, -1):
+        change[i] = i + 1 if who[i + 1] != who[i] else change[i + 1]
+    return CoverReference(windows, who, change)
+
+
+@st.composite
+def cover_windows(draw: st.DrawFn, first: dt.date, name: str, number: str) -> Cover:
+    """Draw a cover near the window: weekly (perhaps bounded), dated, or an RRULE's."""
+    day = first + dt.timedelta(days=draw(st.integers(-1, WINDOW_DAYS)))
+    kind = draw(st.sampled_from(["weekly", "bounded", "date", "range", "rrule"]))
+    ranges = draw(st.one_of(st.just(()), ranges_of_a_day(most=2).filter(bool)))
+    media = draw(st.sampled_from([frozenset({"sms"}), frozenset({"voice"}), frozenset(MEDIA)]))
+    if kind in ("weekly", "bounded"):
+        days = tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=1))))
+        if kind == "weekly":
+            return Cover(name, number, media, days=days, ranges=ranges)
+        last = day + dt.timedelta(days=draw(st.integers(0, 3)))
+        return Cover(name, number, media, days=days, first=day, last=last, ranges=ranges)
+    if kind == "date":
+        return Cover(name, number, media, first=day, ranges=ranges)
+    if kind == "range":
+        last = day + dt.timedelta(days=draw(st.integers(0, 3)))
+        return Cover(name, number, media, first=day, last=last, ranges=ranges)
+    weekday = draw(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]))
+    interval = draw(st.integers(1, 2))
+    rule = f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={weekday}"
+    return Cover(name, number, media, first=day, ranges=ranges, rrule=rule)
+
+
+@st.composite
+def cover_cases(draw: st.DrawFn) -> Case:
+    """Draw a schedule as `cases` does, with one to three cover windows, overlapping or not."""
+    case = draw(cases())
+    count = draw(st.integers(1, 3))
+    covers = tuple(
+        draw(cover_windows(case.first, name, f"+1555010000{k}"))
+        for k, name in enumerate(("Jo", "Kim", "Ann")[:count])
+    )
+    return Case(case.spec._replace(cover=covers), case.holidays, case.first)
+
+
+def with_cover_reference(case: Case) -> tuple[Reference, CoverReference]:
+    ref = reference(case.spec, case.holidays, case.first, WINDOW_DAYS)
+    return ref, cover_reference(case.spec, ref, case.first, WINDOW_DAYS)
+
+
+@SETTINGS
+@given(case=cover_cases())
+def test_cover_at_agrees_with_the_reference_on_every_minute(case: Case) -> None:
+    ref, cover = with_cover_reference(case)
+    schedule = case.schedule()
+    zone = case.spec.timezone
+    end_of_window = at(ref.instant(len(ref.cells)), zone)
+    for i, expected in enumerate(cover.who):
+        t = ref.instant(i)
+        for instant in (at(t, zone), at(t + 30, zone)):
+            found = schedule.cover_at(instant)
+            if expected is None:
+                assert found is None, instant
+                continue
+            assert found is not None, instant
+            assert found.cover == case.spec.cover[expected]
+            if cover.change[i] < len(ref.cells):
+                assert found.until == at(ref.instant(cover.change[i]), zone)
+            else:
+                assert found.until is None or found.until >= end_of_window
+        # Cover is clipped to closed time: nobody covers while open.
+        assert not (schedule.is_open(at(t, zone)) and expected is not None)
+
+
+@SETTINGS
+@given(case=cover_cases(), data=st.data())
+def test_cover_changes_are_the_minutes_the_reference_changes(
+    case: Case, data: st.DataObject
+) -> None:
+    ref, cover = with_cover_reference(case)
+    schedule = case.schedule()
+    zone = case.spec.timezone
+    for _ in range(10):
+        i = data.draw(st.integers(0, len(ref.cells) - 1))
+        changes = schedule.cover_changes(
+            at(ref.instant(i) + data.draw(st.integers(0, 59)), zone), 4
+        )
+        assert all(c1.at < c2.at for c1, c2 in itertools.pairwise(changes))
+        for change in changes:
+            j = cover.change[i]
+            if j == len(ref.cells):
+                # No change left inside the window: the engine's lies beyond it.
+                assert change.at >= at(ref.instant(j), zone)
+                break
+            assert change.at == at(ref.instant(j), zone)
+            expected = cover.who[j]
+            assert change.cover == (None if expected is None else case.spec.cover[expected])
+            i = j
+        else:
+            # Four changes found: the reference has at least as many.
+            assert len(changes) == 4 or cover.change[i] == len(ref.cells)
+
+
+@SETTINGS
+@given(case=cover_cases(), data=st.data())
+def test_cover_intervals_are_disjoint_and_hold_the_reference_minutes(
+    case: Case, data: st.DataObject
+) -> None:
+    ref, cover = with_cover_reference(case)
+    schedule = case.schedule()
+    zone = case.spec.timezone
+    a, c = sorted(data.draw(st.integers(0, len(ref.cells))) for _ in range(2))
+    ta, tc = at(ref.instant(a), zone), at(ref.instant(c), zone)
+    intervals = schedule.cover_intervals(ta, tc)
+    assert all(ta <= s < e <= tc for s, e, _ in intervals)
+    for (_, e1, c1), (s2, _, c2) in itertools.pairwise(intervals):
+        # Sorted and disjoint; two meet only where one cover hands over to another.
+        assert e1 < s2 or (e1 == s2 and c1 != c2)
+    elapsed = sum(e.timestamp() - s.timestamp() for s, e, _ in intervals)
+    assert elapsed == 60 * sum(who is not None for who in cover.who[a:c])
+    for s, e, covering in intervals:
+        minutes = range(ref.index(int(s.timestamp())), ref.index(int(e.timestamp())))
+        assert all(cover.who[m] == case.spec.cover.index(covering) for m in minutes)
+        assert schedule.open_seconds(s, e) == 0
+
+
+@SETTINGS
+@given(case=cover_cases())
+def test_cover_overlap_names_the_first_minute_two_windows_share(case: Case) -> None:
+    ref, cover = with_cover_reference(case)
+    zone = case.spec.timezone
+    last = case.first + dt.timedelta(days=WINDOW_DAYS)
+    overlap = cover_overlap(case.spec, case.first, last)
+    shared = next((i for i, held in enumerate(cover.windows) if len(held) > 1), None)
+    if shared is None:
+        assert overlap is None
+        return
+    assert overlap is not None
+    assert overlap.at == at(ref.instant(shared), zone)
+    first, second = (case.spec.cover.index(c) for c in (overlap.first, overlap.second))
+    assert first < second
+    assert {first, second} <= set(cover.windows[shared])
+
+
+@SETTINGS
+@given(case=cover_cases(), data=st.data())
+def test_turns_merge_the_changes_of_state_and_of_cover(case: Case, data: st.DataObject) -> None:
+    ref = reference(case.spec, case.holidays, case.first, WINDOW_DAYS)
+    schedule = case.schedule()
+    start = at(ref.instant(data.draw(st.integers(0, len(ref.cells) - 1))), case.spec.timezone)
+    states = {c.at: c for c in schedule.changes(start, 6)}
+    covers = {c.at for c in schedule.cover_changes(start, 6)}
+    turns = schedule.turns(start, 6)
+    assert [t.at for t in turns] == sorted(states.keys() | covers)[:6]
+    for turn in turns:
+        # Each says what holds from its instant on: open or not, why, and who covers.
+        change = states.get(turn.at)
+        assert turn.state_changes == (change is not None)
+        if change is not None:
+            assert (turn.open, turn.reason) == (change.open, change.reason)
+        else:
+            assert (turn.open, turn.reason) == (False, schedule.closed_reason(turn.at))
+        covering = schedule.cover_at(turn.at)
+        assert turn.cover == (None if covering is None else covering.cover)

@@ -232,7 +232,7 @@ PHONE = [
         "the sync's 5 s (sync_timeout) ran out while",
     ),
     ("429 for ever", RetryAfterForever, "it asked to wait 60 s, past this sync's deadline"),
-    ("not JSON", NotJson, "answered something other than Twilio's JSON while listing the messages"),
+    ("not JSON", NotJson, "could not be read while listing the messages"),
 ]
 
 

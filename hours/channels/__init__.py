@@ -1,7 +1,8 @@
 """The channels: one module per (channel, mode), each implementing the engine's `Channel`.
 
 `email_imap` polls IMAP and answers over SMTP; `email_sieve` keeps a Sieve script on the mail
-server; `phone_twilio` polls Twilio or swaps the number's webhooks; `preview` shows what a
+server; `email_auth` says how both log in (a password, or an OAuth2 token and where it comes
+from); `phone_twilio` polls Twilio or swaps the number's webhooks; `preview` shows what a
 sender would get. This module is the factory: it builds the configured channels (a provider's
 module loads only when it is configured) and the forwarder that takes emergencies to the
 practitioner's phone. Channels import the engine (`hours.autoreply`), the config and the wire
@@ -23,10 +24,27 @@ from hours.errors import ConfigError, UsageError
 PROVIDERS = {
     ("email", "imap"): "hours.channels.email_imap:ImapChannel",
     ("email", "sieve"): "hours.channels.email_sieve:SieveChannel",
+    ("email", "gmail"): "hours.channels.email_gmail:GmailChannel",
+    ("email", "outlook"): "hours.channels.email_outlook:OutlookChannel",
     ("phone", "poll"): "hours.channels.phone_twilio:PollChannel",
     ("phone", "swap"): "hours.channels.phone_twilio:SwapChannel",
 }
 CHANNELS = ("email", "phone")
+# The email modes whose install leaves something at the provider that only their own
+# `uninstall` puts back, and what it is.
+LEFT_AT_PROVIDER = {
+    "sieve": "Sieve script",
+    "gmail": "Gmail vacation responder",
+    "outlook": "Outlook automatic-replies setting",
+}
+# The modes in which the provider answers with one text fixed for everyone, made at sync: what
+# each template field becomes there is `hours.config.autoreply.FIELDS`' `fixed`.
+FIXED_TEXT_MODES = {
+    ("email", "sieve"): "Sieve mode",
+    ("phone", "swap"): "Swap mode",
+    ("email", "gmail"): "Gmail mode",
+    ("email", "outlook"): "Outlook mode",
+}
 
 
 def build(settings: Autoreply | None, config_dir: Path, only: str | None = None) -> list[Channel]:
@@ -43,7 +61,9 @@ def build(settings: Autoreply | None, config_dir: Path, only: str | None = None)
         out.append(cast(Channel, factory(channel_settings, config_dir)))
     if only is not None and not out:
         # The user named a real channel that the config does not set up: the config must change.
-        raise ConfigError(f"no [autoreply.{only}] in the config; see config.example.toml")
+        raise ConfigError(
+            f"no [autoreply.{only}] in the config; `hours init --example` shows every key"
+        )
     return out
 
 
@@ -58,3 +78,19 @@ def forwarder(settings: Autoreply, config_dir: Path, deadline: Deadline) -> Forw
     from hours.channels.phone_twilio import sms_forwarder
 
     return sms_forwarder(settings, config_dir, deadline)
+
+
+def leftover_install(prior: Any, mode: str) -> ConfigError | None:
+    """Return the error for an email install of another mode still at the provider, or None.
+
+    Switching modes without `uninstall` would leave that mode's responder answering beside
+    this one, and lose the record of what it replaced.
+    """
+    was = prior.get("mode") if isinstance(prior, dict) else None
+    if was == mode or was not in LEFT_AT_PROVIDER:
+        return None
+    return ConfigError(
+        f"the {LEFT_AT_PROVIDER[was]} installed in {was} mode is still on the server; set "
+        f'mode = "{was}" again, run `hours autoreply uninstall --channel email`, then switch '
+        f"to {mode}"
+    )

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import cast
 
 from hours import autoreply as engine
+from hours.channels import leftover_install
+from hours.channels.email_auth import LoginNeeded, credential
 from hours.clients.imap import Cursor, ImapReader, PollResult
 from hours.clients.mail import IncomingMail
 from hours.clients.net import Endpoint, Security, describe
+from hours.clients.sasl import Credential
 from hours.clients.smtp import RecipientRefused, SmtpSender, build_reply
-from hours.config import secrets
 from hours.config.autoreply import EmailSettings, Server
 from hours.errors import ConfigError, ProviderError
 
@@ -55,6 +57,15 @@ class ImapChannel:
 
     name = "email"
     mode = "imap"
+    traits = engine.Traits(
+        who_answers="`hours`, at each `sync` (every 5 minutes from cron)",
+        laptop_off="nothing goes out until `sync` runs again (then only for mail younger than "
+        "`max_age`)",
+        once_per_sender="yes: once per closed period, and never more often than `min_interval`",
+        vip_and_emergency="yes: VIPs are left alone; the keyword in the subject is forwarded by "
+        "SMS when the phone channel is set up, else by email to `forward_to` if it is an address",
+        provider_must_offer="IMAP and SMTP — nearly every provider",
+    )
 
     def __init__(self, settings: EmailSettings, config_dir: Path) -> None:
         # Mode imap needs both, as checked when the config loads.
@@ -70,7 +81,7 @@ class ImapChannel:
 
     def sync(self, run: engine.SyncRun) -> engine.ChannelResult:
         """Answer the mail that arrived since the last sync; raise ProviderError on failure."""
-        password = self._password(run)
+        password = self._credential(run)
         stored = run.journal.cursor(self.cursor_name)
         cursor = None if stored is None else Cursor(stored["uidvalidity"], stored["last_uid"])
         polled = self._reader(run, password).poll(cursor)
@@ -95,16 +106,12 @@ class ImapChannel:
 
     def install(self, run: engine.SyncRun) -> str:
         """Check the IMAP and SMTP logins and record where "now" is in the inbox."""
-        prior = run.journal.channel(self.name).prior
-        if isinstance(prior, dict) and prior.get("mode") == "sieve":
-            # Its script would go on answering beside these replies, and no one could put
-            # back what it replaced.
-            raise ConfigError(
-                "the Sieve script installed in sieve mode is still on the server; set "
-                'mode = "sieve" again, run `hours autoreply uninstall --channel email`, then '
-                "switch to imap"
-            )
-        password = self._password(run)
+        # A Sieve script or a provider's responder would go on answering beside these
+        # replies, and no one could put back what it replaced.
+        leftover = leftover_install(run.journal.channel(self.name).prior, self.mode)
+        if leftover is not None:
+            raise leftover
+        password = self._credential(run)
         now_cursor = self._reader(run, password).check()
         self._sender(run, password).check()
         stored = run.journal.cursor(self.cursor_name)
@@ -130,7 +137,7 @@ class ImapChannel:
 
     def checks(self, run: engine.SyncRun) -> list[engine.Check]:
         """Check that the IMAP and SMTP servers answer and take the login."""
-        password = self._password(run)
+        password = self._credential(run)
         out = []
         label = f"email IMAP {describe(self.imap)}"
         try:
@@ -152,15 +159,16 @@ class ImapChannel:
     def _user(self) -> str:
         return self.settings.username
 
-    def _password(self, run: engine.SyncRun) -> str:
-        return secrets.resolve(self.settings.password, self.config_dir, run.deadline)
+    def _credential(self, run: engine.SyncRun) -> Credential:
+        # One per sync: IMAP and SMTP share its access token, fetched once.
+        return credential(self.settings, self.config_dir, deadline=run.deadline)
 
-    def _reader(self, run: engine.SyncRun, password: str) -> ImapReader:
+    def _reader(self, run: engine.SyncRun, password: Credential) -> ImapReader:
         return ImapReader(
             self.imap, self.settings.username, password, mailbox=MAILBOX, deadline=run.deadline
         )
 
-    def _sender(self, run: engine.SyncRun, password: str) -> SmtpSender:
+    def _sender(self, run: engine.SyncRun, password: Credential) -> SmtpSender:
         return SmtpSender(self.smtp, self.settings.username, password, deadline=run.deadline)
 
     def _forwarder(self, run: engine.SyncRun, sender: SmtpSender) -> engine.Forward | None:
@@ -168,7 +176,9 @@ class ImapChannel:
         if run.forwarder is not None:
             return run.forwarder
         emergency = run.settings.emergency
-        if emergency is None or not emergency.forward_to or "@" not in emergency.forward_to:
+        if emergency is None or emergency.keyword is None:
+            return None  # no keyword: nothing is ever forwarded by email
+        if not emergency.forward_to or "@" not in emergency.forward_to:
             return None  # the sender still gets the emergency message
         return forward_by_email(
             sender, self.settings.address, emergency.forward_to, run.business, emergency.keyword
@@ -203,7 +213,7 @@ class SmtpOutbox:
             # message is skipped as unparseable, and the next one is answered.
             raise engine.OptedOut("unparseable") from None
         try:
-            self.sender.send(message)
+            _send(self.sender, message)
         except RecipientRefused:
             # An address that does not exist must not fail every sync until max_age.
             raise engine.OptedOut("recipient_refused") from None
@@ -230,9 +240,21 @@ def forward_by_email(
             f"{keyword}:\n\n{excerpt[:FORWARD_CHARS]}\n\n"
             "They have been sent your emergency message.\n"
         )
-        sender.send(message, envelope_from=from_address)
+        _send(sender, message, envelope_from=from_address)
 
     return forward
+
+
+def _send(sender: SmtpSender, message: EmailMessage, *, envelope_from: str = "") -> None:
+    """Send, a login the user must mend (a token command, a revoked login) saying nothing went.
+
+    The access token may be fetched here, after the reply was journalled: a ConfigError would
+    leave it journalled as perhaps sent, and the client would never hear back.
+    """
+    try:
+        sender.send(message, envelope_from=envelope_from)
+    except ConfigError as e:
+        raise LoginNeeded(e.message) from None
 
 
 def _action(cursor: Cursor | None, polled: PollResult) -> str:

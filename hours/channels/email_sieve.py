@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from hours import autoreply as engine
+from hours.channels import leftover_install
+from hours.channels.email_auth import credential
 from hours.channels.email_imap import endpoint
 from hours.clients.managesieve import REQUIRED_EXTENSIONS, ManageSieve, ScriptList
 from hours.clients.net import describe
@@ -27,7 +29,6 @@ from hours.clients.sieve_script import (
     Segment,
     render_schedule_script,
 )
-from hours.config import secrets
 from hours.config.autoreply import EmailSettings
 from hours.errors import ProviderError
 from hours.journal import utc_iso
@@ -84,6 +85,18 @@ class SieveChannel:
 
     name = "email"
     mode = "sieve"
+    traits = engine.Traits(
+        who_answers="your mail server itself, the moment mail arrives",
+        laptop_off="still answers, on the minute, through the 14 days of windows last uploaded",
+        once_per_sender="yes: once per `min_interval` (whole days where the server lacks "
+        "`vacation-seconds`)",
+        vip_and_emergency="yes: VIPs are left alone; the keyword in the subject gets the "
+        "emergency message, copied to `forward_to` if it is an email address (a server cannot "
+        "text your phone)",
+        provider_must_offer="ManageSieve (port 4190) with the Sieve `date`, `envelope`, "
+        "`relational` and `vacation` extensions — many hosts built on Dovecot, and most "
+        "self-hosted servers",
+    )
 
     def __init__(self, settings: EmailSettings, config_dir: Path) -> None:
         assert settings.sieve is not None  # mode sieve needs it (checked when loading)
@@ -224,7 +237,15 @@ class SieveChannel:
         )
 
         def fill(template: str, at: dt.datetime) -> str:
-            values = engine.fields(schedule, at, run.business, run.settings.emergency, sample)
+            values = engine.fields(
+                schedule,
+                at,
+                run.business,
+                run.settings.emergency,
+                sample,
+                booking_url=run.settings.booking_url,
+                language=run.settings.language,
+            )
             return engine.render(template, values).replace(_SUBJECT_MARK, SUBJECT_VARIABLE)
 
         segments = [
@@ -233,8 +254,8 @@ class SieveChannel:
             for a, b in split_days(schedule, window)
         ]
         emergency = None
-        if run.settings.emergency is not None:
-            e = run.settings.emergency
+        e = run.settings.emergency
+        if e is not None and e.keyword is not None:
             emergency = EmergencyRule(
                 e.keyword,
                 fill(settings.subject, anchor),
@@ -255,8 +276,8 @@ class SieveChannel:
     # -- helpers -------------------------------------------------------------------------
 
     def _client(self, run: engine.SyncRun) -> ManageSieve:
-        password = secrets.resolve(self.settings.password, self.config_dir, run.deadline)
-        return ManageSieve(self.sieve, self.settings.username, password, deadline=run.deadline)
+        login = credential(self.settings, self.config_dir, deadline=run.deadline)
+        return ManageSieve(self.sieve, self.settings.username, login, deadline=run.deadline)
 
     def _interval(self, extensions: frozenset[str]) -> dt.timedelta:
         interval = self.settings.policy.min_interval
@@ -288,6 +309,9 @@ class SieveChannel:
 
     def _prior(self, run: engine.SyncRun) -> dict[str, Any] | None:
         prior = run.journal.channel(self.name).prior
+        leftover = leftover_install(prior, self.mode)
+        if leftover is not None:
+            raise leftover  # another mode's record must never be written over
         return prior if isinstance(prior, dict) and prior.get("mode") == self.mode else None
 
     def _record_prior(

@@ -35,6 +35,7 @@ from hours.clients.net import (
     scrub,
     send_within,
 )
+from hours.clients.sasl import Credential, TokenLogin, offers, token_attempts
 from hours.errors import ProviderError
 
 _HEADER = b"BODY[HEADER]"
@@ -68,13 +69,16 @@ class PollResult:
 
 
 class ImapReader:
-    """Poll one IMAP mailbox, read-only, for mail newer than a cursor."""
+    """Poll one IMAP mailbox, read-only, for mail newer than a cursor.
+
+    `password` is the password, or a TokenLogin for OAuth2 (XOAUTH2 or OAUTHBEARER).
+    """
 
     def __init__(
         self,
         endpoint: Endpoint,
         username: str,
-        password: str,
+        password: Credential,
         *,
         mailbox: str = "INBOX",
         timeout: float = WAIT,
@@ -82,8 +86,10 @@ class ImapReader:
     ) -> None:
         self.endpoint = endpoint
         self.username = username
-        self._password = password
-        hide(password)
+        self._credential = password
+        # What must never reach a message: the password, or the last access token sent.
+        self._password = password if isinstance(password, str) else None
+        hide(self._password)
         self.mailbox = mailbox
         self.timeout = timeout
         self.deadline = deadline
@@ -107,13 +113,16 @@ class ImapReader:
         deadline = self.deadline or Deadline.after(self.timeout * 4)
         try:
             client = _connect(self.endpoint, self.timeout, deadline)
-            try:
-                client.login(self.username, self._password)
-            except IMAPClientError as exc:
-                raise ProviderError(
-                    f"IMAP login to {where} as {self.username} failed: "
-                    f"{self._scrub(exc)}. Check the username and password."
-                ) from None
+            if isinstance(self._credential, TokenLogin):
+                self._token_login(client, self._credential)
+            else:
+                try:
+                    client.login(self.username, self._credential)
+                except IMAPClientError as exc:
+                    raise ProviderError(
+                        f"IMAP login to {where} as {self.username} failed: "
+                        f"{self._scrub(exc)}. Check the username and password."
+                    ) from None
             yield client
         except ProviderError:
             raise
@@ -127,6 +136,28 @@ class ImapReader:
         finally:
             if client is not None:
                 _close(client)
+
+    def _token_login(self, client: IMAPClient, login: TokenLogin) -> None:
+        """Log in with an access token; a refused one is fetched afresh and tried once more."""
+        where = describe(self.endpoint)
+        offered = [
+            c.decode(errors="replace")[5:]
+            for c in client.capabilities()
+            if c.upper().startswith(b"AUTH=")
+        ]
+        if (problem := offers(login.mechanism, offered, service="IMAP", where=where)) is not None:
+            raise ProviderError(problem)
+        sign_in = client.oauth2_login if login.mechanism == "XOAUTH2" else client.oauthbearer_login
+        why = ""
+        for token in token_attempts(login):
+            self._password = token
+            hide(token)
+            try:
+                sign_in(self.username, token)
+                return
+            except IMAPClientError as exc:
+                why = self._scrub(exc)
+        raise ProviderError(login.refused("IMAP", where, self.username, why))
 
     def _scrub(self, exc: BaseException) -> str:
         """Describe an error, making sure the password never reaches a message or log."""

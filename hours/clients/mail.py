@@ -91,6 +91,9 @@ class IncomingMail:
     auto_submitted: str | None
     precedence: str | None
     list_headers: tuple[str, ...]  # which LIST_HEADERS it has, e.g. ("List-Id",)
+    # What a reply may learn of the sender: their clock's offset, the language they wrote in.
+    date: str | None = None  # the Date header, as written
+    content_language: str | None = None  # e.g. "es", "fr-CA, en"
     # The Return-Path (or, without one, From) is not exactly one plain address: a reply
     # could go nowhere, or to addresses smuggled in beside the sender's.
     unparseable: bool = False
@@ -170,6 +173,8 @@ def parse_header_block(uid: int, arrived: dt.datetime, raw: bytes) -> IncomingMa
         auto_submitted=_token(headers.get("Auto-Submitted")),
         precedence=_token(headers.get("Precedence")),
         list_headers=tuple(name for name in LIST_HEADERS if name in headers),
+        date=_text(headers.get("Date")),
+        content_language=_text(headers.get("Content-Language")),
         unparseable=malformed or bool(reply_address and not _plain(reply_address)),
     )
 

@@ -8,6 +8,7 @@ GETSCRIPT rejoins lines with LF and drops the final newline.
 from __future__ import annotations
 
 import base64
+import functools
 import socket
 import ssl
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from hours.clients.net import (
     scrub_text,
     send_within,
 )
+from hours.clients.sasl import Credential, OAuthSasl, TokenLogin, offers, token_attempts
 from hours.errors import ProviderError
 
 # What `hours` writes into its script; a server lacking any of these cannot run it.
@@ -38,6 +40,8 @@ WAIT = 30.0
 CAPS = Caps(line=64 << 10, lines=10_000, total=4 << 20)
 
 T = TypeVar("T")
+# RFC 5804 section 4: the longest quoted string; anything longer goes as a literal.
+_QUOTED_MAX = 1024
 
 
 @dataclass(frozen=True)
@@ -72,15 +76,17 @@ class ManageSieve:
         self,
         endpoint: Endpoint,
         username: str,
-        password: str,
+        password: Credential,
         *,
         timeout: float = WAIT,
         deadline: Deadline | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.username = username
-        self._password = password
-        hide(password)
+        self._credential = password
+        # What must never reach a message: the password, or the last access token sent.
+        self._password = password if isinstance(password, str) else None
+        hide(self._password)
         self.timeout = timeout
         self.deadline = deadline or Deadline.after(timeout * 4)
         self.capabilities: dict[str, str] = {}
@@ -111,7 +117,7 @@ class ManageSieve:
         return frozenset(self.capabilities.get("SIEVE", "").lower().split())
 
     def connect(self) -> None:
-        """Connect, secure the connection as configured, and log in with SASL PLAIN."""
+        """Connect, secure the connection as configured, and log in (PLAIN, or OAuth2)."""
         require_safe(self.endpoint, service="ManageSieve")
         where = describe(self.endpoint)
         try:
@@ -186,6 +192,9 @@ class ManageSieve:
 
     def _login(self) -> None:
         mechanisms = self.capabilities.get("SASL", "").upper().split()
+        if isinstance(self._credential, TokenLogin):
+            self._token_login(self._credential, mechanisms)
+            return
         if "PLAIN" not in mechanisms:
             raise SieveError(
                 f"ManageSieve {describe(self.endpoint)} offers no PLAIN login "
@@ -201,6 +210,47 @@ class ManageSieve:
                 f"{said or response.status}. Check the username and password."
             )
         # A server may send capabilities again after login; they are read with the response.
+
+    def _token_login(self, login: TokenLogin, mechanisms: list[str]) -> None:
+        """Log in with an access token; a refused one is fetched afresh and tried once more."""
+        where = describe(self.endpoint)
+        problem = offers(login.mechanism, mechanisms, service="ManageSieve", where=where)
+        if problem is not None:
+            raise SieveError(problem)
+        why = ""
+        for token in token_attempts(login):
+            self._password = token
+            hide(token)
+            exchange = OAuthSasl(
+                login.mechanism,
+                self.username,
+                token,
+                host=self.endpoint.host,
+                port=self.endpoint.port,
+            )
+            response = self._guard(functools.partial(self._authenticate, exchange))
+            if response.status == "OK":
+                return
+            why = (
+                exchange.failure.describe()
+                if exchange.failure
+                else response.text.rstrip(".") or response.status
+            )
+        raise SieveError(login.refused("ManageSieve", where, self.username, why))
+
+    def _authenticate(self, exchange: OAuthSasl) -> _Response:
+        """Send AUTHENTICATE with the initial response; answer a failure challenge if one comes.
+
+        RFC 7628 section 3.2.2: a server refusing a token first sends why, as a challenge (a
+        string), and waits for the client's answer before its NO.
+        """
+        initial = exchange.initial_base64()
+        self._send(f'AUTHENTICATE "{exchange.mechanism}" {_string(initial)}\r\n'.encode())
+        tokens = self._read_tokens()
+        if tokens and tokens[0].upper() not in ("OK", "NO", "BYE"):
+            self._send(f"{_quote(exchange.respond_base64(tokens[0]))}\r\n".encode())
+            return self._read_response()
+        return self._read_response(tokens)
 
     def _wrap_tls(self) -> None:
         assert self._sock is not None
@@ -269,11 +319,12 @@ class ManageSieve:
             raise SieveError(f"ManageSieve {describe(self.endpoint)} closed the connection.")
         return data
 
-    def _read_response(self) -> _Response:
-        """Read lines up to the final OK, NO or BYE (RFC 5804 section 4)."""
+    def _read_response(self, first: list[str] | None = None) -> _Response:
+        """Read lines up to the final OK, NO or BYE (RFC 5804 section 4), from `first` if given."""
         data: list[tuple[str, ...]] = []
         while True:
-            tokens = self._read_tokens()
+            tokens = first if first is not None else self._read_tokens()
+            first = None
             if tokens and tokens[0].upper() in ("OK", "NO", "BYE"):
                 status = tokens[0].upper()
                 rest = tokens[1:]
@@ -328,6 +379,15 @@ def _quote(value: str) -> str:
     if any(c in value for c in "\r\n\0"):
         raise ValueError(f"{value!r} cannot be sent as a quoted string")
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _string(value: str) -> str:
+    """Return a quoted string, or a literal past the 1024 octets a quoted one may hold.
+
+    RFC 5804 section 4: an access token in base64 (Microsoft's run to a few thousand octets)
+    is too long to be quoted.
+    """
+    return _quote(value) if len(value.encode()) <= _QUOTED_MAX else _literal(value)
 
 
 def _literal(value: str) -> str:

@@ -86,7 +86,11 @@ PROVIDERS: dict[str, Provider] = {
         # Google has a device flow, but it does not grant Gmail's scope: the loopback flow it is.
         device="https://oauth2.googleapis.com/device/code",
         revocation="https://oauth2.googleapis.com/revoke",
-        scopes={"mail": ("https://mail.google.com/",)},
+        # "mail": IMAP and SMTP (XOAUTH2); "gmail_settings": the Gmail API's vacation responder.
+        scopes={
+            "mail": ("https://mail.google.com/",),
+            "gmail_settings": ("https://www.googleapis.com/auth/gmail.settings.basic",),
+        },
         # offline + consent: Google returns a refresh token on every login, not only the first.
         authorize_params={"access_type": "offline", "prompt": "consent"},
         access_page="https://myaccount.google.com/permissions",
@@ -99,10 +103,17 @@ PROVIDERS: dict[str, Provider] = {
         token="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
         device="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode",
         revocation=None,
+        # "mail": IMAP and SMTP at outlook.office.com; "graph_mailbox": Microsoft Graph's
+        # automatic replies. One access token serves one resource, so a refresh asks for the
+        # scopes of one purpose at a time (see StoredLoginTokens).
         scopes={
             "mail": (
                 "https://outlook.office.com/IMAP.AccessAsUser.All",
                 "https://outlook.office.com/SMTP.Send",
+                "offline_access",
+            ),
+            "graph_mailbox": (
+                "https://graph.microsoft.com/MailboxSettings.ReadWrite",
                 "offline_access",
             ),
         },
@@ -825,10 +836,11 @@ def stored_login(
 # -- refresh and revocation --------------------------------------------------------------
 
 
-def refresh(login: StoredLogin) -> Grant:
+def refresh(login: StoredLogin, scopes: Sequence[str] | None = None) -> Grant:
     """Trade the refresh token for a fresh access token (and maybe a new refresh token).
 
-    Raises LoginRequired when the provider no longer honours the refresh token (invalid_grant:
+    `scopes` narrows what a provider that takes scopes on refresh is asked for (default: every
+    scope of the login); Microsoft grants a token for one resource at a time. Raises LoginRequired when the provider no longer honours the refresh token (invalid_grant:
     revoked, expired, or the password changed), OAuthError when the server fails.
     """
     p = provider(login.provider)
@@ -840,7 +852,7 @@ def refresh(login: StoredLogin) -> Grant:
     if login.client.client_secret:
         form["client_secret"] = login.client.client_secret
     if p.refresh_sends_scope:
-        form["scope"] = " ".join(login.scopes)
+        form["scope"] = " ".join(login.scopes if scopes is None else scopes)
     hidden = (login.refresh_token, login.client.client_secret)
     data = _post(login.token_url, form, what="token", hidden=hidden)
     if data.get("error") == "invalid_grant":
@@ -967,14 +979,21 @@ class TokenSource(Protocol):
 class StoredLoginTokens:
     """Access tokens refreshed from the stored login, kept in memory only.
 
-    A rotated refresh token (Microsoft rotates them) is written back to the store.
+    A rotated refresh token (Microsoft rotates them) is written back to the store. `scopes`
+    are what each refresh asks for (default: every scope of the stored login).
     """
 
     def __init__(
-        self, store: TokenStore, name: str, *, clock: Callable[[], float] = time.monotonic
+        self,
+        store: TokenStore,
+        name: str,
+        *,
+        scopes: Sequence[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.name = name
+        self.scopes = None if scopes is None else tuple(scopes)
         self._clock = clock
         self._token: str | None = None
         self._expires_at = 0.0
@@ -990,7 +1009,7 @@ class StoredLoginTokens:
                 f"run `hours login {self.name}`"
             )
         started = self._clock()
-        grant = refresh(login)
+        grant = refresh(login, self.scopes)
         if grant.refresh_token is not None and grant.refresh_token != login.refresh_token:
             self.store.save(
                 StoredLogin(
@@ -1023,17 +1042,19 @@ class CommandTokens:
         *,
         label: str = "token_command",
         time_limit: float = TOKEN_COMMAND_TIME_LIMIT,
+        cwd: Path | None = None,
     ) -> None:
         self.command = command
         self.label = label
         self.time_limit = time_limit
+        self.cwd = cwd
         self._token: str | None = None
 
     def access_token(self) -> str:
         """Return the token in memory, or run the command for one."""
         if self._token is None:
             self._token = run_token_command(
-                self.command, label=self.label, time_limit=self.time_limit
+                self.command, label=self.label, time_limit=self.time_limit, cwd=self.cwd
             )
         return self._token
 
@@ -1043,9 +1064,13 @@ class CommandTokens:
 
 
 def run_token_command(
-    command: str, *, label: str = "token_command", time_limit: float = TOKEN_COMMAND_TIME_LIMIT
+    command: str,
+    *,
+    label: str = "token_command",
+    time_limit: float = TOKEN_COMMAND_TIME_LIMIT,
+    cwd: Path | None = None,
 ) -> str:
-    """Run a shell command that prints one access token, and return it.
+    """Run a shell command that prints one access token (in `cwd`, if given), and return it.
 
     Raises ConfigError, never showing what it printed, when the command exits non-zero, prints
     nothing, prints more than one line, or runs past `time_limit` (it is killed, with every
@@ -1058,6 +1083,7 @@ def run_token_command(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            cwd=cwd,
             # Its own process group, so a timeout kills what the shell started too.
             start_new_session=True,
         )

@@ -3,6 +3,10 @@
 One `OAuthSasl` object carries one exchange: it answers first with the initial response, and if
 the server sends back its failure challenge (a JSON document with a status and scope) it keeps
 what the server said and answers as each mechanism requires, so the server can finish with NO.
+
+A mail client is given a password (text) or a `TokenLogin`: the mechanism, where access tokens
+come from, and what to tell the user when the server refuses them. `token_attempts` is the one
+rule every client follows: a refused token is fetched once more and tried once more.
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ import base64
 import binascii
 import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:  # a protocol only: the OAuth client (and requests) load where tokens are used
+    from hours.clients.oauth import TokenSource
 
 Mechanism = Literal["XOAUTH2", "OAUTHBEARER"]
 MECHANISMS: tuple[str, ...] = get_args(Mechanism)
@@ -134,3 +142,39 @@ def answer_to_failure(mechanism: str) -> str:
     (RFC 7628 section 3.2.3).
     """
     return _SEP if mechanism == "OAUTHBEARER" else ""
+
+
+@dataclass(frozen=True)
+class TokenLogin:
+    """How a mail client logs in with OAuth2: the mechanism, the tokens, what to run if refused."""
+
+    mechanism: Mechanism
+    tokens: TokenSource = field(repr=False)
+    # What the user runs when the server refuses the tokens: "run `hours login microsoft` again".
+    advice: str
+
+    def refused(self, service: str, where: str, user: str, why: str) -> str:
+        """Say that the server refused a token and a fresh one after it, and what to run."""
+        return (
+            f"{service} {where} refused the OAuth2 access token for {user} ({self.mechanism}), "
+            f"and a fresh one after it: {why}; {self.advice}"
+        )
+
+
+Credential = str | TokenLogin  # a password, or OAuth2 access tokens
+
+
+def token_attempts(login: TokenLogin) -> Iterator[str]:
+    """Yield an access token; when asked again (the server refused it), a fresh one, once."""
+    yield login.tokens.access_token()
+    login.tokens.invalidate()
+    yield login.tokens.access_token()
+
+
+def offers(mechanism: str, offered: list[str], *, service: str, where: str) -> str | None:
+    """Return why a server offering `offered` SASL mechanisms cannot take `mechanism`, or None."""
+    if mechanism.upper() in (m.upper() for m in offered):
+        return None
+    return (
+        f"{service} {where} offers no {mechanism} login (it offers: {', '.join(offered) or 'none'})"
+    )

@@ -24,6 +24,7 @@ from hours.clients.net import (
     require_safe,
     scrub,
 )
+from hours.clients.sasl import Credential, OAuthSasl, TokenLogin, offers, token_attempts
 from hours.errors import MaybeSent, ProviderError
 
 if TYPE_CHECKING:
@@ -44,21 +45,26 @@ class RecipientRefused(ProviderError):
 
 
 class SmtpSender:
-    """Send messages through one SMTP server (submission), logging in when a user is given."""
+    """Send messages through one SMTP server (submission), logging in when a user is given.
+
+    `password` is the password, or a TokenLogin for OAuth2 (XOAUTH2 or OAUTHBEARER).
+    """
 
     def __init__(
         self,
         endpoint: Endpoint,
         username: str | None = None,
-        password: str | None = None,
+        password: Credential | None = None,
         *,
         timeout: float = WAIT,
         deadline: Deadline | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.username = username
-        self._password = password
-        hide(password)
+        self._credential = password
+        # What must never reach a message: the password, or the last access token sent.
+        self._password = password if isinstance(password, str) else None
+        hide(self._password)
         self.timeout = timeout
         self.deadline = deadline
 
@@ -96,7 +102,9 @@ class SmtpSender:
         where = describe(self.endpoint)
         try:
             with self._connect() as smtp:
-                if self.username:
+                if self.username and isinstance(self._credential, TokenLogin):
+                    self._token_login(smtp, self.username, self._credential)
+                elif self.username:
                     smtp.login(self.username, self._password or "")
                 yield smtp
         except smtplib.SMTPAuthenticationError as exc:
@@ -117,6 +125,27 @@ class SmtpSender:
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise ProviderError(f"SMTP {where}: {self._scrub(exc)}") from None
+
+    def _token_login(self, smtp: smtplib.SMTP, user: str, login: TokenLogin) -> None:
+        """Log in with an access token; a refused one is fetched afresh and tried once more."""
+        where = describe(self.endpoint)
+        smtp.ehlo_or_helo_if_needed()
+        offered = smtp.esmtp_features.get("auth", "").split()
+        if (problem := offers(login.mechanism, offered, service="SMTP", where=where)) is not None:
+            raise ProviderError(problem)
+        why = ""
+        for token in token_attempts(login):
+            self._password = token
+            hide(token)
+            exchange = OAuthSasl(
+                login.mechanism, user, token, host=self.endpoint.host, port=self.endpoint.port
+            )
+            try:
+                smtp.auth(login.mechanism, exchange)
+                return
+            except smtplib.SMTPAuthenticationError as exc:
+                why = exchange.failure.describe() if exchange.failure else self._scrub(exc)
+        raise ProviderError(login.refused("SMTP", where, user, why))
 
     def _connect(self) -> smtplib.SMTP:
         deadline = self.deadline or Deadline.after(self.timeout * 4)

@@ -7,8 +7,9 @@ client's `http_client` hook; HTTP 429 is retried with backoff; at most one messa
 leaves each number. Every failure becomes a ProviderError that names what was being done and
 Twilio's error code, never a credential; a recipient who cannot get a text raises Unreachable.
 
-Also the after-hours TwiML (built with the package's TwiML classes) and Twilio's Echo twimlet,
-which serves TwiML carried in its own query string.
+Also Studio flows (swap mode's after-hours calls when they must branch: `clients/studio.py`),
+on Studio's own host, `studio.` beside `api.`; the after-hours TwiML (built with the package's
+TwiML classes) and Twilio's Echo twimlet, which serves TwiML carried in its own query string.
 """
 
 from __future__ import annotations
@@ -127,6 +128,16 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class Flow:
+    """A Studio flow: its SID, name, latest revision, and the URL a number's calls go to."""
+
+    sid: str
+    name: str
+    revision: int
+    webhook_url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """An inbound call nobody answered (no-answer or busy)."""
 
@@ -137,20 +148,34 @@ class Call:
     started: dt.datetime
 
 
+def studio_base_for(api_base: str) -> str:
+    """Return where Studio's requests go for an `api_base`: its `studio.` host beside `api.`.
+
+    A host that is not Twilio's (a test double on loopback) serves Studio's paths as well.
+    """
+    parts = urlsplit(api_base.rstrip("/"))
+    if not parts.netloc.startswith("api."):
+        return api_base.rstrip("/")
+    netloc = "studio." + parts.netloc.removeprefix("api.")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
     """Twilio's HTTP client, sending every request to `api_base` within the sync's deadline.
 
-    The twilio package builds each URL from its own host (api.twilio.com, and the paging links
-    it follows); here is the one place every request passes, so the host is rewritten here.
-    Each answer is read within what is left of the deadline and at most MAX_ANSWER_BYTES
-    (hours.clients.http); HTTP 429 is waited out and sent again while its Retry-After (at most
-    MAX_RETRY_AFTER) fits before the deadline.
+    The twilio package builds each URL from its own host (api.twilio.com, studio.twilio.com,
+    and the paging links it follows); here is the one place every request passes, so the host
+    is rewritten here: Studio's to `studio_base` (by default the `studio.` host beside
+    `api_base`), every other to `api_base`. Each answer is read within what is left of the
+    deadline and at most MAX_ANSWER_BYTES (hours.clients.http); HTTP 429 is waited out and sent
+    again while its Retry-After (at most MAX_RETRY_AFTER) fits before the deadline.
     """
 
     def __init__(
         self,
         api_base: str = DEFAULT_API_BASE,
         *,
+        studio_base: str | None = None,
         retries: int = RETRIES_ON_429,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
@@ -158,8 +183,10 @@ class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
         deadline: Deadline | None = None,
     ) -> None:
         super().__init__(timeout=HTTP_TIMEOUT if timeout is None else timeout)
-        base = urlsplit(api_base.rstrip("/"))
-        self._base = None if api_base.rstrip("/") == DEFAULT_API_BASE else base
+        default = api_base.rstrip("/") == DEFAULT_API_BASE
+        self._base = None if default else urlsplit(api_base.rstrip("/"))
+        studio = studio_base or studio_base_for(api_base)
+        self._studio = None if default and not studio_base else urlsplit(studio.rstrip("/"))
         self.retries = retries
         self.backoff = backoff
         self.sleep = sleep
@@ -169,12 +196,13 @@ class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
         self.refused_wait: float | None = None  # a Retry-After past the deadline, not waited
 
     def rewrite(self, url: str) -> str:
-        """Return `url` on the configured host (the default host leaves it as it is)."""
-        if self._base is None:
-            return url
+        """Return `url` on the configured host (the default hosts leave it as it is)."""
         parts = urlsplit(url)
-        path = self._base.path + parts.path
-        return urlunsplit((self._base.scheme, self._base.netloc, path, parts.query, ""))
+        base = self._studio if parts.netloc.startswith("studio.") else self._base
+        if base is None:
+            return url
+        path = base.path + parts.path
+        return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
 
     def request(
         self,
@@ -264,6 +292,7 @@ class TwilioApi:
         auth_token: str,
         *,
         api_base: str = DEFAULT_API_BASE,
+        studio_base: str | None = None,
         http_client: ApiBaseHttpClient | None = None,
         send_interval: float | None = None,
         page_size: int = PAGE_SIZE,
@@ -281,7 +310,9 @@ class TwilioApi:
         self.host = base.netloc
         self._secrets = (account_sid, auth_token)
         hide(account_sid, auth_token)
-        self.http = http_client or ApiBaseHttpClient(api_base, sleep=sleep, deadline=deadline)
+        self.http = http_client or ApiBaseHttpClient(
+            api_base, studio_base=studio_base, sleep=sleep, deadline=deadline
+        )
         self.client = Client(account_sid, auth_token, http_client=self.http)
         self.send_interval = SEND_INTERVAL if send_interval is None else send_interval
         self.page_size = page_size
@@ -433,14 +464,69 @@ class TwilioApi:
             seen.add(following)
             page = page.next_page()
 
+    # -- Studio flows --------------------------------------------------------------------
+
+    def validate_flow(self, name: str, definition: dict[str, Any]) -> None:
+        """Have Studio check a definition; a refusal is a ProviderError saying why."""
+        with self._errors(f"checking the Studio flow {name!r}"):
+            answer = self.client.studio.v2.flow_validate.update(
+                friendly_name=name, status="published", definition=definition
+            )
+        if answer.valid is False:
+            raise ProviderError(f"Twilio Studio found the flow {name!r} not valid")
+
+    def create_flow(self, name: str, definition: dict[str, Any], message: str) -> Flow:
+        """Create and publish a flow; return it."""
+        with self._errors(f"creating the Studio flow {name!r}"):
+            return _flow(
+                self.client.studio.v2.flows.create(
+                    friendly_name=name,
+                    status="published",
+                    definition=definition,
+                    commit_message=message,
+                )
+            )
+
+    def update_flow(self, sid: str, definition: dict[str, Any], message: str) -> Flow:
+        """Publish a new revision of a flow's definition; return the flow."""
+        with self._errors(f"updating the Studio flow {sid}"):
+            return _flow(
+                self.client.studio.v2.flows(sid).update(
+                    status="published", definition=definition, commit_message=message
+                )
+            )
+
+    def fetch_flow(self, sid: str) -> Flow | None:
+        """Return a flow, or None when there is none with that SID (deleted in the console)."""
+        with self._errors(f"reading the Studio flow {sid}", missing=True) as found:
+            found.append(self.client.studio.v2.flows(sid).fetch())
+        return _flow(found[0]) if found else None
+
+    def find_flow(self, name: str) -> Flow | None:
+        """Return the account's flow called `name`, or None."""
+        with self._errors("listing the Studio flows"):
+            flows = list(self.client.studio.v2.flows.stream(page_size=PAGE_SIZE))
+        return next((_flow(f) for f in flows if f.friendly_name == name), None)
+
+    def delete_flow(self, sid: str) -> bool:
+        """Delete a flow; return False when it was not there (deleted already)."""
+        with self._errors(f"deleting the Studio flow {sid}", missing=True) as deleted:
+            deleted.append(self.client.studio.v2.flows(sid).delete())
+        return bool(deleted)
+
     # -- errors ------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _errors(self, doing: str, *, recipient: bool = False) -> Iterator[None]:
+    def _errors(
+        self, doing: str, *, recipient: bool = False, missing: bool = False
+    ) -> Iterator[list[Any]]:
+        """Turn Twilio's failures into ours; with `missing`, a 404 is no failure (yields nothing)."""
         self.http.doing = doing
         try:
-            yield
+            yield []
         except TwilioRestException as e:
+            if missing and e.status == 404:
+                return
             self._fail(doing, e.status, e.code, str(e.msg or ""), recipient)
         except TwilioServiceException as e:
             self._fail(doing, e.status, e.code, str(e.detail or e.title or ""), recipient)
@@ -451,6 +537,13 @@ class TwilioApi:
             self._fail(doing, status, code, message or str(e.args[0] if e.args else ""), recipient)
         except OutOfTime:
             raise
+        except (KeyError, ValueError, TypeError, AttributeError) as e:
+            # An answer the package could not read (not JSON, a page without its records, a
+            # list for a record): Twilio's, or something in its place, but nothing to go on.
+            raise ProviderError(
+                f"Twilio: an answer from {self.host} could not be read while {doing} "
+                f"({type(e).__name__}); the next sync tries again"
+            ) from None
         except (NoAnswer, OSError) as e:
             # requests' errors are OSErrors: refused, reset, timed out, TLS; NoAnswer is a
             # wait that passed its limit before the deadline did.
@@ -463,12 +556,6 @@ class TwilioApi:
             raise ProviderError(
                 f"Twilio: cannot reach {self.host} while {doing} ({kind}); the next "
                 "sync tries again"
-            ) from None
-        except (ValueError, KeyError, TypeError, AttributeError):
-            # Twilio's answer was not the JSON it describes: `{not json`, a list for a record.
-            raise ProviderError(
-                f"Twilio: {self.host} answered something other than Twilio's JSON while {doing}; "
-                "the next sync tries again"
             ) from None
 
     def _fail(
@@ -539,6 +626,15 @@ def _number(record: Any) -> PhoneNumber:
         sms_application_sid=str(record.sms_application_sid or ""),
         voice_application_sid=str(record.voice_application_sid or ""),
         trunk_sid=str(record.trunk_sid or ""),
+    )
+
+
+def _flow(record: Any) -> Flow:
+    return Flow(
+        sid=str(record.sid),
+        name=str(record.friendly_name or ""),
+        revision=int(record.revision or 0),
+        webhook_url=str(record.webhook_url or ""),
     )
 
 

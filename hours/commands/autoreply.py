@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,10 +13,15 @@ from hours import autoreply as engine
 from hours import humanize
 from hours.channels import build, forwarder
 from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, print_json
-from hours.config.autoreply import Autoreply
-from hours.errors import ConfigError
+from hours.commands.setup import setup
+from hours.config import business_country, contacts_of
+from hours.config.autoreply import RESPONDER_MODES, Autoreply
+from hours.errors import ConfigError, UsageError
 from hours.files import state_dir
-from hours.journal import REPLY_CHANNELS, Journal, sync_lock
+from hours.journal import REPLY_CHANNELS, Journal, answered_before, sync_lock
+
+if TYPE_CHECKING:
+    from hours.contacts import AddressBook
 
 CHANNEL_OPTION = click.option(
     "--channel", type=click.Choice(["email", "phone"]), help="Only this channel (default: all)."
@@ -26,8 +32,12 @@ CHANNEL_OPTION = click.option(
 def autoreply() -> None:
     """After-hours auto-replies by email and phone, switched by the schedule.
 
+    To set them up, add [autoreply.email] or [autoreply.phone] to your config (`hours init
+    --example` shows every key), then `hours autoreply install`.
+
     \b
     Examples:
+      hours autoreply setup email     (from your address to a working email channel)
       hours autoreply preview --channel email
       hours autoreply install --channel email
       hours autoreply sync            (what cron runs; see `hours cron install`)
@@ -41,14 +51,18 @@ def settings_of(app: App) -> Autoreply:
     if settings is None or (settings.email is None and settings.phone is None):
         raise ConfigError(
             f"{app.config_path}: no [autoreply.email] or [autoreply.phone]; "
-            "add one (config.example.toml shows every key)"
+            "add one (`hours init --example` shows every key)"
         )
     return settings
 
 
 @contextlib.contextmanager
 def engine_run(
-    app: App, at: dt.datetime | None, *, dry_run: bool = False
+    app: App,
+    at: dt.datetime | None,
+    *,
+    dry_run: bool = False,
+    contacts: AddressBook | None = None,
 ) -> Iterator[engine.SyncRun]:
     """Open the journal and make the SyncRun for this moment, its deadline `sync_timeout` on."""
     settings = settings_of(app)
@@ -66,6 +80,7 @@ def engine_run(
             dry_run=dry_run,
             forwarder=forward,
             deadline=deadline,
+            contacts=contacts,
         )
     finally:
         journal.close()
@@ -75,7 +90,7 @@ def engine_run(
 @at_option
 @click.option("--dry-run", is_flag=True, help="Decide, but send and change nothing.")
 @json_option
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors (for cron).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors, even with --json (for cron).")
 @pass_app
 def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: bool) -> None:
     """Bring every channel to what the schedule asks now, and answer what needs answering.
@@ -91,10 +106,13 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
       hours autoreply sync --at 2026-11-23T19:00
     """
     settings_of(app)  # a config error is reported before the lock is taken
-    with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run) as run:
+    book = contacts_of(app.config)  # and so is a contacts file that cannot be read
+    with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run, contacts=book) as run:
         channels = build(run.settings, app.config_path.parent)
         report = engine.sync(channels, run)
-    if as_json:
+    if quiet:  # as `hours status -q`: -q wins over --json
+        pass
+    elif as_json:
         print_json(
             {
                 "open": report.open,
@@ -103,7 +121,7 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
                 "channels": [c.as_json() for c in report.channels],
             }
         )
-    elif not quiet:
+    else:
         state = "open" if report.open else "closed"
         app.echo(
             f"{'Would sync' if dry_run else 'Synced'} at {report.at:%Y-%m-%d %H:%M} ({state}):"
@@ -128,6 +146,10 @@ def result_line(c: engine.ChannelResult) -> str:
         f"replied {c.replied}",
         f"skipped {skipped}" + (f" ({why})" if why else ""),
     ]
+    if c.holds_window:
+        from hours.channels.responder import say_window
+
+        parts = [c.action, f"window {say_window(c.window)}"]
     return f"{c.channel} ({c.mode}): " + "; ".join(parts)
 
 
@@ -187,21 +209,22 @@ def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
         rows = []
         for ch in build(run.settings, app.config_path.parent):
             row = run.journal.channel(ch.name)
-            rows.append(
-                {
-                    "channel": ch.name,
-                    "mode": ch.mode,
-                    "installed": row.prior is not None,
-                    # In the config's zone, as every date-time `hours` prints (SPEC 4).
-                    "last_sync": iso(
-                        None
-                        if row.last_sync is None
-                        else dt.datetime.fromisoformat(row.last_sync).astimezone(now.tzinfo)
-                    ),
-                    "last_action": row.last_action,
-                    "last_error": row.last_error,
-                }
-            )
+            found: dict[str, object] = {
+                "channel": ch.name,
+                "mode": ch.mode,
+                "installed": row.prior is not None,
+                # In the config's zone, as every date-time `hours` prints (SPEC 4).
+                "last_sync": iso(
+                    None
+                    if row.last_sync is None
+                    else dt.datetime.fromisoformat(row.last_sync).astimezone(now.tzinfo)
+                ),
+                "last_action": row.last_action,
+                "last_error": row.last_error,
+            }
+            if ch.mode in RESPONDER_MODES:
+                found["window"] = _window_set(row.applied, ch.mode, now.tzinfo)
+            rows.append(found)
     if as_json:
         print_json({"at": iso(now), "channels": rows, "replies_this_week": counts})
         return
@@ -213,8 +236,36 @@ def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
         app.echo(
             f"{r['channel']} ({r['mode']}, {installed}): {when}, {r['last_action'] or '-'}{error}"
         )
+        if "window" in r:
+            app.echo(f"  {_say_window_set(r['window'], now)}")
     total = ", ".join(f"{ch} {n}" for ch, n in counts.items() if n) or "none"
     app.echo(f"Replies this week: {total}")
+
+
+def _window_set(applied: object, mode: str, zone: dt.tzinfo | None) -> list[str | None] | None:
+    """Return the window the last sync set at the provider, as ISO date-times in the zone."""
+    if not isinstance(applied, dict) or applied.get("mode") != mode:
+        return None
+    from hours.channels.responder import window_from_json
+
+    assert zone is not None
+    window = window_from_json(applied.get("window"), zone)
+    return None if window is None else [iso(t) for t in window]
+
+
+def _say_window_set(window: object, now: dt.datetime) -> str:
+    """Say which window the provider's responder holds, and whether it is going on."""
+    if not isinstance(window, list):
+        return "no window set at the provider"
+    from hours.channels.responder import say_window
+
+    start, end = (None if t is None else dt.datetime.fromisoformat(t) for t in window)
+    assert start is not None
+    said = say_window((start, end))
+    if end is not None and end <= now:
+        return f"the window set was {said}: over (is cron running `hours autoreply sync`?)"
+    going = "answering now" if start <= now else "starts later"
+    return f"window set at the provider: {said} ({going})"
 
 
 def _ago(when: str, now: dt.datetime) -> str:
@@ -226,22 +277,73 @@ def _ago(when: str, now: dt.datetime) -> str:
 @click.option(
     "--channel",
     type=click.Choice(["email", "sms", "voice", "whatsapp"]),
-    default="email",
-    show_default=True,
+    help="The channel to show  [default: sms for a --from number, else email]",
+)
+@click.option(
+    "--from",
+    "sender",
+    metavar="SENDER",
+    help="What this sender (an email address or a phone number) would get, and why.",
 )
 @at_option
 @pass_app
-def preview(app: App, channel: str, at: dt.datetime | None) -> None:
+def preview(app: App, channel: str | None, sender: str | None, at: dt.datetime | None) -> None:
     """Show exactly what would be sent after hours, filled in for that moment.
+
+    Without --from: the usual reply, to a returning client in your time zone. With --from: what
+    that sender gets, and why — new or returning (answered before, a VIP, in your contacts),
+    their time zone and their language.
 
     \b
     Examples:
       hours autoreply preview
       hours autoreply preview --channel sms --at 2026-11-27T19:00
       hours autoreply preview --channel voice
+      hours autoreply preview --from +33612345678
+      hours autoreply preview --from alex@example.org
     """
     from hours.channels.preview import render_preview
 
     settings = settings_of(app)
-    for line in render_preview(settings, app.schedule, app.config.name, channel, app.now(at)):
+    is_address = sender is not None and "@" in sender
+    channel = channel or ("sms" if sender is not None and not is_address else "email")
+    known = None
+    if sender is not None:
+        sender = _sender(app, sender, channel, is_address=is_address)
+        group = engine.RATE_GROUPS[channel]
+        known = answered_before(state_dir(), group, engine.normalize_sender(sender))
+    lines = render_preview(
+        settings,
+        app.schedule,
+        app.config.name,
+        channel,
+        app.now(at),
+        sender=sender,
+        contacts=contacts_of(app.config) if sender is not None else None,
+        answered_before=bool(known),
+    )
+    for line in lines:
         app.echo(line)
+
+
+def _sender(app: App, text: str, channel: str, *, is_address: bool) -> str:
+    """Return --from as a sync sees senders: an address in lower case, a number in E.164."""
+    shown = text.strip()
+    if (channel == "email") != is_address:
+        what = "an email address" if is_address else "a phone number"
+        other = "email" if is_address else "sms, whatsapp or voice"
+        raise UsageError(f"--from {shown!r} is {what}: use --channel {other} with it")
+    if is_address:
+        return shown.lower()
+    from hours.contacts import e164
+
+    number = e164(shown.removeprefix("whatsapp:"), business_country(app.config))
+    if number is None:
+        raise UsageError(
+            f"--from {shown!r} is not a phone number; write it in E.164, like +33612345678"
+        )
+    return f"whatsapp:{number}" if channel == "whatsapp" else number
+
+
+# `hours autoreply setup email`: kept in its own module, it asks more than it syncs.
+autoreply.add_command(setup)

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from hours import config as configmod
 from hours.clikit import CONTEXT, App, at_option, pass_app
 from hours.commands.report import output_option, write_output
 
@@ -108,7 +107,7 @@ def import_(app: App, file: str, dry_run: bool, weeks: int, at: dt.datetime | No
     def change(doc: Any) -> None:
         append_tables(doc, "closed", [_entry(c) for c in new])
 
-    configmod.edit(app.config_path, change, timezone=cfg.timezone)
+    app.edit(change, timezone=cfg.timezone)
     _list(app, verb, new, there, path, closure_text)
 
 

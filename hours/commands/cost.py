@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from hours import config as configmod
 from hours.clikit import (
     CONTEXT,
     App,
@@ -56,18 +55,15 @@ def cost(
     if earnings is None and configured is None:
         where = f"no config at {cfg.path}" if cfg.is_default else f"no [earnings] in {cfg.path}"
         raise ConfigError(
-            f"no earnings set ({where}); set them with `hours set --earnings 1200/week "
-            "--currency USD`, or pass --earnings 1200/week"
+            f"no earnings set ({where}); set them with `hours set --earnings 1200/week`, "
+            "or pass --earnings 1200/week"
         )
     if earnings is not None:
         amount, period = earnings
     else:
         assert configured is not None
         amount, period = configured.amount, configured.period
-    if currency is not None:
-        code = currency
-    else:
-        code = configmod.checked_currency(cfg) if configured else "USD"
+    code = currency or app.currency
     compare = configured.compare if configured else ()
     now = app.now(at)
     wage = real_wage(app.schedule, amount * PERIODS[period], code, compare, today=now.date())
@@ -79,7 +75,7 @@ def cost(
 
 
 def cost_lines(app: App, wage: Any, amount: float, period: str) -> list[str]:
-    """Render the wage as a small table and a plain sentence or two."""
+    """Render the wage as a small table and a plain sentence or two, fitted to the width."""
     from hours.humanize import hours as hours_text
     from hours.money import money
     from hours.wage import YOUR_HOURS
@@ -89,7 +85,7 @@ def cost_lines(app: App, wage: Any, amount: float, period: str) -> list[str]:
     if period != "week":
         head += f" ({money(wage.weekly_earnings, cur)} a week)"
     name = app.config.name
-    lines = [f"{name + ' earns' if name else 'You earn'} {head}.", ""]
+    lines = [app.fit(f"{name + ' earns' if name else 'You earn'} {head}."), ""]
     rows: list[tuple[str, str, str]] = [("", "hours a week", "per hour")]
     labels = {"24/7": "available 24/7", YOUR_HOURS: "your hours"}
     for r in wage.rows[:2]:
@@ -98,35 +94,58 @@ def cost_lines(app: App, wage: Any, amount: float, period: str) -> list[str]:
     rows.append(("your real year*", hours_text(year_avg), money(wage.year_hourly, cur)))
     for r in wage.compare:
         rows.append((r.label, hours_text(r.hours_per_week) + "†", money(r.hourly, cur)))
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
-    w2 = max(len(r[2]) for r in rows)
-    for i, (a, b, c) in enumerate(rows):
-        line = f"  {a:<{w0}}  {b:>{w1}}  {c:>{w2}}"
-        lines.append(app.style(line, bold=True) if i == 0 else line)
+    lines += _table(app, rows)
     start, end = wage.year_start, wage.year_end - dt.timedelta(days=1)
     lines.append("")
     lines.append(
-        f"  * {hours_text(wage.year_open_hours)} open hours from {start.day} {start:%b %Y} to {end.day} {end:%b %Y}, "
-        "holidays and closures taken out"
+        app.fit(
+            f"  * {hours_text(wage.year_open_hours)} open hours from {start.day} {start:%b %Y} "
+            f"to {end.day} {end:%b %Y}, holidays and closures taken out",
+            hang=4,
+        )
     )
     if wage.compare:
-        lines.append("  † the hours a week that rate needs to pay what you earn")
+        lines.append(app.fit("  † the hours a week that rate needs to pay what you earn", hang=4))
     lines.append("")
     always = money(wage.always_on.hourly, cur)
     better = wage.better_paid
     if better:
         jobs = _and([f"{r.label} at {money(r.hourly, cur)}" for r in better])
-        lines.append(
-            app.style(f"Available 24/7 you earn {always} an hour — less than {jobs}.", bold=True)
-        )
+        verdict = app.fit(f"Available 24/7 you earn {always} an hour — less than {jobs}.")
+        lines.append(app.style(verdict, bold=True))
     else:
-        lines.append(f"Available 24/7 you earn {always} an hour.")
+        lines.append(app.fit(f"Available 24/7 you earn {always} an hour."))
     lines.append(
-        f"Keeping to your hours you earn {money(wage.yours.hourly, cur)} an hour, and "
-        f"{hours_text(wage.hours_given_back)} of the week's 168 hours are yours again."
+        app.fit(
+            f"Keeping to your hours you earn {money(wage.yours.hourly, cur)} an hour, and "
+            f"{hours_text(wage.hours_given_back)} of the week's 168 hours are yours again."
+        )
     )
     return lines
+
+
+def _table(app: App, rows: list[tuple[str, str, str]]) -> list[str]:
+    """Lay out the label, hours and rate columns; labels wrap within theirs when room is short."""
+    w1 = max(len(r[1]) for r in rows)
+    w2 = max(len(r[2]) for r in rows)
+    w0 = max(len(r[0]) for r in rows)
+    if app.width is not None:  # what is left of the width for the labels, down to a word
+        w0 = max(min(w0, app.width - (2 + 2 + w1 + 2 + w2)), 10)
+    out = []
+    for i, (label, hours, rate) in enumerate(rows):
+        parts = _wrap_label(label, w0)
+        line = f"  {parts[0]:<{w0}}  {hours:>{w1}}  {rate:>{w2}}"
+        out.append(app.style(line, bold=True) if i == 0 else line)
+        out += [f"  {part}" for part in parts[1:]]
+    return out
+
+
+def _wrap_label(label: str, width: int) -> list[str]:
+    if len(label) <= width:
+        return [label]
+    import textwrap
+
+    return textwrap.wrap(label, width, break_long_words=False) or [label]
 
 
 def _and(items: list[str]) -> str:

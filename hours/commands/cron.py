@@ -65,7 +65,9 @@ def remove(app: App) -> None:
 @cron.command(context_settings=CONTEXT)
 @pass_app
 def show(app: App) -> None:
-    """Show the marked crontab line (exit 1 when there is none).
+    """Show the marked crontab line, or say there is none (exit 0 either way).
+
+    Exit 3 only when the crontab cannot be read.
 
     \b
     Examples:
@@ -73,6 +75,6 @@ def show(app: App) -> None:
     """
     found = cronmod.find(cronmod.read())
     if found is None:
-        app.echo("No hours line in your crontab; add one with `hours cron install`.")
-        raise SystemExit(1)
+        app.say("No hours line in your crontab; add one with `hours cron install`.")
+        return
     app.echo(found)

@@ -28,11 +28,12 @@ def doctor(app: App) -> None:
         checks, status = config_failed(e)
     else:
         checks, status = run_checks(cfg, app.schedule, app.now())
-    # Padded before styling: the colour codes would count as width and be stripped later.
-    marks = {True: app.style("  ok", fg="green"), False: app.style("FAIL", fg="red")}
+    # Padded and wrapped before styling: colour codes take no room on the screen.
+    marks = {True: ("  ok", "green"), False: ("FAIL", "red")}
     for c in checks:
-        mark = app.style("warn", fg="yellow") if c.warning and c.ok else marks[c.ok]
-        app.echo(f"[{mark}] {c.label}" + (f" — {c.detail}" if c.detail else ""))
+        word, colour = ("warn", "yellow") if c.warning and c.ok else marks[c.ok]
+        line = app.fit(f"[{word}] {c.label}" + (f" — {c.detail}" if c.detail else ""), hang=7)
+        app.echo(line.replace(word, app.style(word, fg=colour), 1))
     if status != Exit.OK:
         raise SystemExit(status)
     app.echo("All is well.")

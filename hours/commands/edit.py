@@ -12,24 +12,31 @@ from typing import Any
 import click
 
 from hours import config as configmod
-from hours.clikit import CONTEXT, App, DateParam, currency_option, earnings_option, pass_app, usage
+from hours.clikit import (
+    CONTEXT,
+    App,
+    Arg,
+    DateParam,
+    clock,
+    currency_option,
+    earnings_option,
+    pass_app,
+    usage,
+)
 from hours.config.toml_layout import append_tables, ensure_table
 from hours.describe import closure_text, week_lines
-from hours.parsing import parse_days, parse_range
-from hours.schedule import Range, overlapping
+from hours.parsing import parse_days, read_ranges
+from hours.schedule import Range
 
 
-def _loose_ranges(texts: tuple[str, ...] | list[str]) -> list[Range]:
+def typed_ranges(texts: tuple[str, ...] | list[str]) -> tuple[list[Range], list[str]]:
+    """Return the ranges of one day as typed (or none for `closed`), and notes on how they read."""
     if [t.lower() for t in texts] == ["closed"]:
-        return []
+        return [], []
     try:
-        ranges = [parse_range(t, loose=True) for t in texts]
+        return read_ranges(texts)
     except ValueError as e:
         raise usage(str(e)) from None
-    clash = overlapping(ranges)
-    if clash:
-        raise usage(f"{clash[0]} and {clash[1]} overlap; give separate ranges or join them")
-    return sorted(ranges)
 
 
 def _range_value(ranges: list[Range]) -> Any:
@@ -39,8 +46,8 @@ def _range_value(ranges: list[Range]) -> Any:
 
 
 @click.command(name="set", context_settings=CONTEXT)
-@click.argument("days", required=False)
-@click.argument("hours", nargs=-1)
+@click.argument("days", cls=Arg, metavar="[DAYS]", required=False)
+@click.argument("hours", cls=Arg, metavar="[HOURS]...", nargs=-1)
 @click.option("--timezone", "-t", help="Your IANA time zone, e.g. Europe/London.")
 @earnings_option("What you earn: 1200/week, 5200/month or 62400/year.")
 @currency_option
@@ -58,7 +65,9 @@ def set_(
     """Set the weekly hours for some days, or your time zone, earnings, or name.
 
     DAYS is mon, mon-fri, mon,wed,fri, weekdays, weekend or daily; HOURS one or more ranges
-    like 9-17, 9:30-17:30, 9am-5pm or 22-2 (overnight), or `closed`.
+    like 9-17, 9:30-17:30, 9am-5pm or 22-2 (overnight), or `closed`. 9-5 is nine to five
+    (09:00-17:00), and the command says so; a night needs a 24-hour start or am/pm: 22-6,
+    9pm-5am.
 
     \b
     Examples:
@@ -70,6 +79,7 @@ def set_(
     if days is None and not (timezone or earnings or currency or name):
         raise usage("say which days and hours, like `hours set mon-fri 9-17`, or give an option")
     changes: list[tuple[str, Any]] = []
+    notes: list[str] = []
     if days is not None:
         try:
             day_keys = parse_days(days)
@@ -77,7 +87,8 @@ def set_(
             raise usage(str(e)) from None
         if not hours:
             raise usage("give hours after the days, like `hours set mon-fri 9-17`, or `closed`")
-        value = _range_value(_loose_ranges(hours))
+        ranges, notes = typed_ranges(hours)
+        value = _range_value(ranges)
         changes += [(day, value) for day in day_keys]
     if timezone is not None:
         try:
@@ -105,23 +116,41 @@ def set_(
                 table[key] = int(amount[0]) if amount[0].is_integer() else amount[0]
             if currency is not None:
                 table["currency"] = currency
+            elif "currency" not in table:  # written out, so the file says what is assumed
+                table["currency"] = _country_currency(doc)
 
     created = not app.config_path.exists()
-    cfg = configmod.edit(app.config_path, change, timezone=timezone)
+    cfg = app.edit(change, timezone=timezone)
     if created:
         app.echo(f"Created {app.config_path}", err=True)
+    for note in notes:
+        app.note(note)
     app.echo(f"{cfg.name or 'Your hours'} — {cfg.timezone}")
     for line in week_lines(cfg):
-        app.echo(line)
+        app.say(line)
     if amount is not None and cfg.earnings:
-        app.echo(
-            f"  Earnings: {cfg.earnings.amount:g} {cfg.earnings.currency} a {cfg.earnings.period}"
-        )
+        from hours.money import money
+
+        earned = money(cfg.earnings.amount, app.currency)
+        app.echo(f"  Earnings: {earned} a {cfg.earnings.period}")
+
+
+def _country_currency(doc: Any) -> str:
+    """Return the currency of the config's holidays country, else of its time zone's country."""
+    from zoneinfo import ZoneInfo
+
+    from hours.money import default_currency
+
+    holidays = doc.get("holidays")
+    country = holidays.get("country") if isinstance(holidays, dict) else None
+    zone = str(doc["timezone"])
+    today = clock(ZoneInfo(zone)).date()
+    return default_currency(country if isinstance(country, str) else None, zone, on=today)
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("first", type=DateParam(), required=False)
-@click.argument("last", type=DateParam(), required=False)
+@click.argument("first", cls=Arg, metavar="[FROM]", type=DateParam(), required=False)
+@click.argument("last", cls=Arg, metavar="[TO]", type=DateParam(), required=False)
 @click.option(
     "--hours", "hours_", multiple=True, metavar="RANGE", help="Only these hours (repeatable)."
 )
@@ -153,9 +182,9 @@ def off(
     if list_:
         closed = app.config.spec.closed
         for n, c in enumerate(closed, 1):
-            app.echo(f"{n}. {closure_text(c)}")
+            app.say(f"{n}. {closure_text(c)}", hang=len(f"{n}. "))
         if not closed:
-            app.echo("No closures. Add one with `hours off 2026-12-24 --reason Christmas`.")
+            app.say("No closures. Add one with `hours off 2026-12-24 --reason Christmas`.")
         return
     if remove is not None:
         _remove_closure(app, remove)
@@ -166,7 +195,7 @@ def off(
         raise usage(f"TO ({last}) is before FROM ({first}); swap them")
     if every is not None and last is not None:
         raise usage("--every repeats from FROM; give no TO with it")
-    ranges = _loose_ranges(hours_) if hours_ else []
+    ranges, notes = typed_ranges(hours_) if hours_ else ([], [])
     if every is not None:
         from hours.parsing import check_closure_rrule
 
@@ -192,8 +221,12 @@ def off(
         entry["reason"] = reason
         append_tables(doc, "closed", [entry])
 
-    cfg = configmod.edit(app.config_path, change)
-    app.echo(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
+    cfg = app.edit(change)
+    for note in notes:
+        app.note(note)
+    app.say(f"Added closure {len(cfg.spec.closed)}: {closure_text(cfg.spec.closed[-1])}")
+    if every is None:
+        _warn_if_past(app, last or first, "closure")
 
 
 def _remove_closure(app: App, n: int) -> None:
@@ -207,13 +240,13 @@ def _remove_closure(app: App, n: int) -> None:
         if not doc["closed"]:
             del doc["closed"]
 
-    configmod.edit(app.config_path, change)
-    app.echo(f"Removed closure {n}: {closure_text(gone)}")
+    app.edit(change)
+    app.say(f"Removed closure {n}: {closure_text(gone)}")
 
 
 @click.command(name="open", context_settings=CONTEXT)
-@click.argument("day", type=DateParam())
-@click.argument("hours", nargs=-1, required=True)
+@click.argument("day", cls=Arg, metavar="DATE", type=DateParam())
+@click.argument("hours", cls=Arg, metavar="HOURS...", nargs=-1, required=True)
 @click.option("--reason", help="Shown in `hours next` and the report.")
 @pass_app
 def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) -> None:
@@ -224,7 +257,7 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
       hours open 2026-12-20 10-16 --reason "Holiday rush"
       hours open 2026-12-21 9-12 13-18
     """
-    ranges = _loose_ranges(hours)
+    ranges, notes = typed_ranges(hours)
     if not ranges:
         raise usage("give the hours to open, like 10-16; to close a date use `hours off`")
 
@@ -238,6 +271,18 @@ def open_(app: App, day: dt.date, hours: tuple[str, ...], reason: str | None) ->
             entry["reason"] = reason
         append_tables(doc, "open", [entry])
 
-    cfg = configmod.edit(app.config_path, change)
+    cfg = app.edit(change)
     opening = next(o for o in cfg.spec.open if o.date == day)
+    for note in notes:
+        app.note(note)
     app.echo(f"Open on {day:%A %d %B %Y}: {', '.join(str(r) for r in opening.ranges)}")
+    _warn_if_past(app, day, "opening")
+
+
+def _warn_if_past(app: App, last: dt.date, what: str) -> None:
+    """Warn when the last day of what was just added is already past: likely a typo."""
+    today = app.now().date()
+    if last < today:
+        app.warn(
+            f"{last} is past (today is {today}); the {what} is saved but changes nothing ahead"
+        )

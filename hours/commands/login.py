@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hours.clikit import CONTEXT, json_option, print_json
+from hours.clikit import CONTEXT, App, json_option, pass_app, print_json
 from hours.errors import UsageError
 
 if TYPE_CHECKING:
     # The OAuth client (and requests) load only when a login or logout runs.
     from hours.clients.oauth import Provider, TokenStore
+    from hours.config.autoreply import EmailSettings
 
 PROVIDER = click.Choice(["google", "microsoft"])
 
@@ -94,7 +95,9 @@ def _store() -> TokenStore:
     "national cloud). Repeatable.",
 )
 @json_option
+@pass_app
 def login(
+    app: App,
     provider: str,
     client_file: Path | None,
     client_id: str | None,
@@ -114,6 +117,10 @@ def login(
     in the state directory (oauth/PROVIDER.json, mode 0600) and never printed; nothing is
     stored unless the sign-in succeeds.
 
+    A flag left out is read from [autoreply.email] in your config when its provider signs in
+    here (oauth_client_file, oauth_client_id, oauth_tenant, oauth_*_url), and the scopes are
+    those its mode needs.
+
     Exit 2 for bad flags or a port in use, 3 when the client file is missing, unreadable or a
     Web client, or the sign-in is declined or runs out of time, 4 when the provider fails,
     130 on Ctrl-C.
@@ -122,6 +129,7 @@ def login(
     Examples:
       hours login google --client ~/Downloads/client_secret_1234.apps.googleusercontent.com.json
       hours login microsoft --client-id 00000000-0000-0000-0000-000000000000
+      hours login microsoft          (the client ID from oauth_client_id in your config)
       hours login microsoft --client-id 00000000-0000-0000-0000-000000000000 --tenant consumers
       hours login google --client client.json --no-browser --port 8765
     """
@@ -143,16 +151,26 @@ def login(
                 raise UsageError(f"{flag} is not for {p.label}: {hint}")
     if client_file is not None and client_id is not None:
         raise UsageError("give --client FILE or --client-id ID, not both")
+    configured = _configured(app, provider)
+    if client_file is None and client_id is None and configured is not None:
+        client_file = _client_file(app, configured.oauth.client_file)
+        client_id = configured.oauth.client_id
     if client_file is None and client_id is None:
         wanted = (
-            "--client FILE (your Desktop app client's JSON)"
+            "--client FILE (your Desktop app client's JSON), or oauth_client_file"
             if p.flow == "loopback"
-            else "--client-id ID"
+            else "--client-id ID, or oauth_client_id"
         )
-        raise UsageError(f"`hours login {provider}` needs {wanted}; see `hours login --help`")
+        raise UsageError(
+            f"`hours login {provider}` needs {wanted} in [autoreply.email]; "
+            "see `hours login --help`"
+        )
+    if configured is not None:
+        tenant = tenant if tenant is not None else configured.oauth.tenant
+        endpoint_overrides = (*configured.oauth.endpoints, *endpoint_overrides)
     try:
         ends = oauth.endpoints(provider, tenant=tenant, overrides=dict(endpoint_overrides))
-        wanted_scopes = _scopes(p, scopes)
+        wanted_scopes = _scopes(p, scopes, configured)
     except ValueError as e:
         raise UsageError(str(e)) from None
     client = (
@@ -197,11 +215,32 @@ def login(
     )
 
 
-def _scopes(p: Provider, text: str | None) -> tuple[str, ...]:
+def _configured(app: App, provider: str) -> EmailSettings | None:
+    """Return [autoreply.email] when a config exists and its login is `provider`'s."""
+    path = app.config_path
+    if not path.exists() and not path.is_symlink():
+        return None  # no config: the flags say it all (and no note about the default)
+    settings = app.config.autoreply
+    email = settings.email if settings is not None else None
+    return email if email is not None and email.login == provider else None
+
+
+def _client_file(app: App, written: str | None) -> Path | None:
+    """Return the client file named in the config: `~` expanded, relative to the config."""
+    if written is None:
+        return None
+    return app.config_path.parent / Path(written).expanduser()
+
+
+def _scopes(p: Provider, text: str | None, configured: EmailSettings | None) -> tuple[str, ...]:
     from hours.clients import oauth
 
     if text is None:
-        return oauth.scopes_for(p.name)
+        if configured is None:
+            return oauth.scopes_for(p.name)
+        from hours.channels.email_auth import purposes_for
+
+        return oauth.scopes_for(p.name, purposes_for(configured))
     scopes = tuple(dict.fromkeys(text.replace(",", " ").split()))
     if not scopes:
         raise ValueError("--scopes is empty; leave it out for the mail scopes")

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hours import config as configmod
 from hours.clikit import CONTEXT, App, DateParam, at_option, pass_app, usage
 from hours.report import FORMATS
 
@@ -111,6 +110,15 @@ def write_output(app: App, output: str | None, data: str | bytes) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="Default: text, or the -o file's extension."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document: --format json.")
+@click.option(
+    "--for",
+    "audience",
+    type=click.Choice(["me", "clients"]),
+    default="me",
+    show_default=True,
+    help="clients: the sheet to send or pin up, without your wage and auto-replies.",
+)
 @output_option
 @at_option
 @pass_app
@@ -120,14 +128,18 @@ def report(
     day: dt.date | None,
     zone: ZoneInfo | None,
     fmt: str | None,
+    as_json: bool,
+    audience: str,
     output: str | None,
     at: dt.datetime | None,
 ) -> None:
     """Show one week's availability: a grid by the half hour, each day, closures, totals.
 
-    With earnings set, the week's real hourly wage; and the auto-replies sent that week.
-    Formats: text (for the terminal), markdown (to paste in a message), html (one printable
-    page), svg (an image), json, ics (the week's events).
+    With earnings set, the week's real hourly wage; and the auto-replies sent that week. With
+    --for clients, neither: the sheet is headed "When you can reach" your business, to send or
+    pin up. Formats: text (for the terminal; a cell an hour below 80 columns), markdown (to
+    paste in a message), html (one printable page), svg (an image), json, ics (the week's
+    events).
 
     \b
     Examples:
@@ -135,6 +147,8 @@ def report(
       hours report --week 2026-W48 --tz Europe/London
       hours report --date 2026-12-24 -o week.html
       hours report --format markdown
+      hours report --for clients -o hours.html
+      hours report --json
     """
     from hours import report as reportmod
     from hours.files import state_dir
@@ -142,31 +156,39 @@ def report(
 
     if week is not None and day is not None:
         raise usage("give --week or --date, not both")
-    kind = output_format(fmt, output)
+    if as_json and fmt not in (None, "json"):
+        raise usage(f"--json is --format json; give one of --json and --format {fmt}")
+    kind = output_format("json" if as_json else fmt, output)
     cfg = app.config
     shown = zone or app.zone
     now = app.now(at)
     if week is None:
         week = reportmod.week_of(day or now.astimezone(shown).date())
     start, end = reportmod.week_bounds(*week, shown)
+    for_clients = audience == "clients"
     earnings = None
-    if cfg.earnings is not None:
-        earnings = (cfg.earnings.weekly, configmod.checked_currency(cfg))
+    replies = None
+    if not for_clients:  # the wage and the replies are the practitioner's business only
+        earnings = None if cfg.earnings is None else (cfg.earnings.weekly, app.currency)
+        replies = count_replies(
+            state_dir(), start, end, warn=lambda text: click.echo(f"Warning: {text}", err=True)
+        )
     rep = reportmod.build(
         app.schedule,
         *week,
         zone=shown,
         title=cfg.name,
         earnings=earnings,
-        autoreplies=count_replies(
-            state_dir(), start, end, warn=lambda text: click.echo(f"Warning: {text}", err=True)
-        ),
+        autoreplies=replies,
+        for_clients=for_clients,
     )
     data: str | bytes
     if kind == "text":
         from hours.report import text as report_text
 
-        data = report_text.render(rep, color=output is None and app.color is not False)
+        # A file is read anywhere: it gets the full grid; the terminal gets what fits it.
+        width = (app.width if output is None else None) or report_text.WIDTH
+        data = report_text.render(rep, color=output is None and app.color is not False, width=width)
     elif kind == "markdown":
         from hours.report import markdown
 
@@ -186,5 +208,14 @@ def report(
     else:
         from hours import calendar
 
-        data = calendar.export(app.schedule, start, end, now=now, name=cfg.name, zone=shown)
+        data = calendar.export(
+            app.schedule,
+            start,
+            end,
+            now=now,
+            name=cfg.name,
+            zone=shown,
+            title=reportmod.headline(rep) if for_clients else None,
+            cover=not for_clients,
+        )
     write_output(app, output, data)

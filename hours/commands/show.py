@@ -24,4 +24,4 @@ def show(app: App, as_json: bool) -> None:
         print_json(show_json(cfg))
         return
     for line in show_lines(cfg, app.schedule):
-        app.echo(line)
+        app.say(line)

@@ -1,8 +1,9 @@
 """Load the config file into validated, frozen values, and edit it with the user's layout kept.
 
 The folder holds the loader and validator (here), the schema every key is listed in
-(`schema`), the `[autoreply]` tables (`autoreply`), secrets (`secrets`) and the layout of
-tables the commands add (`toml_layout`). It imports the schedule, parsing, files and errors,
+(`schema`), the `[autoreply]` tables (`autoreply`), the mail providers' presets
+(`email_providers`), the `[autoreply.email]` table a setup writes (`email_table`), secrets
+(`secrets`) and the layout of tables the commands add (`toml_layout`). It imports the schedule, parsing, files and errors,
 and the wire clients' address checks; never click, rich, the engine or a channel.
 
 Every error names the file and the `[section] key`, says what was wrong and what is allowed.
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import itertools
 import os
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -23,15 +26,31 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hours.config import schema
 from hours.errors import ConfigError
 from hours.files import write_atomic
-from hours.parsing import PERIODS, parse_range
-from hours.schedule import DAYS, Closure, Opening, Range, Spec, overlapping
+from hours.parsing import PERIODS, is_e164, parse_days, parse_range
+from hours.schedule import (
+    DAYS,
+    Closure,
+    Cover,
+    Opening,
+    Range,
+    Spec,
+    cover_overlap,
+    overlapping,
+)
 
-if TYPE_CHECKING:  # each loads only when used: an edit, or a config with [autoreply]
+if TYPE_CHECKING:  # each loads only when used: an edit, a config with [autoreply], a sync
     import tomlkit
 
     from hours.config.autoreply import Autoreply
+    from hours.contacts import AddressBook
 
 DEFAULT_WEEK = dict.fromkeys(DAYS[:5], "09:00-17:00")
+# How far two covers are compared for overlaps where one recurs by an RRULE: in two years every
+# monthly or yearly rule has come round twice. Weekly covers repeat within a week, and a dated
+# one can meet another only on its own dates.
+RRULE_HORIZON = dt.timedelta(days=2 * 366)
+# Weekly covers with no dates repeat from any Monday; 2001-01-01 was one.
+ANY_MONDAY = dt.date(2001, 1, 1)
 
 
 class Holidays(NamedTuple):
@@ -39,7 +58,8 @@ class Holidays(NamedTuple):
 
     country: str
     subdivision: str | None = None
-    keep_open: tuple[str, ...] = ()
+    keep_open: tuple[str, ...] = ()  # public holidays worked anyway
+    include: tuple[str, ...] = ()  # holidays of other categories (optional, bank) that close
 
 
 class CompareRate(NamedTuple):
@@ -54,7 +74,7 @@ class Earnings(NamedTuple):
 
     amount: float
     period: str  # week, month or year
-    currency: str = "USD"
+    currency: str | None = None  # None: the country's (money.default_currency)
     compare: tuple[CompareRate, ...] = ()
 
     @property
@@ -69,6 +89,7 @@ def checked_currency(cfg: Config) -> str:
     Checked where money is shown, not at every load: `hours status` does not load Babel.
     """
     assert cfg.earnings is not None
+    assert cfg.earnings.currency is not None, "only a currency the config names is checked"
     from hours.money import currency_code
 
     try:
@@ -130,7 +151,7 @@ def default_text(timezone: str) -> str:
     """Return the text of a new config file holding the built-in default."""
     week = "\n".join(f'{day} = "{DEFAULT_WEEK.get(day, "closed")}"' for day in DAYS)
     return (
-        "# hours: when you are available. See config.example.toml for every key.\n"
+        "# hours: when you are available. `hours init --example` prints every key, explained.\n"
         f'timezone = "{timezone}"\n\n'
         '[week]                              # a day left out, or "closed", is closed\n'
         f"{week}\n"
@@ -301,30 +322,59 @@ class _Validator:
         name = self.get(raw, "name", "")
         if not isinstance(name, str):
             raise self.fail("name", "must be text, in quotes")
+        booking_url = self.booking_url(self.get(raw, "booking_url"))
         spec = Spec(
             timezone=tz,
             week=self.week(self.table(raw, "week")),
             closed=tuple(self.closure(i, c) for i, c in enumerate(self.array(raw, "closed"), 1)),
             open=self.openings(self.array(raw, "open")),
+            cover=tuple(self.cover(i, c) for i, c in enumerate(self.array(raw, "cover"), 1)),
         )
+        self.cover_overlap(spec)
+        autoreply = self.autoreply(self.table(raw, "autoreply"), booking_url)
+        self.cover_numbers(spec, autoreply)
         return Config(
             path=self.path,
             spec=spec,
             name=name,
             holidays=self.holidays(self.get(raw, "holidays")),
             earnings=self.earnings(self.get(raw, "earnings")),
-            autoreply=self.autoreply(self.table(raw, "autoreply")),
+            autoreply=autoreply,
             warnings=tuple(self.warnings),
         )
 
-    def autoreply(self, raw: dict[str, Any]) -> Autoreply | None:
+    def booking_url(self, value: str | None) -> str | None:
+        """Return the booking address if it is one a client's phone or mail can open."""
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        text = value.strip()
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname
+        except ValueError:  # a bracketed host that is not an IPv6 address
+            host = None
+        # Sent inside texts and mails as it is: a space or a control character would cut it.
+        odd = any(c.isspace() or not c.isprintable() for c in text)
+        if host is None or parts.scheme.lower() not in ("https", "http") or odd:
+            raise self.fail(
+                "booking_url",
+                f"{value!r} is not a web address; use one that starts with https:// (or "
+                "http://), like https://book.example.com/sam",
+            )
+        return text
+
+    def autoreply(self, raw: dict[str, Any], booking_url: str | None) -> Autoreply | None:
         if not raw:
             return None
         from hours.config import (
             autoreply as autoreply_settings,  # `hours status` without auto-replies skips it
         )
 
-        return autoreply_settings.parse(raw, self.fail)
+        return autoreply_settings.parse(
+            raw, self.fail, booking_url=booking_url, base=self.path.parent
+        )
 
     def unknown(self, raw: Mapping[str, Any]) -> None:
         for path in schema.unknown(raw):
@@ -430,6 +480,94 @@ class _Validator:
             raise self.fail(f"{where} to", f"{last} is before from ({first}); swap them")
         return Closure(reason, first, last, ranges)
 
+    def cover(self, n: int, entry: Mapping[str, Any]) -> Cover:
+        where = f"[[cover]] #{n}"
+
+        def field(key: str) -> Any:
+            return self.get(entry, f"cover[].{key}", where=f"{where} {key}")
+
+        name = field("name")
+        if name is None or not name.strip():
+            raise self.fail(f"{where} name", 'missing; say who covers, like name = "Jo"')
+        number = field("number")
+        if number is None or not is_e164(number.strip()):
+            raise self.fail(
+                f"{where} number", f"{number!r}: use E.164, a + and the digits, like +15551230001"
+            )
+        media = frozenset(m for m in ("sms", "voice") if field(m))
+        if not media:
+            raise self.fail(
+                where,
+                f"{name.strip()} takes neither texts nor calls; add sms = true, voice = true, "
+                "or both",
+            )
+        ranges = (
+            self.ranges(f"{where} hours", field("hours"), allow_closed=False)
+            if "hours" in entry
+            else ()
+        )
+        cover = functools.partial(Cover, name.strip(), number.strip(), media, ranges=ranges)
+        forms = [k for k in ("days", "date", "rrule") if k in entry]
+        if len(forms) > 1 or ("date" in entry and ("from" in entry or "to" in entry)):
+            raise self.fail(where, "give one of days, date, from/to or rrule, not several")
+        if "rrule" in entry:
+            rule = field("rrule")
+            if "to" in entry:
+                raise self.fail(f"{where} to", "a recurring cover ends where its RRULE says")
+            start = self.date(f"{where} start", field("start") or field("from"))
+            if not isinstance(rule, str):
+                raise self.fail(f"{where} rrule", 'must be text like "FREQ=WEEKLY;BYDAY=FR"')
+            check_rrule(rule, start, lambda msg: self.fail(f"{where} rrule", msg))
+            return cover(first=start, rrule=rule.strip().removeprefix("RRULE:"))
+        first = None if "from" not in entry else self.date(f"{where} from", field("from"))
+        last = None if "to" not in entry else self.date(f"{where} to", field("to"))
+        if first is not None and last is not None and last < first:
+            raise self.fail(f"{where} to", f"{last} is before from ({first}); swap them")
+        if "days" in entry:
+            days = field("days")
+            try:
+                keys = parse_days(",".join(days) if isinstance(days, list) else days)
+            except ValueError as e:
+                raise self.fail(f"{where} days", str(e)) from None
+            if not keys:
+                raise self.fail(f"{where} days", 'names no day; use e.g. "mon-fri"')
+            return cover(days=tuple(DAYS.index(k) for k in keys), first=first, last=last)
+        if "date" in entry:
+            return cover(first=self.date(f"{where} date", field("date")))
+        if first is None:
+            raise self.fail(
+                where, "needs days = ..., date = YYYY-MM-DD, from = ... to = ..., or rrule = ..."
+            )
+        return cover(first=first, last=last or first)
+
+    def cover_overlap(self, spec: Spec) -> None:
+        """Refuse two covers whose windows share any instant, naming both."""
+        for (a, first), (b, second) in itertools.combinations(enumerate(spec.cover, 1), 2):
+            start, end = _overlap_horizon(first, second)
+            pair = spec._replace(cover=(first, second))
+            found = cover_overlap(pair, start, end) if start < end else None
+            if found is not None:
+                raise self.fail(
+                    f"[[cover]] #{a} and #{b}",
+                    f"{first.name} and {second.name} both cover "
+                    f"{found.at:%A %d %B %Y at %H:%M}; one person covers at a time: change the "
+                    "days, dates or hours of one",
+                )
+
+    def cover_numbers(self, spec: Spec, autoreply: Autoreply | None) -> None:
+        """Refuse a cover number that is the business's own Twilio number."""
+        phone = autoreply.phone if autoreply else None
+        if phone is None:
+            return
+        own = {phone.number, (phone.whatsapp or "").removeprefix("whatsapp:")}
+        for n, c in enumerate(spec.cover, 1):
+            if c.number in own:
+                raise self.fail(
+                    f"[[cover]] #{n} number",
+                    f"{c.number} is your own Twilio number ([autoreply.phone]); give the phone "
+                    f"{c.name} answers",
+                )
+
     def openings(self, entries: list[dict[str, Any]]) -> tuple[Opening, ...]:
         by_date: dict[dt.date, Opening] = {}
         for n, entry in enumerate(entries, 1):
@@ -472,12 +610,10 @@ class _Validator:
         sub = self.get(raw, "holidays.subdivision")
         if sub is not None and not isinstance(sub, str):
             raise self.fail("[holidays] subdivision", 'must be a code like "ENG" or "ON"')
-        keep = self.get(raw, "holidays.keep_open", [])
-        if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
-            raise self.fail(
-                "[holidays] keep_open", 'must be a list of holiday names like ["Civic Holiday"]'
-            )
-        return Holidays(country.strip().upper(), sub.strip().upper() if sub else None, tuple(keep))
+        keep = tuple(self.get(raw, "holidays.keep_open", []))
+        include = tuple(self.get(raw, "holidays.include", []))
+        code = sub.strip().upper() if sub else None
+        return Holidays(country.strip().upper(), code, keep, include)
 
     def earnings(self, raw: Any) -> Earnings | None:
         if raw is None:
@@ -489,8 +625,8 @@ class _Validator:
         ]
         if len(given) > 1:
             raise self.fail("[earnings]", "give one of weekly, monthly or yearly, not several")
-        currency = self.get(raw, "earnings.currency", "USD")
-        if not isinstance(currency, str) or len(currency.strip()) != 3:
+        currency = self.get(raw, "earnings.currency")
+        if currency is not None and (not isinstance(currency, str) or len(currency.strip()) != 3):
             raise self.fail(
                 "[earnings] currency", 'must be a three-letter code like "USD" or "EUR"'
             )
@@ -512,7 +648,22 @@ class _Validator:
             raise self.fail(f"[earnings] {key}", f"{amount!r}: earnings must be a positive number")
         self.amount(f"[earnings] {key}", amount)
         period = {"weekly": "week", "monthly": "month", "yearly": "year"}[key]
-        return Earnings(float(amount), period, currency.strip().upper(), tuple(compare))
+        code = currency.strip().upper() if currency is not None else None
+        return Earnings(float(amount), period, code, tuple(compare))
+
+
+def _overlap_horizon(a: Cover, b: Cover) -> tuple[dt.date, dt.date]:
+    """Return the dates [start, end) on which two covers can first share an instant, if ever."""
+    one = dt.timedelta(days=1)
+    for c in (a, b):
+        if c.rrule is None and not c.days:  # dated: only its own dates, and the night after
+            assert c.first is not None
+            return c.first, (c.last or c.first) + 2 * one
+    starts = [c.first for c in (a, b) if c.first is not None]
+    ends = [c.last for c in (a, b) if c.last is not None]
+    start = max(starts, default=ANY_MONDAY)
+    span = RRULE_HORIZON if a.rrule or b.rrule else 9 * one
+    return start, min([start + span, *(e + 2 * one for e in ends)])
 
 
 def _positive(value: Any) -> bool:
@@ -520,6 +671,41 @@ def _positive(value: Any) -> bool:
     return (
         isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < float("inf")
     )
+
+
+def contacts_of(cfg: Config) -> AddressBook | None:
+    """Read the contacts file `[autoreply] contacts` names, or None when it names none.
+
+    Read only by what needs it (a sync, a preview, `hours doctor`), never by `hours status`.
+    Numbers written without a country code are the business's country's: `[holidays] country`,
+    else its time zone's. Raises ConfigError naming the config, the key and what is wrong.
+    """
+    settings = cfg.autoreply
+    if settings is None or settings.contacts is None:
+        return None
+    from hours import contacts
+
+    try:
+        return contacts.load(settings.contacts, region=business_country(cfg))
+    except contacts.ContactsError as e:
+        raise ConfigError(f"{cfg.path}: [autoreply] contacts: {e}") from None
+
+
+def business_country(cfg: Config) -> str | None:
+    """Return the business's country for phone numbers: the holidays', else its zone's."""
+    from hours import contacts, locales
+
+    for country in (
+        cfg.holidays.country if cfg.holidays else None,
+        locales.country_of_zone(cfg.timezone),
+    ):
+        if country is None:
+            continue
+        try:
+            return contacts.check_region(country)
+        except contacts.ContactsError:
+            continue  # a holidays country phone numbers do not have: try the zone's
+    return None
 
 
 def check_rrule(rule: str, start: dt.date, fail: Callable[[str], Exception]) -> str:

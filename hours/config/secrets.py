@@ -86,3 +86,29 @@ def _from_file(secret: Secret, path: Path) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"no {where}")
     return value
+
+
+def store(config_dir: Path, table: str, key: str, value: str) -> Path:
+    """Put a secret into secrets.toml beside the config (mode 0600), its other secrets kept."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    from hours.files import write_atomic
+
+    path = config_dir / SECRETS_FILE
+    try:
+        doc = tomlkit.parse(path.read_text()) if path.exists() else tomlkit.document()
+    except (OSError, UnicodeDecodeError, TOMLKitError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else "not valid TOML"
+        raise ConfigError(f"cannot read {path}: {reason}; mend it or move it aside") from None
+    if table not in doc:
+        doc[table] = tomlkit.table()
+    section = doc[table]
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [{table}] is not a table; mend it or move the file aside")
+    section[key] = value
+    try:
+        write_atomic(path, tomlkit.dumps(doc), mode=0o600)
+    except OSError as e:
+        raise ConfigError(f"cannot write {path}: {e.strerror or e}") from None
+    return path

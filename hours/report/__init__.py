@@ -22,8 +22,7 @@ from hours.schedule import Schedule
 
 CHANNELS = ("email", "sms", "voice", "whatsapp")
 CHANNEL_NAMES = {"email": "email", "sms": "SMS", "voice": "voice", "whatsapp": "WhatsApp"}
-CELLS = 48  # half hours in a day: the grid's resolution
-CELL_MINUTES = 30
+CELL_MINUTES = 30  # the grid's resolution: half hours (the text grid uses hours when narrow)
 HOURS_PER_WEEK = 168.0
 FORMATS = ("text", "markdown", "html", "svg", "json", "ics")
 EXTENSIONS = {
@@ -57,17 +56,23 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Day:
-    """One date of the week in the report's zone: its open spans, closures and notes."""
+    """One date of the week in the report's zone: its open spans, closures, cover and notes."""
 
     date: dt.date
     open: tuple[Span, ...]
     closures: tuple[Span, ...]  # each clipped to the day, with its reason
     notes: tuple[str, ...] = ()  # why the day has extra hours
+    cover: tuple[Span, ...] = ()  # who takes the line while closed: the reason is their name
 
     @property
     def hours(self) -> float:
         """Return the day's open hours."""
         return sum(s.hours for s in self.open)
+
+    @property
+    def cover_hours(self) -> float:
+        """Return the day's hours that someone covers (closed hours, not yours to work)."""
+        return sum(s.hours for s in self.cover)
 
     @property
     def closed_reason(self) -> str | None:
@@ -83,13 +88,35 @@ class Day:
             for s in self.closures
         )
 
-    def open_cells(self) -> tuple[float, ...]:
-        """Return, for each half hour of the wall clock, the fraction of it that is open."""
-        return _cells(self.date, self.open)
+    def open_cells(self, cell_minutes: int = CELL_MINUTES) -> tuple[float, ...]:
+        """Return, for each cell of the wall clock (a half hour), the fraction of it open."""
+        return _cells(self.date, self.open, cell_minutes)
 
-    def closed_cells(self) -> tuple[float, ...]:
-        """Return, for each half hour of the wall clock, the fraction a closure takes."""
-        return _cells(self.date, self.closures)
+    def closed_cells(self, cell_minutes: int = CELL_MINUTES) -> tuple[float, ...]:
+        """Return, for each cell of the wall clock (a half hour), the fraction a closure takes."""
+        return _cells(self.date, self.closures, cell_minutes)
+
+    def closed_union(self) -> tuple[Span, ...]:
+        """Return the time the day's closures take, overlapping ones merged, reasons joined.
+
+        A holiday inside a vacation is one stretch of closed time: drawn once, it shows in one
+        shade rather than in as many as there are closures on top of each other.
+        """
+        merged: list[tuple[dt.datetime, dt.datetime, list[str]]] = []
+        for s in sorted(self.closures, key=lambda s: (s.start, s.end)):
+            if merged and s.start <= merged[-1][1]:
+                start, end, reasons = merged[-1]
+                merged[-1] = (start, max(end, s.end), reasons)
+            else:
+                merged.append((s.start, s.end, []))
+            reasons = merged[-1][2]
+            if s.reason and s.reason not in reasons:
+                reasons.append(s.reason)
+        return tuple(Span(a, z, "; ".join(reasons) or None) for a, z, reasons in merged)
+
+    def cover_cells(self, cell_minutes: int = CELL_MINUTES) -> tuple[float, ...]:
+        """Return, for each cell of the wall clock (a half hour), the fraction someone covers."""
+        return _cells(self.date, self.cover, cell_minutes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +141,7 @@ class WeekReport:
     pay: Pay | None
     autoreplies: tuple[tuple[str, int], ...]
     length: float = HOURS_PER_WEEK  # elapsed hours: 167 or 169 in a week the clocks change
+    for_clients: bool = False  # the sheet clients see: no wage, no auto-replies
 
     @property
     def label(self) -> str:
@@ -134,6 +162,19 @@ class WeekReport:
     def free_hours(self) -> float:
         """Return the hours of the week left closed."""
         return max(self.length - self.total_hours, 0.0)
+
+    @property
+    def cover_hours(self) -> float:
+        """Return the week's hours that someone covers."""
+        return sum(d.cover_hours for d in self.days)
+
+    def cover_by_name(self) -> tuple[tuple[str, float], ...]:
+        """Return each cover's hours this week, in the order they first cover."""
+        found: dict[str, float] = {}
+        for d in self.days:
+            for s in d.cover:
+                found[str(s.reason)] = found.get(str(s.reason), 0.0) + s.hours
+        return tuple(found.items())
 
     @property
     def first(self) -> dt.date:
@@ -206,14 +247,15 @@ def span_text(day: dt.date, span: Span, dash: str = DASH) -> str:
     return f"{clock(day, span.start)}{dash}{clock(day, span.end)}"
 
 
-def _cells(day: dt.date, spans: Sequence[Span]) -> tuple[float, ...]:
-    cells = [0.0] * CELLS
+def _cells(day: dt.date, spans: Sequence[Span], size: int) -> tuple[float, ...]:
+    count = 1440 // size
+    cells = [0.0] * count
     for s in spans:
         a = max(minutes(day, s.start), 0)
         z = min(max(minutes(day, s.end), a), 1440)
-        for k in range(a // CELL_MINUTES, min((z + CELL_MINUTES - 1) // CELL_MINUTES, CELLS)):
-            lo, hi = k * CELL_MINUTES, (k + 1) * CELL_MINUTES
-            cells[k] = min(cells[k] + max(min(z, hi) - max(a, lo), 0) / CELL_MINUTES, 1.0)
+        for k in range(a // size, min((z + size - 1) // size, count)):
+            lo, hi = k * size, (k + 1) * size
+            cells[k] = min(cells[k] + max(min(z, hi) - max(a, lo), 0) / size, 1.0)
     return tuple(cells)
 
 
@@ -240,16 +282,23 @@ def build(
     title: str = "",
     earnings: tuple[float, str] | None = None,
     autoreplies: Mapping[str, int] | None = None,
+    for_clients: bool = False,
 ) -> WeekReport:
     """Build the report of ISO week `week` of `year`, shown in `zone` (default: the schedule's).
 
     `earnings` is (weekly amount, currency); `autoreplies` the replies sent that week per channel.
+    A report `for_clients` holds neither: they are the practitioner's business; nor who covers
+    when (a name and an arrangement of the practitioner's).
     """
     zone = zone or schedule.zone
     monday = dt.date.fromisocalendar(year, week, 1)
     dates = [monday + dt.timedelta(days=i) for i in range(7)]
     bounds = [midnight(d, zone) for d in [*dates, monday + dt.timedelta(days=7)]]
     intervals = [(s, e, None) for s, e in schedule.open_intervals(bounds[0], bounds[-1])]
+    covered = [
+        (s, e, c.name)
+        for s, e, c in ([] if for_clients else schedule.cover_intervals(bounds[0], bounds[-1]))
+    ]
     # Closures are kept by the schedule's local dates; a day of margin covers any zone shift.
     local = schedule.zone
     first = bounds[0].astimezone(local).date() - dt.timedelta(days=1)
@@ -275,11 +324,13 @@ def build(
                 if any(s.start < o.end and o.start < s.end for s in open_spans)
             )
         )
-        days.append(Day(day, open_spans, _clip(closures, lo, hi, zone), notes))
+        days.append(
+            Day(day, open_spans, _clip(closures, lo, hi, zone), notes, _clip(covered, lo, hi, zone))
+        )
     total = sum(d.hours for d in days)
     length = (bounds[-1] - bounds[0]).total_seconds() / 3600  # UTC instants: elapsed time
     pay = None
-    if earnings is not None:
+    if earnings is not None and not for_clients:
         weekly, currency = earnings
         pay = Pay(currency, weekly, weekly / length, weekly / total if total > 0 else None)
     counts = dict.fromkeys(CHANNELS, 0) | dict(autoreplies or {})
@@ -290,8 +341,9 @@ def build(
         timezone=zone.key,
         days=tuple(days),
         pay=pay,
-        autoreplies=tuple((c, int(counts[c])) for c in CHANNELS),
+        autoreplies=() if for_clients else tuple((c, int(counts[c])) for c in CHANNELS),
         length=length,
+        for_clients=for_clients,
     )
 
 
@@ -311,8 +363,12 @@ def format_for(path: str) -> str | None:
 
 
 def to_json(r: WeekReport) -> dict[str, object]:
-    """Return the JSON document of `hours report --format json` (SPEC section 4)."""
-    return {
+    """Return the JSON document of `hours report --format json` (SPEC section 4).
+
+    For clients the wage (`hourly`) and the auto-reply counts are left out, and `for` and
+    `headline` say whom the document is for.
+    """
+    doc: dict[str, object] = {
         "week": r.label,
         "timezone": r.timezone,
         "days": [
@@ -324,10 +380,24 @@ def to_json(r: WeekReport) -> dict[str, object]:
                 ],
                 "hours": round(d.hours, 2),
                 "closed_reason": d.closed_reason,
+                "cover": [
+                    [
+                        s.start.isoformat(timespec="seconds"),
+                        s.end.isoformat(timespec="seconds"),
+                        s.reason,
+                    ]
+                    for s in d.cover
+                ],
+                "cover_hours": round(d.cover_hours, 2),
             }
             for d in r.days
         ],
         "total_hours": round(r.total_hours, 2),
+        "cover_hours": round(r.cover_hours, 2),
+    }
+    if r.for_clients:
+        return doc | {"for": "clients", "headline": headline(r)}
+    return doc | {
         "hourly": None
         if r.pay is None
         else {
@@ -363,14 +433,22 @@ def closure_notes(d: Day) -> list[str]:
     return out
 
 
+def cover_notes(d: Day) -> list[str]:
+    """Say who covers on a day: "Jo covers 18:00-22:00"."""
+    spans: dict[str, list[str]] = {}
+    for s in d.cover:
+        spans.setdefault(str(s.reason), []).append(span_text(d.date, s))
+    return [f"{name} covers {', '.join(texts)}" for name, texts in spans.items()]
+
+
 def opening_notes(d: Day) -> list[str]:
     """Say why a day has extra hours: "Holiday rush (extra hours)"."""
     return [f"{n} (extra hours)" for n in d.notes]
 
 
 def day_notes(d: Day) -> list[str]:
-    """Say a day's closures, then its extra openings."""
-    return closure_notes(d) + opening_notes(d)
+    """Say a day's closures, then its extra openings, then who covers."""
+    return closure_notes(d) + opening_notes(d) + cover_notes(d)
 
 
 def wage_sentence(r: WeekReport) -> str | None:
@@ -387,11 +465,22 @@ def wage_sentence(r: WeekReport) -> str | None:
 
 
 def totals_sentence(r: WeekReport) -> str:
-    """Say the week's open hours and the hours left over."""
+    """Say the week's open hours and, to the practitioner, the hours left over."""
+    if r.for_clients:
+        return f"Open {hours_text(r.total_hours)} hours this week."
     return (
         f"Open {hours_text(r.total_hours)} hours of {hours_text(r.length)} this week — "
         f"{hours_text(r.free_hours)} are yours."
     )
+
+
+def cover_sentence(r: WeekReport) -> str | None:
+    """Say the hours others cover this week, or None when nobody does."""
+    by_name = r.cover_by_name()
+    if not by_name:
+        return None
+    each = ", ".join(f"{name} {hours_text(h)}" for name, h in by_name)
+    return f"Covered while you are closed: {hours_text(r.cover_hours)} hours ({each})."
 
 
 def autoreply_sentence(r: WeekReport) -> str:
@@ -400,6 +489,13 @@ def autoreply_sentence(r: WeekReport) -> str:
     return f"Auto-replies sent: {parts}"
 
 
+def headline(r: WeekReport) -> str:
+    """Say whose hours these are: "Sam's Nails", or for clients "When you can reach Sam's Nails"."""
+    if r.for_clients:
+        return f"When you can reach {r.title or 'me'}"
+    return r.title or "Opening hours"
+
+
 def heading(r: WeekReport) -> str:
     """Say what the report is: "Sam's Nails — week 48, 23-29 November 2026"."""
-    return f"{r.title or 'Opening hours'} — week {r.week}, {r.dates_text()}"
+    return f"{headline(r)} — week {r.week}, {r.dates_text()}"

@@ -17,15 +17,20 @@ from hours.report import (
     Span,
     WeekReport,
     closure_notes,
+    cover_notes,
+    headline,
     minutes,
     opening_notes,
     span_text,
 )
 
+EARNINGS_HINT = "hours set --earnings 1200/week"
+
 CSS = """
 :root {
   --ink: #2b2724; --muted: #8c8279; --faint: #ece5db; --paper: #fbf8f3;
   --open: #2f5d50; --open-soft: #dfe9e4; --closed: #b5655a; --line: #d9d0c4;
+  --cover: #5e7fa3;
 }
 * { box-sizing: border-box; }
 @page { size: landscape; margin: 12mm; }
@@ -73,7 +78,10 @@ h1.long { font-size: 18pt; }
 .hours { font-size: 10pt; font-variant-numeric: tabular-nums; }
 .hours .note { color: var(--closed); font-style: italic; font-size: 7.5pt; line-height: 1.2;
   overflow: hidden; display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; }
+.cover { position: absolute; top: 2.2mm; bottom: 2.2mm; border-radius: 0.8mm;
+  background: var(--cover); opacity: .55; }
 .hours .none { color: var(--muted); }
+.hours .cover-note { color: var(--cover); }
 .hours .extra-note { color: var(--open); }
 .total { text-align: right; align-items: flex-end; font-variant-numeric: tabular-nums;
   font-weight: 600; }
@@ -83,6 +91,7 @@ h1.long { font-size: 18pt; }
   margin: 0 1mm 0 3mm; border-radius: .5mm; }
 .legend i:first-child { margin-left: 0; }
 .legend .k-open { background: var(--open); }
+.legend .k-cover { background: var(--cover); opacity: .55; }
 .legend .k-shut { background: repeating-linear-gradient(135deg, rgba(181,101,90,.45) 0 0.6mm, transparent 0.6mm 1.6mm);
   box-shadow: inset 0 0 0 0.2mm var(--line); }
 footer { display: grid; grid-template-columns: 1.15fr 1.2fr 1fr; gap: 4mm; margin-top: 4mm; }
@@ -90,6 +99,8 @@ footer { display: grid; grid-template-columns: 1.15fr 1.2fr 1fr; gap: 4mm; margi
 .stat .big { font: 400 19pt/1.1 Georgia, "Times New Roman", "DejaVu Serif", serif; }
 .stat .big em { font-style: normal; color: var(--open); }
 .stat p { margin: 1mm 0 0; font-size: 8pt; color: var(--muted); }
+.stat code { white-space: nowrap; }
+footer.clients { grid-template-columns: 1fr 2fr; }
 .stat .label { font-size: 7pt; letter-spacing: .22em; text-transform: uppercase; color: var(--muted); }
 .colophon { margin-top: 2.5mm; font-size: 7pt; color: var(--muted); text-align: right; }
 """
@@ -119,9 +130,11 @@ def _lines() -> str:
 
 
 def _row(day: Day, lines: str) -> str:
-    blocks = [_block(day, s, "shut") for s in day.closures] + [
-        _block(day, s, "open") for s in day.open
-    ]
+    blocks = (
+        [_block(day, s, "shut") for s in day.closed_union()]
+        + [_block(day, s, "cover") for s in day.cover]
+        + [_block(day, s, "open") for s in day.open]
+    )
     if day.open:
         text = ", ".join(span_text(day.date, s) for s in day.open)
         hours = f"<span>{escape(text)}</span>"
@@ -129,6 +142,7 @@ def _row(day: Day, lines: str) -> str:
         hours = '<span class="none">Closed</span>'
     notes = [f'<span class="shut-note">{escape(n)}</span>' for n in closure_notes(day)]
     notes += [f'<span class="extra-note">{escape(n)}</span>' for n in opening_notes(day)]
+    notes += [f'<span class="cover-note">{escape(n)}</span>' for n in cover_notes(day)]
     if notes:
         hours += f'<span class="note">{"; ".join(notes)}</span>'
     total = f"{hours_text(day.hours)} h" if day.open else DASH
@@ -148,13 +162,50 @@ def _ruler() -> str:
     return f'<div class="row"><div></div><div class="ruler">{marks}</div></div>'
 
 
+def _covered(r: WeekReport) -> str:
+    by_name = r.cover_by_name()
+    if not by_name:
+        return ""
+    names = " and ".join(name for name, _ in by_name)
+    return escape(f" {names} cover {hours_text(r.cover_hours)} of them.")
+
+
+def _card(label: str, big: str, note: str) -> str:
+    return (
+        f'<div class="stat"><div class="label">{label}</div>'
+        f'<div class="big">{big}</div><p>{note}</p></div>'
+    )
+
+
+def _clients_footer(r: WeekReport) -> str:
+    """Return the footer clients see: the week's open hours and what closes it."""
+    days_open = sum(1 for d in r.days if d.open)
+    closures = list(dict.fromkeys(reason for _, s in r.closures if (reason := s.reason)))
+    days_closed = sum(1 for d in r.days if d.closures)
+    cards = [
+        _card(
+            "Open this week",
+            f"<em>{hours_text(r.total_hours)} h</em>",
+            f"on {days_open} of its 7 days.",
+        ),
+        _card(
+            "Closures",
+            f"{days_closed} {'day' if days_closed == 1 else 'days'}" if closures else "None",
+            escape("; ".join(closures)) if closures else "Open as usual this week.",
+        ),
+    ]
+    return f'<footer class="clients">{"".join(cards)}</footer>'
+
+
 def _footer(r: WeekReport) -> str:
     from hours.money import money
 
+    if r.for_clients:
+        return _clients_footer(r)
     cards = [
         '<div class="stat"><div class="label">Open this week</div>'
         f'<div class="big"><em>{hours_text(r.total_hours)} h</em> of {hours_text(r.length)}</div>'
-        f"<p>{hours_text(r.free_hours)} hours are yours.</p></div>"
+        f"<p>{hours_text(r.free_hours)} hours are yours.{_covered(r)}</p></div>"
     ]
     if r.pay is not None:
         p = r.pay
@@ -172,7 +223,7 @@ def _footer(r: WeekReport) -> str:
         cards.append(
             '<div class="stat"><div class="label">Real hourly wage</div>'
             '<div class="big">—</div><p>Set your earnings to see it: '
-            "<code>hours set --earnings 1200/week</code></p></div>"
+            f"<code>{EARNINGS_HINT}</code></p></div>"
         )
     sent = sum(n for _, n in r.autoreplies)
     parts = " · ".join(f"{CHANNEL_NAMES[c]} {n}" for c, n in r.autoreplies)
@@ -185,13 +236,15 @@ def _footer(r: WeekReport) -> str:
 
 def render(r: WeekReport) -> str:
     """Render the report as one HTML page."""
-    title = r.title or "Opening hours"
+    title = headline(r)
     lines = _lines()
     rows = "".join(_row(d, lines) for d in r.days)
+    names = ", ".join(name for name, _ in r.cover_by_name())
+    covered = f'<i class="k-cover"></i>covered while closed: {escape(names)}' if names else ""
     legend = (
         '<div class="row foot"><div></div><div class="legend"><i class="k-open"></i>open'
-        '<i class="k-shut"></i>closure or holiday · a line every hour, a tick every half hour'
-        "</div></div>"
+        f'<i class="k-shut"></i>closure or holiday{covered} · a line every hour, a tick every '
+        "half hour</div></div>"
     )
     return (
         "<!doctype html>\n"

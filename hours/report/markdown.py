@@ -7,6 +7,7 @@ from hours.report import (
     DASH,
     WeekReport,
     autoreply_sentence,
+    cover_sentence,
     day_hours,
     day_label,
     day_notes,
@@ -34,8 +35,13 @@ def render(r: WeekReport) -> str:
             f"| {day_label(d.date)} | {day_hours(d)} | {open_hours} | {notes} |".replace("  ", " ")
         )
     lines += ["", f"**{totals_sentence(r)}**", ""]
-    wage = wage_sentence(r)
-    if wage:
-        lines += [wage, ""]
-    lines += [autoreply_sentence(r), "", "```", *grid_lines(r, color=False), "```", ""]
+    covered = cover_sentence(r)
+    if covered:
+        lines += [covered, ""]
+    if not r.for_clients:
+        wage = wage_sentence(r)
+        if wage:
+            lines += [wage, ""]
+        lines += [autoreply_sentence(r), ""]
+    lines += ["```", *grid_lines(r, color=False), "```", ""]
     return "\n".join(lines)

@@ -276,9 +276,13 @@ class Dovecot:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def new_user(self, name: str | None = None) -> MailUser:
-        """Create an account with an empty mailbox and no Sieve script."""
+        """Create an account with an empty mailbox and no Sieve script.
+
+        `name` is the local part (at example.test), or a whole address: a newcomer's own,
+        like sam@outlook.com, for tests that start from nothing but the address.
+        """
         local = name or f"user{next(self._counter)}"
-        address = f"{local}@{DOMAIN}"
+        address = local if "@" in local else f"{local}@{DOMAIN}"
         home = self.root / "home" / address
         home.mkdir()
         self._chown(home)

@@ -14,7 +14,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -65,6 +65,9 @@ class JsonFake:
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+        # Which bearer tokens are good: the one `token`, unless a test hands the check to an
+        # authorization server (tokens it issued and has not expired).
+        self.accepts: Callable[[str], bool] | None = None
 
     # -- what a provider defines ---------------------------------------------------------
 
@@ -180,7 +183,7 @@ class JsonFake:
             if fault is not None:
                 fault.times -= 1
                 return fault.answer
-        if authorization != f"Bearer {self.token}":
+        if not self._good(authorization):
             return self.token_refused()
         needed = self.required_scopes(method, path)
         if needed and not needed & self.scopes:
@@ -189,6 +192,12 @@ class JsonFake:
             return self.error(400, "; ".join(problems))
         with self.lock:
             return self.route(method, path, body)
+
+    def _good(self, authorization: str) -> bool:
+        scheme, _, token = authorization.partition(" ")
+        if scheme != "Bearer":
+            return False
+        return self.accepts(token) if self.accepts is not None else token == self.token
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -159,11 +159,19 @@ class OAuthServer:
             self._state.faults.setdefault(path, []).extend(faults)
 
     def issue_access_token(
-        self, user: str, *, scope: str = "mail", lifetime: int | None = None
+        self, user: str, *, scope: str = "mail", lifetime: int | None = None, size: int = 0
     ) -> str:
-        """Issue an access token directly, as if a login had happened."""
+        """Issue an access token directly, as if a login had happened.
+
+        `size` pads it to that many characters: Microsoft's run to a few thousand.
+        """
         with self.lock:
-            return self._new_access(user, scope, "direct", lifetime=lifetime)
+            return self._new_access(user, scope, "direct", lifetime=lifetime, size=size)
+
+    def issue_refresh_token(self, client_id: str, *, scope: str = "mail") -> str:
+        """Issue a refresh token directly, as if `hours login` had signed in and stored it."""
+        with self.lock:
+            return self._new_refresh(self.user, scope, client_id)
 
     def expire(self, token: str | None = None) -> None:
         """Make one access token (or every one) expired from now on."""
@@ -217,8 +225,10 @@ class OAuthServer:
         *,
         lifetime: int | None = None,
         refresh: str | None = None,
+        size: int = 0,
     ) -> str:
         token = f"ya29.test-{secrets.token_urlsafe(24)}"
+        token += "A" * max(0, size - len(token))
         self._state.issued.append(token)
         seconds = self.access_lifetime if lifetime is None else lifetime
         self._state.access[token] = _Token(

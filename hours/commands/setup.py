@@ -1,0 +1,294 @@
+"""`hours autoreply setup email`: from an address to a working `[autoreply.email]` table.
+
+It asks at a terminal (flags answer the same questions anywhere): the address, then the provider
+guessed from its domain, how to log in, and what that provider needs (an app password and the
+page to make one, or `hours login ...`). `hours init` asks the same questions through
+`ask_email` and `report_email`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hours import config as configmod
+from hours.clikit import CONTEXT, App, at_terminal, pass_app
+from hours.config.autoreply import EmailSettings
+from hours.config.email_providers import PROVIDERS, MailProvider, by_address
+from hours.config.email_table import EmailAnswers, apply
+from hours.errors import UsageError
+
+OTHER = "other"
+AUTH_CHOICES = ("password", "xoauth2", "oauthbearer")
+
+
+def check_address(text: str) -> str:
+    address = text.strip()
+    local, at, domain = address.partition("@")
+    if not (local and at and "." in domain) or any(c.isspace() for c in address):
+        raise UsageError(f"{text!r} is not an email address; write it like sam@example.com")
+    return address
+
+
+def ask_email(given: dict[str, Any], *, interactive: bool) -> tuple[EmailAnswers, str | None]:
+    """Turn flags (and, at a terminal, answers to prompts) into EmailAnswers.
+
+    Returns the answers and an app password typed at the prompt (for secrets.toml), if any.
+    Raises UsageError for flags that contradict each other or the provider.
+    """
+    address = given.get("address")
+    while address is None and interactive:
+        try:
+            address = check_address(click.prompt("Your email address (replies come from it)"))
+        except UsageError as e:
+            click.echo(f"  {e.message}", err=True)
+    if address is None:
+        raise UsageError("--address is needed when no one is at a terminal to type it")
+    address = check_address(address)
+
+    name = given.get("provider")
+    if name is None:
+        guess = by_address(address)
+        if guess is not None:
+            name = guess.name
+            if interactive:
+                click.echo(f"{address} is at {guess.label}.")
+        elif given.get("imap_host") or given.get("smtp_host"):
+            name = OTHER
+        elif interactive:
+            name = click.prompt(
+                f"Who hosts it? {', '.join(PROVIDERS)} (gmail for Google Workspace too), or "
+                f"{OTHER}",
+                type=click.Choice([*PROVIDERS, OTHER]),
+                show_choices=False,
+            )
+        else:
+            domain = address.rpartition("@")[2]
+            raise UsageError(
+                f"cannot tell who hosts {domain}: pass --provider ({', '.join(PROVIDERS)}), or "
+                "--imap HOST and --smtp HOST for another provider"
+            )
+    preset = PROVIDERS.get(name)
+    imap_host, smtp_host = given.get("imap_host"), given.get("smtp_host")
+    if preset is not None and (imap_host or smtp_host):
+        raise UsageError(
+            f"--imap and --smtp are for another provider; {preset.label}'s servers are known"
+        )
+    if preset is None:
+        if interactive:
+            imap_host = imap_host or click.prompt("Its IMAP server (like imap.example.com)")
+            smtp_host = smtp_host or click.prompt("Its SMTP server (like smtp.example.com)")
+        if not imap_host or not smtp_host:
+            raise UsageError("another provider needs --imap HOST and --smtp HOST")
+
+    auth = given.get("auth")
+    if auth is None:
+        auth = preset.auth if preset is not None else "password"
+        if interactive and (preset is None or (preset.login and preset.app_password)):
+            auth = click.prompt(
+                "Log in with an app password, or with OAuth2? (password, xoauth2, oauthbearer)",
+                type=click.Choice(AUTH_CHOICES),
+                default=auth,
+                show_choices=False,
+            )
+    _check_flags(given, preset, auth)
+    login = preset.login if preset is not None else None
+    if interactive and preset is not None:
+        click.echo(preset.needs(auth) + ".")
+
+    typed_password = None
+    client_file, client_id = given.get("client_file"), given.get("client_id")
+    password_given = given.get("password_command") or given.get("password_env")
+    if interactive and auth == "password" and not password_given:
+        typed = click.prompt(
+            "The app password (hidden; kept in secrets.toml, mode 0600; empty to set it up "
+            "yourself)",
+            default="",
+            show_default=False,
+            hide_input=True,
+        )
+        typed_password = typed.strip() or None
+    if interactive and auth != "password" and not given.get("token_command"):
+        if login == "google" and client_file is None:
+            client_file = (
+                click.prompt(
+                    "Your Desktop app client's JSON file (empty to give it to `hours login "
+                    "google --client` later)",
+                    default="",
+                    show_default=False,
+                ).strip()
+                or None
+            )
+        if login == "microsoft" and client_id is None:
+            client_id = (
+                click.prompt(
+                    "Your app registration's Application (client) ID (empty to give it to "
+                    "`hours login microsoft --client-id` later)",
+                    default="",
+                    show_default=False,
+                ).strip()
+                or None
+            )
+    answers = EmailAnswers(
+        address=address,
+        provider=preset.name if preset is not None else None,
+        auth=auth,
+        password_command=given.get("password_command"),
+        password_env=given.get("password_env"),
+        token_command=given.get("token_command"),
+        client_file=client_file,
+        client_id=client_id,
+        tenant=given.get("tenant"),
+        imap_host=imap_host,
+        smtp_host=smtp_host,
+    )
+    return answers, typed_password
+
+
+def _check_flags(given: dict[str, Any], preset: MailProvider | None, auth: str) -> None:
+    """Refuse flags that cannot go together, naming the flag (exit 2)."""
+    login = preset.login if preset is not None else None
+    label = preset.label if preset is not None else "another provider"
+    if given.get("password_command") and given.get("password_env"):
+        raise UsageError("give --password-command or --password-env, not both")
+    if auth == "password" and given.get("token_command"):
+        raise UsageError("--token-command is for --auth xoauth2 or oauthbearer")
+    for flag in ("password_command", "password_env"):
+        if auth != "password" and given.get(flag):
+            refusal = (
+                preset.refuses_passwords()
+                if preset is not None and preset.app_password is None
+                else f"--auth {auth} logs in with an OAuth2 token"
+            )
+            raise UsageError(f"--{flag.replace('_', '-')} is for a password; {refusal}")
+    if auth != "password" and login is None and not given.get("token_command"):
+        raise UsageError(
+            f"--auth {auth} with {label} needs --token-command (a command that prints an access "
+            "token); `hours login` signs in to Google and Microsoft only"
+        )
+    if given.get("client_file") and login != "google":
+        raise UsageError(f"--client is for Google's sign-in; {label} does not sign in with it")
+    for flag in ("client_id", "tenant"):
+        if given.get(flag) and login != "microsoft":
+            raise UsageError(
+                f"--{flag.replace('_', '-')} is for Microsoft's sign-in; {label} does not "
+                "sign in with it"
+            )
+
+
+def write_email(app: App, answers: EmailAnswers, typed_password: str | None) -> None:
+    """Write the table (validated first: nothing is written if it would not load), then say
+    what the user does next."""
+    path = app.config_path
+
+    def change(doc: Any) -> None:
+        apply(doc, answers)
+
+    existed = path.exists() or path.is_symlink()
+    cfg = configmod.edit(path, change)
+    assert cfg.autoreply is not None
+    assert cfg.autoreply.email is not None
+    if existed:
+        app.echo(f"Updated [autoreply.email] in {path}.")
+    else:
+        app.echo(
+            f"Wrote {path} with [autoreply.email], and the default hours (Monday-Friday "
+            "09:00-17:00): `hours set` changes them."
+        )
+    secret_file = None
+    if typed_password is not None:
+        from hours.config import secrets
+
+        secret_file = secrets.store(path.parent, "email", "password", typed_password)
+    for line in report_email(cfg.autoreply.email, path.parent, secret_file):
+        app.echo(line)
+
+
+def report_email(settings: EmailSettings, config_dir: Path, secret_file: Path | None) -> list[str]:
+    """Say how the email channel will log in, what the provider needs, and what to run next."""
+    from hours.config.secrets import SECRETS_FILE
+
+    preset = PROVIDERS.get(settings.provider or "")
+    label = preset.label if preset is not None else "Your provider"
+    servers = ", ".join(
+        f"{s.host}:{s.port} ({s.security})" for s in (settings.imap, settings.smtp) if s
+    )
+    lines = [f"{label}: {servers}."]
+    steps = []
+    if settings.auth == "password" and secret_file is not None:
+        lines.append(f"The password is in {secret_file} (mode 0600).")
+    elif settings.auth == "password":
+        if preset is not None and preset.app_password is not None:
+            lines.append(preset.app_password + ".")
+        if settings.password.env is None and settings.password.command is None:
+            lines.append(
+                f'Put it in {config_dir / SECRETS_FILE} as [email] password = "..." (mode '
+                "0600), or set password_command in [autoreply.email]."
+            )
+    elif settings.token_command is not None:
+        lines.append(f"OAuth2 ({settings.auth.upper()}) with the token your token_command prints.")
+    else:
+        lines.append(
+            f"OAuth2 ({settings.auth.upper()}): sign in once with `hours login {settings.login}`."
+        )
+        written, flag = {
+            "google": (settings.oauth.client_file, " --client FILE"),
+            "microsoft": (settings.oauth.client_id, " --client-id ID"),
+        }.get(settings.login or "", (None, ""))
+        steps.append(f"hours login {settings.login}{'' if written else flag}")
+    steps += ["hours autoreply install --channel email", "hours cron install"]
+    return [*lines, "Next:", *(f"  {step}" for step in steps)]
+
+
+@click.group(context_settings=CONTEXT)
+def setup() -> None:
+    """Set up a channel by answering a few questions.
+
+    \b
+    Examples:
+      hours autoreply setup email
+    """
+
+
+@setup.command(context_settings=CONTEXT)
+@click.option("--address", metavar="ADDRESS", help="Your email address: replies come from it.")
+@click.option(
+    "--provider",
+    type=click.Choice(list(PROVIDERS)),
+    help="Who hosts it (default: guessed from the address).",
+)
+@click.option("--imap", "imap_host", metavar="HOST", help="Another provider: its IMAP server.")
+@click.option("--smtp", "smtp_host", metavar="HOST", help="Another provider: its SMTP server.")
+@click.option(
+    "--auth",
+    type=click.Choice(AUTH_CHOICES),
+    help="password (an app password), or xoauth2/oauthbearer (OAuth2); default: the provider's.",
+)
+@click.option("--password-command", metavar="CMD", help="A command that prints the password.")
+@click.option("--password-env", metavar="VAR", help="The variable that holds the password.")
+@click.option("--token-command", metavar="CMD", help="A command that prints an access token.")
+@click.option(
+    "--client", "client_file", metavar="FILE", help="Google: your Desktop app client's JSON."
+)
+@click.option("--client-id", metavar="ID", help="Microsoft: your app registration's client ID.")
+@click.option("--tenant", metavar="TENANT", help="Microsoft: consumers, organizations, ...")
+@pass_app
+def email(app: App, /, **given: Any) -> None:
+    """Write [autoreply.email] from your address; say what your provider needs.
+
+    Asks at a terminal, takes flags anywhere. The provider is guessed from the address (gmail.com, outlook.com, icloud.com, ...) and its
+    servers filled in; it says what the provider needs: an app password and where to make
+    one, or `hours login google|microsoft`. Other keys of the table and your comments are kept.
+
+    \b
+    Examples:
+      hours autoreply setup email
+      hours autoreply setup email --address sam@outlook.com
+      hours autoreply setup email --address sam@icloud.com --password-command "pass show icloud"
+      hours autoreply setup email --address sam@gmail.com --auth xoauth2 --client client.json
+      hours autoreply setup email --address sam@salon.example --provider microsoft365
+    """
+    answers, typed = ask_email(given, interactive=at_terminal())
+    write_email(app, answers, typed)

@@ -1,0 +1,225 @@
+"""Replies that know the client, end to end: `hours autoreply sync` on the real Dovecot (IMAP
+mode) with the SMTP recorder, and on the Twilio fake (poll mode).
+
+New clients get the booking link, returning ones (answered before, or in the contacts file) the
+usual reply; a French number the French template with French dates; an email with
+`Content-Language: es` the Spanish one; the contacts file's TZ wins over what the message says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.email_e2e import PASSWORD_ENV, at, imap_config, sync
+from tests.helpers import config_file, run, write_config
+from tests.phone_helpers import NUMBER, phone_config
+from tests.phone_helpers import at as phone_at
+from tests.phone_helpers import sync as phone_sync
+from tests.servers.dovecot import Dovecot, MailUser, make_message
+from tests.servers.smtp import SmtpRecorder
+from tests.servers.twilio_fake import TwilioFake
+
+URL = "https://book.example.com/sam"
+BOOKING = f"P.S. If you'd like to book, you can pick a time right away: {URL}"
+CONTACTS = """\
+BEGIN:VCARD
+VERSION:3.0
+FN:Ana Souza
+EMAIL;TYPE=INTERNET:ana@client.test
+TEL;TYPE=CELL:(212) 555-0111
+END:VCARD
+BEGIN:VCARD
+VERSION:4.0
+FN:Kenji Sato
+EMAIL:kenji@client.test
+TEL;VALUE=uri:tel:+44-20-7946-0000
+TZ:America/Los_Angeles
+END:VCARD
+"""
+SPANISH = """
+[autoreply.lang.es]
+message = "Hola {sender_name}: te respondo {next_open_with_local}."
+new_client_message = "Hola {sender_name}: te respondo {next_open_with_local}. Reserva: {booking_url}"
+subject = "Re: {subject} (respuesta automática)"
+"""
+FRENCH = """
+[autoreply.lang.fr]
+sms_message = "Merci ! {business} est fermé. Je vous réponds {next_open_with_local}."
+sms_new_client_message = "Bienvenue ! Je vous réponds {next_open_with_local}. Réservez : {booking_url}"
+"""
+
+
+def client_aware(extra: str) -> None:
+    """Give the config that the test wrote a booking link, the contacts file and `extra`."""
+    path = config_file()
+    (path.parent / "contacts.vcf").write_text(CONTACTS)
+    text = path.read_text().replace("[autoreply]\n", '[autoreply]\ncontacts = "contacts.vcf"\n')
+    path.write_text(f'booking_url = "{URL}"\n{text}{extra}')
+
+
+# -- email, IMAP mode ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp(mail_user: MailUser, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpRecorder]:
+    """An SMTP server that takes the user's own login, as a provider's submission port does."""
+    monkeypatch.setenv(PASSWORD_ENV, mail_user.password)
+    recorder = SmtpRecorder(logins={mail_user.address: mail_user.password}).start()
+    yield recorder
+    recorder.stop()
+
+
+@pytest.fixture
+def inbox(dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder) -> MailUser:
+    """The config, client-aware, and the first sync, which starts the inbox's cursor."""
+    imap_config(dovecot, mail_user, smtp)
+    client_aware(SPANISH)
+    assert sync(at("2026-11-16T12:00"))["action"] == "started"
+    return mail_user
+
+
+def deliver(dovecot: Dovecot, user: MailUser, sender: str, when: str, **headers: str) -> None:
+    """Store a mail from `sender` that arrived at `when` (New York time), headers replaced."""
+    message = make_message(sender=sender, to=user.address, subject="Nails on Tuesday?")
+    for name, value in headers.items():
+        name = name.replace("_", "-")
+        del message[name]
+        message[name] = value
+    dovecot.append(user, [message], arrived=at(when))
+
+
+def replies(smtp: SmtpRecorder) -> dict[str, tuple[str, str]]:
+    """Return each reply the SMTP server took, by recipient: (subject, body)."""
+    out = {}
+    for m in smtp.messages:
+        (to,) = m.rcpt_tos
+        body = m.message.get_content().replace("\r\n", "\n")
+        out[to] = (str(m.message["Subject"]), body)
+    return out
+
+
+def test_email_new_returning_spanish_and_abroad(
+    dovecot: Dovecot, inbox: MailUser, smtp: SmtpRecorder
+) -> None:
+    # Date in UTC, as many servers stamp it: no zone for the sender, no brackets.
+    deliver(dovecot, inbox, "new@client.test", "2026-11-16T18:30")
+    deliver(dovecot, inbox, "ana@client.test", "2026-11-16T18:31")  # in the contacts
+    deliver(
+        dovecot,
+        inbox,
+        "Lucia <lucia@client.test>",
+        "2026-11-16T18:32",
+        Content_Language="es",
+        Date="Mon, 16 Nov 2026 20:32:00 -0330",
+    )
+    # Kenji's contact says Los Angeles; his mail's Date says -0330: the contact wins.
+    deliver(
+        dovecot,
+        inbox,
+        "kenji@client.test",
+        "2026-11-16T18:33",
+        Date="Mon, 16 Nov 2026 20:03:00 -0330",
+    )
+
+    row = sync(at("2026-11-16T18:35"))
+
+    assert (row["replied"], row["skipped"]) == (4, {})
+    got = replies(smtp)
+    subject, body = got["new@client.test"]
+    assert "get back to you tomorrow at 9:00 AM — in 14 hours 25 minutes.\n" in body
+    assert body.endswith(f"Warmly,\nSam's Nails\n\n{BOOKING}\n")
+    subject, body = got["ana@client.test"]
+    assert "get back to you tomorrow at 9:00 AM — in 14 hours 25 minutes.\n" in body
+    assert URL not in body
+    subject, body = got["lucia@client.test"]
+    assert subject == "Re: Nails on Tuesday? (respuesta automática)"
+    assert body == f"Hola Lucia: te respondo mañana, 9:00 (10:30 GMT-03:30). Reserva: {URL}\n"
+    subject, body = got["kenji@client.test"]
+    assert "get back to you tomorrow at 9:00 AM (6:00 AM your time) — in 14 hours" in body
+    assert URL not in body
+
+
+def test_email_a_client_answered_before_is_returning(
+    dovecot: Dovecot, inbox: MailUser, smtp: SmtpRecorder
+) -> None:
+    deliver(dovecot, inbox, "new@client.test", "2026-11-16T18:30")
+    sync(at("2026-11-16T18:35"))
+    deliver(dovecot, inbox, "new@client.test", "2026-11-17T18:30")  # the next night
+    assert sync(at("2026-11-17T18:35"))["replied"] == 1
+    first, second = (m.message.get_content() for m in smtp.messages)
+    assert URL in first
+    assert URL not in second
+    assert "get back to you tomorrow at 9:00 AM" in second
+
+
+# -- texts, Twilio poll mode -----------------------------------------------------------------
+
+
+@pytest.fixture
+def texts(twilio: TwilioFake) -> TwilioFake:
+    write_config(phone_config(twilio))
+    client_aware(FRENCH)
+    return twilio
+
+
+USUAL = (
+    "Hi! Thanks for your message. Sam's Nails is closed right now. I'll get back to you "
+    "tomorrow at 9:00 AM{theirs}. If it can't wait, reply URGENT."
+)
+
+
+def test_texts_new_returning_french_and_abroad(texts: TwilioFake) -> None:
+    new, ana, paris, french_mobile, kenji = (
+        "+12125550100",
+        "+12125550111",
+        "+33123456789",
+        "+33612345678",
+        "+442079460000",
+    )
+    for sender in (new, ana, paris, french_mobile, kenji):
+        texts.receive(sender, NUMBER, "Hello, can I book?", phone_at(23, 19, 0))
+
+    row = phone_sync(phone_at(23, 19, 5))
+
+    assert (row["replied"], row["skipped"]) == (5, {})
+    said = {
+        to: [m["body"] for m in texts.sent(to)] for to in (new, ana, paris, french_mobile, kenji)
+    }
+    assert said == {
+        new: [USUAL.format(theirs="") + f" Book now: {URL}"],
+        ana: [USUAL.format(theirs="")],  # in the contacts, written (212) 555-0111
+        paris: [f"Bienvenue ! Je vous réponds demain à 09:00 (15:00 UTC+01:00). Réservez : {URL}"],
+        # A mobile says no zone: the French text in the business's time alone.
+        french_mobile: [f"Bienvenue ! Je vous réponds demain à 09:00. Réservez : {URL}"],
+        # A London number, but Kenji's contact says Los Angeles; and he is not new.
+        kenji: [USUAL.format(theirs=" (6:00 AM your time)")],
+    }
+
+
+def test_texts_the_next_night_a_new_client_is_returning(texts: TwilioFake) -> None:
+    texts.receive("+33123456789", NUMBER, "Bonjour", phone_at(23, 19, 0))
+    phone_sync(phone_at(23, 19, 5))
+    texts.receive("+33123456789", NUMBER, "Bonsoir", phone_at(24, 19, 0))
+    phone_sync(phone_at(24, 19, 5))
+    assert [m["body"] for m in texts.sent("+33123456789")] == [
+        f"Bienvenue ! Je vous réponds demain à 09:00 (15:00 UTC+01:00). Réservez : {URL}",
+        "Merci ! Sam's Nails est fermé. Je vous réponds demain à 09:00 (15:00 UTC+01:00).",
+    ]
+
+
+def test_texts_a_missing_contacts_file_stops_the_sync_before_anything_is_sent(
+    texts: TwilioFake,
+) -> None:
+    texts.receive("+12125550100", NUMBER, "Hello", phone_at(23, 19, 0))
+    book = config_file().parent / "contacts.vcf"
+    book.unlink()
+    result = run("autoreply", "sync", "--json", "--at", phone_at(23, 19, 5).isoformat())
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert result.stderr == (
+        f"Error: {config_file()}: [autoreply] contacts: {book} does not exist; export your "
+        "contacts as a vCard (.vcf) file from Google Contacts, iCloud or your phone\n"
+    )
+    assert texts.sent() == []
+    assert texts.seen("GET", "/Messages.json") == []
