@@ -388,6 +388,7 @@ def test_a_config_that_is_not_a_file_is_refused_at_once(tmp_path: Path, kind: st
         text=True,
         timeout=60,
         check=False,
+        env=os.environ,  # without the COLUMNS readline may have put in the C environment
     )
     assert (proc.returncode, proc.stdout) == (3, "")
     assert (

@@ -307,7 +307,7 @@ def test_gmail_busy_past_the_syncs_time_limit_fails_until_the_next_run(gmail: Gm
     assert result.exit_code == 4
     assert result.stderr == (
         "Error: email: Gmail answered 503 while setting the vacation responder (it asked to "
-        "wait 120 s, past this run's deadline): injected failure; the next run tries again.\n"
+        "wait 120 s, longer than a run waits (60 s)): injected failure; the next run tries again.\n"
     )
     assert len(gmail.seen("PUT")) == 1
     assert sync(MONDAY_EVENING)["action"] == "set"  # the next run

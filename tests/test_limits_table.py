@@ -70,7 +70,10 @@ LIMITS = [
         ],
     ),
     ("one Twilio answer", [mib(twilio.MAX_ANSWER_BYTES), f"{twilio.MAX_RECORDS:,} records"]),
-    ("Twilio's `Retry-After`", [f"up to {twilio.MAX_RETRY_AFTER:g} s"]),
+    (
+        "a `Retry-After`",
+        [f"up to {twilio.MAX_RETRY_AFTER:g} s", f"up to {rest.MAX_RETRY_WAIT:g} s"],
+    ),
     ("one Gmail or Graph answer", [mib(rest.MAX_ANSWER_BYTES)]),
     ("the config file", [f"at most {mib(config.MAX_CONFIG_BYTES)}"]),
     ("earnings", [f"at most {MAX_AMOUNT:,}"]),

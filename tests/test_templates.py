@@ -12,7 +12,7 @@ import pytest
 from hours import autoreply, config
 from hours.autoreply import ChannelResult, Incoming, Reply, SyncRun
 from hours.clikit import build_schedule
-from hours.config.autoreply import FIELDS, MAX_FIELD_WIDTH
+from hours.config.autoreply import EMAIL_FIELDS, FIELDS, MAX_FIELD_WIDTH, NEEDS
 from hours.journal import Journal
 from tests.helpers import run, snapshot, write_config
 
@@ -31,10 +31,8 @@ password_env = "X"
 imap = {{ host = "127.0.0.1", port = 1143, security = "none" }}
 smtp = {{ host = "127.0.0.1", port = 1025, security = "none" }}
 """
-KNOWN = (
-    "{business}, {emergency_keyword}, {next_open}, {next_open_date}, {next_open_relative}, "
-    "{reason}, {sender_name}, {subject}"
-)
+# What [autoreply] message may use here (booking_url is not set).
+KNOWN = ", ".join("{" + f + "}" for f in sorted(EMAIL_FIELDS - NEEDS.keys()))
 
 # (template, the error after "[autoreply] message: ")
 REFUSED = [
@@ -119,7 +117,8 @@ def test_a_reply_that_cannot_be_rendered_is_not_journalled(tmp_path: Path) -> No
     email = cfg.autoreply.email
     # Past the load check (as a bug would be): the engine must still journal nothing.
     policy = email.policy._replace(message="{business:d}")
-    broken = cfg.autoreply._replace(email=email._replace(policy=policy))
+    broken_email = email._replace(policy=policy, new_client_message="{business:d}")
+    broken = cfg.autoreply._replace(email=broken_email)
     now = dt.datetime(2026, 11, 23, 19, 5, tzinfo=NY)
     msg = Incoming(
         "email",

@@ -7,8 +7,8 @@ double), and redirects are not followed, so the token never travels to another h
 Failures are typed, so the caller can act on each:
 - TokenRefused (401): refresh the token once and try again;
 - MissingScope (403 for a scope the token lacks): a configuration error naming the scope;
-- Busy (429 or 5xx): retried while the provider's `Retry-After` (or a short backoff) still fits
-  before the caller's deadline, then given up until the next run;
+- Busy (429 or 5xx): retried while the provider's `Retry-After` (or a short backoff) is at most
+  MAX_RETRY_WAIT and still fits before the caller's deadline, then given up until the next run;
 - ApiError: anything else, with the provider's own error code when it gave one.
 Every message is one line and never holds the token, in any encoding (net.scrub_text).
 """
@@ -37,6 +37,9 @@ HTTP_TIMEOUT = 30.0
 MAX_ANSWER_BYTES = 1 << 20
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 5
+# The longest one wait before trying again, Retry-After included: the next run, a few minutes
+# away, comes sooner than a longer one would end.
+MAX_RETRY_WAIT = 60.0
 BACKOFF = 1.0  # seconds before the first retry when the provider sets no Retry-After
 MAX_DETAIL = 300  # characters of the provider's own words kept in a message
 _SPACE = re.compile(r"\s+")
@@ -188,6 +191,8 @@ class BearerJsonClient:
                     if asked is not None
                     else "no time was left in this run to try again"
                 )
+            elif wait > MAX_RETRY_WAIT:
+                why = f"it asked to wait {wait:g} s, longer than a run waits ({MAX_RETRY_WAIT:g} s)"
             else:
                 self.sleep(wait)
                 continue
