@@ -81,15 +81,14 @@ class SmtpSender:
                 # Once the whole message went out, only the server's final answer was
                 # missing: it may have been delivered, and must not be sent a second time. An
                 # answer that refuses it (SMTPResponseException) says it was not.
-                if getattr(smtp, "body_sent", False) and not isinstance(
-                    exc, smtplib.SMTPResponseException | MaybeSent
-                ):
-                    raise MaybeSent(
-                        f"SMTP {describe(self.endpoint)}: no answer after the message was sent "
-                        f"({self._scrub(exc) if not isinstance(exc, ProviderError) else exc.message}); "
-                        "it may have been delivered, so it is not sent again"
-                    ) from None
-                raise
+                refused = isinstance(exc, smtplib.SMTPResponseException | MaybeSent)
+                if not getattr(smtp, "body_sent", False) or refused:
+                    raise
+                why = exc.message if isinstance(exc, ProviderError) else self._scrub(exc)
+                raise MaybeSent(
+                    f"SMTP {describe(self.endpoint)}: no answer after the message was sent "
+                    f"({why}); it may have been delivered, so it is not sent again"
+                ) from None
 
     def check(self) -> None:
         """Connect and log in without sending anything (for `install` and `hours doctor`)."""
