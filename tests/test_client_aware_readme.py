@@ -51,7 +51,7 @@ def test_the_sections_commands_print_what_it_shows(tmp_path: Path) -> None:
     home = tmp_path / "home"
     found = blocks(section())
     files = [(path, body) for _, path, body in found if path is not None]
-    assert [path for path, _ in files] == ["~/salon.toml", "~/contacts.vcf"]
+    assert [path for path, _ in files] == ["~/clients.toml", "~/contacts.vcf"]
     for path, body in files:
         (home / path.removeprefix("~/")).write_text("\n".join(body) + "\n")
     consoles = [body for kind, _, body in found if kind == "console"]

@@ -257,6 +257,33 @@ def test_the_readme_runs_as_written(fresh_home: Path) -> None:
     assert len(walked.not_run) <= 8, walked.not_run
 
 
+def anchors(text: str) -> set[str]:
+    """Return the anchors GitHub makes of the headings of `text` (fenced blocks left out)."""
+    out = set()
+    fenced = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            out.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return out
+
+
+def test_the_readme_links_lead_to_its_headings() -> None:
+    text = README.read_text()
+    links = set(re.findall(r"\]\(#([^)]+)\)", text))
+    assert {
+        "set-up",
+        "when-it-really-cant-wait",
+        "what-247-really-costs-and-the-weekly-report",
+    } <= links
+    assert links - anchors(text) == set()
+    # a link to a heading that is not there is caught; a heading inside a block is no heading
+    sample = "## Set up\n```console\n## Not a heading\n```\n"
+    assert anchors(sample) == {"set-up"}
+
+
 def test_the_examples_load_cleanly() -> None:
     from hours.config import load
 
