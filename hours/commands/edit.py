@@ -154,7 +154,7 @@ def _country_currency(doc: Any) -> str:
 @click.option(
     "--hours", "hours_", multiple=True, metavar="RANGE", help="Only these hours (repeatable)."
 )
-@click.option("--every", metavar="RRULE", help="Recurring, from FIRST: an RFC 5545 RRULE.")
+@click.option("--every", metavar="RRULE", help="Recurring, from FROM: an RFC 5545 RRULE.")
 @click.option("--reason", default="Day off", show_default=True, help="Shown in status and replies.")
 @click.option("--list", "list_", is_flag=True, help="List the closures, numbered.")
 @click.option("--remove", type=click.IntRange(1), metavar="N", help="Remove closure N of --list.")

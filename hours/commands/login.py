@@ -114,8 +114,8 @@ def login(
     Google signs in through your browser on this computer (--client: your Desktop app
     client's JSON). Microsoft shows a code to type at microsoft.com/devicelogin on any device
     (--client-id: your app registration's ID), which works over SSH. The refresh token is kept
-    in the state directory (oauth/PROVIDER.json, mode 0600) and never printed; nothing is
-    stored unless the sign-in succeeds.
+    in the state directory (oauth/google.json or oauth/microsoft.json, mode 0600) and never
+    printed; nothing is stored unless the sign-in succeeds.
 
     A flag left out is read from [autoreply.email] in your config when its provider signs in
     here (oauth_client_file, oauth_client_id, oauth_tenant, oauth_*_url), and the scopes are
