@@ -66,7 +66,7 @@ def leaked_names(command: click.Command, text: str) -> set[str]:
 
 @pytest.mark.parametrize("path", all_commands(), ids=" ".join)
 def test_help_names_the_arguments_as_the_usage_line_does(path: tuple[str, ...]) -> None:
-    # `hours off [FROM] [TO]` once said "--every: recurring, from FIRST", a name seen nowhere else
+    # e.g. `hours off [FROM] [TO]` with "--every: recurring, from FIRST", a name shown nowhere else
     command = command_at(path)
     assert leaked_names(command, run(*path, "-h").stdout) == set()
 
