@@ -150,3 +150,10 @@ def _mail(arrived: dt.datetime) -> autoreply.IncomingMail:
 
     head = b"From: ann@x.org\r\nTo: sam@example.com\r\nSubject: Booking\r\n\r\n"
     return parse_header_block(7, arrived - dt.timedelta(minutes=5), head)
+
+
+def test_every_field_is_documented_in_the_readme_and_the_example() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for doc in ("README.md", "config.example.toml"):
+        text = (root / doc).read_text()
+        assert {name for name in FIELDS if f"{{{name}}}" not in text} == set(), doc
