@@ -554,7 +554,7 @@ class _Validator:
                 when = (
                     f"on {found.at:%A}s at {found.at:%H:%M}"
                     if weekly
-                    else (f"{found.at:%A %d %B %Y at %H:%M}")
+                    else f"{found.at:%A %d %B %Y at %H:%M}"
                 )
                 raise self.fail(
                     f"[[cover]] #{a} and #{b}",
