@@ -152,6 +152,10 @@ def test_a_new_clients_message_is_the_usual_one_with_the_booking_link(
     [
         ((f'booking_url = "{URL}"\n', ""), "no booking_url"),
         (("[autoreply]\n", '[autoreply]\nlanguage = "fr"\n'), "the built-in line is English"),
+        (
+            ("[autoreply.phone]\n", '[autoreply.phone]\nsms_message = "Book: {booking_url:.60}"\n'),
+            "the usual text gives the link already",
+        ),
     ],
 )
 def test_without_a_booking_line_to_add_someone_new_gets_the_usual_message(

@@ -394,6 +394,11 @@ def check_template(
     return text
 
 
+def uses_field(template: str, name: str) -> bool:
+    """Tell whether a template (checked at load) says the field `name`."""
+    return any(f == name for _, f, _, _ in string.Formatter().parse(template))
+
+
 def _first_lower(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -541,12 +546,13 @@ class _Parser:
         """Return the first new-client template given, else the usual one with the booking line.
 
         `candidates` are (where, value) from the most to the least specific key. Without a
-        booking_url there is nothing more to tell someone new, and the built-in line is English.
+        booking_url there is nothing more to tell someone new, and the built-in line is English;
+        a usual message that gives the link itself already tells them.
         """
         for where, value in candidates:
             if value is not None:
                 return self.template(where, value, "", allowed)
-        if self.booking_url is None or not self.english:
+        if self.booking_url is None or not self.english or uses_field(usual, "booking_url"):
             return usual
         return usual.rstrip() + booking_line
 
