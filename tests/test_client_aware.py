@@ -15,7 +15,13 @@ from hours.autoreply import Client, Incoming, SyncRun
 from hours.clients.mail import parse_header_block
 from hours.clikit import build_schedule
 from hours.config import schema
-from hours.config.autoreply import FIELDS, SLOTS, Autoreply, PhoneSettings
+from hours.config.autoreply import (
+    DEFAULT_COVER_MESSAGE,
+    FIELDS,
+    SLOTS,
+    Autoreply,
+    PhoneSettings,
+)
 from hours.journal import Journal
 from hours.locales import ClientZone, LanguageChoice
 
@@ -190,6 +196,39 @@ def test_the_new_client_keys_from_the_most_specific(tmp_path: Path) -> None:
     assert whatsapp.whatsapp_new_client_message == "wa"
     without_sms = text.replace('sms_new_client_message = "sms {booking_url}"\n', "")
     assert phone_settings(tmp_path, without_sms).sms_new_client_message == "phone"
+
+
+def test_while_someone_covers_everyone_hears_the_cover_message_someone_new_with_the_link(
+    tmp_path: Path,
+) -> None:
+    french = '[autoreply.lang.fr]\ncover_message = "{cover_name} vous répondra."\n'
+    settings = load(tmp_path, CONFIG.replace("[autoreply.lang.fr]\n", french)).autoreply
+    assert settings is not None
+    assert settings.phone is not None
+    assert settings.phone.cover_new_client_message == (
+        f"{DEFAULT_COVER_MESSAGE} Book now: {{booking_url}}"
+    )
+    assert [autoreply.slot(c, "cover", new=n) for c in ("sms", "voice") for n in (False, True)] == [
+        "cover",
+        "cover_new",
+    ] * 2
+    assert settings.languages_with("cover") == settings.languages_with("cover_new") == {"fr"}
+    # a language's cover message is for new and returning clients alike
+    assert (
+        settings.template("cover", "fr")
+        == settings.template("cover_new", "fr")
+        == ("{cover_name} vous répondra.")
+    )
+    assert settings.template("cover", "es") == DEFAULT_COVER_MESSAGE
+    assert settings.template("cover_new", "es") == settings.phone.cover_new_client_message
+    # a cover message that gives the link itself, or no booking_url: nothing added
+    own = '[autoreply]\ncover_message = "{cover_name}: {booking_url}"\n'
+    linked = phone_settings(tmp_path, CONFIG.replace("[autoreply]\n", own))
+    assert linked.cover_new_client_message == linked.cover_message == "{cover_name}: {booking_url}"
+    unbooked = phone_settings(
+        tmp_path, CONFIG.replace(f'booking_url = "{URL}"\n', "").replace(": {booking_url}", "")
+    )
+    assert unbooked.cover_new_client_message == DEFAULT_COVER_MESSAGE
 
 
 def phone_settings(tmp_path: Path, text: str) -> PhoneSettings:

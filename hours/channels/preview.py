@@ -84,6 +84,11 @@ def render_preview(
         return [*head, *email_outlook.preview(settings, schedule, business, now)]
     # Swap mode's fixed text is for texts and calls; WhatsApp is answered in poll mode only.
     fixed = (table, channel_settings.mode) in FIXED_TEXT_MODES and channel != "whatsapp"
+    # Poll mode passes a message on to whoever covers it; the sender hears who that is.
+    covering = schedule.cover_at(now) if channel != "email" else None
+    medium = "voice" if channel == "voice" else "sms"
+    if channel_settings.mode != "poll" or covering is None or medium not in covering.cover.media:
+        covering = None
     client = engine.Client(
         ("a returning client",), "", None, LanguageChoice(settings.language, "default")
     )
@@ -100,7 +105,11 @@ def render_preview(
             )
         else:
             client = engine.client_of(
-                probe, settings, contacts=contacts, answered_before=answered_before
+                probe,
+                settings,
+                contacts=contacts,
+                answered_before=answered_before,
+                kind="reply" if covering is None else "cover",
             )
             head += [*why(sender, client), ""]
         name = client.name
@@ -146,10 +155,7 @@ def render_preview(
     assert phone is not None
     from hours.clients import twilio
 
-    covering = schedule.cover_at(now)
-    takes = {"sms": "sms", "whatsapp": "sms", "voice": "voice"}[channel]
-    if phone.mode == "poll" and covering is not None and takes in covering.cover.media:
-        # Poll mode passes the message on to whoever covers; the sender hears who that is.
+    if covering is not None:
         cover = covering.cover
         text = engine.render_reply(
             msg, "cover", client, settings, schedule, now, business, cover
