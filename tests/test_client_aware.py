@@ -3,6 +3,7 @@ what each of them gets, through the engine with a real journal and contacts file
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -514,3 +515,18 @@ def test_the_business_country_reads_the_numbers_written_without_one(
     assert book is not None
     ana = book.lookup("+12125550111")  # her card says (212) 555-0111
     assert (ana is not None) == (country in ("US", "CA"))  # one numbering plan, +1
+
+
+def test_a_cover_takes_the_phone_line_only(tmp_path: Path, journal: Journal) -> None:
+    jo = '[[cover]]\nname = "Jo"\nnumber = "+15551230001"\ndays = "mon"\nhours = "18:00-22:00"\n'
+    cfg = load(tmp_path, CONFIG.replace("[autoreply]\n", jo + "sms = true\n[autoreply]\n"))
+    settings = cfg.autoreply
+    assert settings is not None
+    assert settings.phone is not None
+    assert settings.email is not None
+    run = SyncRun(at(23, 19, 5), build_schedule(cfg), settings, cfg.name, journal)
+    texted = autoreply.decide(text("+12125550100"), run, settings.phone.policy, ())
+    assert (texted.action, texted.cover and texted.cover.name) == ("cover", "Jo")
+    mail = dataclasses.replace(email("new@client.test"), recipients=("sam@example.com",))
+    mailed = autoreply.decide(mail, run, settings.email.policy, settings.email.addresses)
+    assert (mailed.action, mailed.cover) == ("reply", None)
