@@ -332,3 +332,13 @@ def test_a_repeat_callers_alert_names_the_contact(texts: TwilioFake) -> None:
         f"Sam's Nails — Ana Souza ({ana}) called twice in 5 minutes (23:00 and 23:05) and got "
         "your emergency message."
     ]
+
+
+def test_preview_from_whoever_covers_sends_nothing_as_a_sync_would(covered: TwilioFake) -> None:
+    result = run("autoreply", "preview", "--at", "2026-11-23T23:00", "--from", JO)
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"To {JO}: one of your own, never auto-replied: nothing is sent.\n",
+    )
+    covered.receive(JO, NUMBER, "Ana is sorted", phone_at(23, 23, 0))
+    assert phone_sync(phone_at(23, 23, 5))["skipped"] == {"own_address": 1}

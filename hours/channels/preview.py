@@ -8,6 +8,7 @@ as a sync tells them (`hours.autoreply.client_of`) and rendered as a sync render
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from hours import autoreply as engine
 from hours.channels import FIXED_TEXT_MODES
@@ -95,7 +96,7 @@ def render_preview(
     name = "Alex"
     if sender is not None:
         probe = engine.Incoming(channel, "preview", sender, now)
-        skip = never_answered(probe, settings)
+        skip = never_answered(probe, settings, covers=[c.number for c in schedule.spec.cover])
         if skip is not None:
             return [*head, f"To {sender}: {skip}: nothing is sent."]
         if fixed:
@@ -259,8 +260,13 @@ def flow_lines(plan: CallPlan) -> list[str]:
     return lines
 
 
-def never_answered(msg: engine.Incoming, settings: Autoreply) -> str | None:
-    """Say why a sync never answers this sender, whatever they write; None if it may."""
+def never_answered(
+    msg: engine.Incoming, settings: Autoreply, *, covers: Iterable[str] = ()
+) -> str | None:
+    """Say why a sync never answers this sender, whatever they write; None if it may.
+
+    `covers` are the numbers of whoever covers, which the phone line never answers either.
+    """
     if msg.channel == "email":
         assert settings.email is not None
         own, vip = settings.email.addresses, settings.email.policy.vip
@@ -268,7 +274,7 @@ def never_answered(msg: engine.Incoming, settings: Autoreply) -> str | None:
         assert settings.phone is not None
         phone, emergency = settings.phone, settings.emergency
         forward_to = emergency.forward_to if emergency is not None else None
-        own = tuple(n for n in (phone.number, phone.whatsapp, forward_to) if n)
+        own = (*(n for n in (phone.number, phone.whatsapp, forward_to) if n), *covers)
         vip = phone.policy.vip
     if engine.matches(msg.sender, own):
         return "one of your own, never auto-replied"
