@@ -165,7 +165,8 @@ def password_smtp() -> Iterator[SmtpRecorder]:
     [
         (
             "gmail.com",
-            "\n",  # how to log in: the app password, the default
+            # Who answers: imap, the default; how to log in: the app password, the default.
+            "\n\n",
             "Gmail",
             "Gmail takes an app password, not your Google password: with 2-Step Verification "
             "on, make one at https://myaccount.google.com/apppasswords. If your Workspace admin "
@@ -230,7 +231,7 @@ def test_an_app_password_newcomer_types_the_address_and_the_password(
 @pytest.mark.usefixtures("at_a_terminal")
 def test_at_a_terminal_a_custom_domain_is_asked_for_its_provider() -> None:
     init()
-    result = run("autoreply", "setup", "email", input="sam@salon.example\nhotmail\noutlook\n\n")
+    result = run("autoreply", "setup", "email", input="sam@salon.example\nhotmail\noutlook\n\n\n")
     assert result.exit_code == 0, result.output
     who = (
         "Who hosts it? gmail, outlook, microsoft365, icloud, fastmail, yahoo (gmail for Google "
@@ -246,6 +247,13 @@ def test_at_a_terminal_a_custom_domain_is_asked_for_its_provider() -> None:
         "Error: 'hotmail' is not one of 'gmail', 'outlook', 'microsoft365', 'icloud', "
         "'fastmail', 'yahoo', 'other'.",
         f"{who}outlook",
+        "Who answers mail that comes while you are closed?",
+        "  imap: `hours`, at each sync while this computer is on; VIPs are left alone and the "
+        "emergency keyword gets through",
+        "  outlook: Outlook's automatic replies, set by each sync to the closed window of the "
+        "moment: answers go out with this computer off, to VIPs too, and no keyword gets "
+        "through",
+        "Which? (imap, outlook) [imap]: ",
         "Outlook.com signs in with OAuth2: run `hours login microsoft`.",
         client,
         f"Updated [autoreply.email] in {config_file()}.",
