@@ -278,9 +278,9 @@ def write_email(app: App, answers: EmailAnswers, typed_password: str | None) -> 
     assert cfg.autoreply is not None
     assert cfg.autoreply.email is not None
     if existed:
-        app.echo(f"Updated [autoreply.email] in {path}.")
+        app.say(f"Updated [autoreply.email] in {path}.")
     else:
-        app.echo(
+        app.say(
             f"Wrote {path} with [autoreply.email], and the default hours (Monday-Friday "
             "09:00-17:00): `hours set` changes them."
         )
@@ -290,7 +290,7 @@ def write_email(app: App, answers: EmailAnswers, typed_password: str | None) -> 
 
         secret_file = secrets.store(path.parent, "email", "password", typed_password)
     for line in report_email(cfg.autoreply.email, path.parent, secret_file):
-        app.echo(line)
+        app.say(line)
 
 
 def report_email(settings: EmailSettings, config_dir: Path, secret_file: Path | None) -> list[str]:
