@@ -10,6 +10,7 @@ OAuth2 server; `hours autoreply sync` answers through the real Dovecot and SMTP 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Iterator
@@ -441,3 +442,45 @@ def test_the_readme_provider_example_loads() -> None:
     assert email is not None
     assert (email.provider, email.auth, email.login) == ("outlook", "xoauth2", "microsoft")
     assert email.oauth.client_id == "00000000-0000-0000-0000-000000000000"
+
+
+def which_setup_rows() -> dict[str, list[str]]:
+    """Return the README's "Which email setup is mine?" table: `provider =` -> its @domains."""
+    text = README.read_text()
+    start = text.index("#### Which email setup is mine?")
+    table = text[start : text.index("\n\n", text.index("| --- |", start))]
+    rows = {}
+    for line in table.splitlines()[4:]:  # after the heading, a blank line, the head row
+        addresses, provider, _ = line.strip("|").split(" | ", 2)
+        rows[provider.strip(" `")] = re.findall(r"`@([a-z.]+)`", addresses)
+    return rows
+
+
+def test_the_readme_says_which_setup_is_whose_as_the_code_guesses() -> None:
+    from hours.config.email_providers import PROVIDERS
+
+    assert which_setup_rows() == {
+        **{name: list(p.domains) for name, p in PROVIDERS.items()},
+        "(none)": [],
+    }
+    # Every domain there is guessed as that provider by the setup.
+    init()
+    for name, domains in which_setup_rows().items():
+        for domain in domains:
+            result = run(
+                "autoreply", "setup", "email", "--address", f"sam@{domain}",
+                "--token-command" if name in ("outlook", "microsoft365") else "--password-env",
+                "X",
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
+            assert tomllib.loads(config_file().read_text())["autoreply"]["email"]["provider"] == (
+                name
+            )
+
+
+def test_the_which_setup_check_can_fail() -> None:
+    rows = which_setup_rows()
+    rows["outlook"] = rows["outlook"][:-1]  # as if the README forgot @msn.com
+    from hours.config.email_providers import PROVIDERS
+
+    assert rows != {**{n: list(p.domains) for n, p in PROVIDERS.items()}, "(none)": []}
