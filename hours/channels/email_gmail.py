@@ -52,7 +52,7 @@ def vacation_for(email: EmailSettings, window: Window, text: WindowText) -> Vaca
     Gmail refuses a `startTime` that does not precede `endTime` (400 INVALID_ARGUMENT). A window
     ends at the next opening, after its start and after now, so that never comes; its start may
     be past (a window going on), which Gmail takes, answering mail that arrives from then on.
-    Gmail sets no longest span; a window with no opening in sight is set without an `endTime`.
+    A window with no opening in sight is set without an `endTime`: on until a sync finds one.
     """
     return VacationSettings(
         enable_auto_reply=True,
