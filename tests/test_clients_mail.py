@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from hours.clients.mail import is_robot_sender, never_answer, parse_header_block
-from hours.clients.net import Endpoint, is_loopback, require_safe
+from hours.clients.net import Endpoint, check_url, is_loopback, require_safe
 from hours.errors import ProviderError
 from tests.servers.plugin import unavailable
 
@@ -135,3 +136,27 @@ def test_a_missing_server_skips_unless_real_servers_are_required(
     monkeypatch.setenv("HOURS_REQUIRE_REAL_SERVERS", "1")
     with pytest.raises(pytest.fail.Exception, match="HOURS_REQUIRE_REAL_SERVERS=1 but no dovecot"):
         unavailable("no dovecot")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://api.example.com/v1", "http://127.0.0.1:8080", "HTTP://[::1]/x", "http://localhost"],
+)
+def test_a_url_may_carry_a_secret_over_https_or_to_this_machine(url: str) -> None:
+    assert check_url(url, secret="token") == url
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://api.example.com", "'http://api.example.com' would send the token in clear; use"),
+        ("HTTP://10.0.0.1", "'HTTP://10.0.0.1' would send the token in clear; use https"),
+        ("http://localhost.evil.test", "'http://localhost.evil.test' would send the token"),
+        ("ftp://127.0.0.1", "'ftp://127.0.0.1' is not an http(s) URL"),
+        ("https://", "'https://' is not an http(s) URL"),
+        ("api.example.com", "'api.example.com' is not an http(s) URL"),
+    ],
+)
+def test_a_url_that_would_show_a_secret_is_refused(url: str, why: str) -> None:
+    with pytest.raises(ValueError, match="^" + re.escape(why)):
+        check_url(url, secret="token")

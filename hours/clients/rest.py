@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import requests
 
 from hours.clients import http
-from hours.clients.net import Deadline, NoAnswer, TooLarge, hide, is_loopback, scrub_text
+from hours.clients.net import Deadline, NoAnswer, TooLarge, check_url, hide, scrub_text
 from hours.errors import ConfigError, OutOfTime, ProviderError
 
 # How long to wait for a provider's answer, in seconds: to connect, then for the whole answer.
@@ -114,15 +114,10 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
 
 def check_api_base(api_base: str, service: str) -> str:
     """Return `api_base` without a trailing slash; refuse plain http except on loopback."""
-    parts = urlsplit(api_base)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"{service}: api_base {api_base!r} is not an http(s) URL.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigError(
-            f"{service}: api_base {api_base!r} would send the access token in clear; plain "
-            "http is allowed only on loopback (127.0.0.1, ::1, localhost). Use https."
-        )
-    return api_base.rstrip("/")
+    try:
+        return check_url(api_base, secret="access token").rstrip("/")
+    except ValueError as e:
+        raise ConfigError(f"{service}: api_base {e}") from None
 
 
 class BearerJsonClient:
