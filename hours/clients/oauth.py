@@ -305,10 +305,6 @@ def _host(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _scrub(text: str, hidden: Sequence[str | None]) -> str:
-    return scrub_text(text, *hidden)
-
-
 def _post(
     url: str, form: Mapping[str, str], *, what: str, hidden: Sequence[str | None]
 ) -> dict[str, Any]:
@@ -362,7 +358,7 @@ def _timed_out(error: requests.exceptions.Timeout) -> str:
 def _scrubbed(data: dict[str, Any], hidden: Sequence[str | None]) -> dict[str, Any]:
     # An error description is shown to the user: it must never echo what was sent.
     if isinstance(data.get("error_description"), str):
-        data["error_description"] = _scrub(data["error_description"], hidden)
+        data["error_description"] = scrub_text(data["error_description"], *hidden)
     return data
 
 

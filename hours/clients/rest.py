@@ -87,11 +87,6 @@ class Refusal:
     missing_scope: bool
 
 
-def scrub(text: str, secret: str) -> str:
-    """Return `text` with every form of `secret` (and of every secret hours sends) as `***`."""
-    return scrub_text(text, secret)
-
-
 def one_line(text: str, limit: int = MAX_DETAIL) -> str:
     """Return `text` on one line, cut to `limit` characters."""
     flat = _SPACE.sub(" ", text).strip()
@@ -242,7 +237,7 @@ class BearerJsonClient:
             ) from None
         except requests.RequestException as e:
             host = urlsplit(url).netloc
-            detail = one_line(scrub(str(e) or type(e).__name__, self._token))
+            detail = one_line(scrub_text(str(e) or type(e).__name__, self._token))
             raise ProviderError(
                 f"{self.service}: could not reach {host} while {doing}: {detail}"
             ) from None
@@ -260,7 +255,7 @@ class BearerJsonClient:
         except ValueError:
             answer = None
         if not isinstance(answer, dict):
-            detail = one_line(scrub(raw.decode("utf-8", "replace"), self._token), 80)
+            detail = one_line(scrub_text(raw.decode("utf-8", "replace"), self._token), 80)
             raise ProviderError(
                 f"{self.service} answered something other than a JSON object while {doing}: "
                 f"{detail or '(empty)'}"
@@ -276,7 +271,7 @@ class BearerJsonClient:
             body = None
         found = self.refusal(status, headers, body)
         message = found.message or raw.decode("utf-8", "replace") or "no detail"
-        return Refusal(found.code, one_line(scrub(message, self._token)), found.missing_scope)
+        return Refusal(found.code, one_line(scrub_text(message, self._token)), found.missing_scope)
 
     def _refused(
         self, status: int, headers: Mapping[str, str], raw: bytes, doing: str
