@@ -99,11 +99,6 @@ class IncomingMail:
     unparseable: bool = False
 
     @property
-    def has_list_headers(self) -> bool:
-        """Tell whether the message came through a mailing list."""
-        return bool(self.list_headers)
-
-    @property
     def reply_address(self) -> str:
         """Return where an automatic reply goes (RFC 3834 section 4), or "" for nowhere.
 

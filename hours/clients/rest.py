@@ -30,8 +30,7 @@ from hours.clients import http
 from hours.clients.net import Deadline, NoAnswer, TooLarge, check_url, hide, scrub_text
 from hours.errors import ConfigError, OutOfTime, ProviderError
 
-# How long to wait for a provider's answer, in seconds: to connect, then for the whole answer.
-CONNECT_TIMEOUT = 10.0
+# How long to wait for a provider's whole answer, in seconds.
 HTTP_TIMEOUT = 30.0
 # A settings object is a few kilobytes; anything near this is not the answer we asked for.
 MAX_ANSWER_BYTES = 1 << 20
