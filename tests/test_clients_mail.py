@@ -114,6 +114,24 @@ def test_a_from_that_is_not_one_plain_address_is_unparseable_without_a_return_pa
     assert never_answer(parse_header_block(1, ARRIVED, raw)) == "unparseable"
 
 
+@pytest.mark.parametrize(
+    "sender",
+    [
+        b"Eve <eve@client.test>, victim@evil.test",
+        b"Friends: eve@client.test, victim@evil.test;",
+        b"=?utf-8?q?Eve=0ABcc:_victim@evil.test?= <eve@client.test>",
+        b"eve@client.test\r\nFrom: victim@evil.test",
+    ],
+    ids=["two addresses", "a group", "an encoded colon", "two From headers"],
+)
+def test_a_from_listing_two_addresses_is_unparseable_without_a_return_path(sender: bytes) -> None:
+    """Without a Return-Path the reply would go to From: which of its addresses is not ours to pick."""
+    raw = b"From: " + sender + b"\r\nTo: sam@nails.test\r\n\r\n"
+    assert never_answer(parse_header_block(1, ARRIVED, raw)) == "unparseable"
+    with_return_path = b"Return-Path: <eve@client.test>\r\n" + raw
+    assert never_answer(parse_header_block(1, ARRIVED, with_return_path)) is None
+
+
 def test_loopback_names_and_the_plaintext_rule() -> None:
     assert [is_loopback(h) for h in ("127.0.0.1", "127.9.9.9", "::1", "[::1]", "LocalHost")] == [
         True
