@@ -411,10 +411,15 @@ class TwilioApi:
         """
         validity = max(1, min(int(validity_period), 36000))
         _pace(sender, self.send_interval, self.sleep, self.http.deadline, f"sending a text to {to}")
-        with self._errors(f"sending a text to {to}", recipient=True):
-            message = self.client.messages.create(
-                to=to, from_=sender, body=body, validity_period=validity
-            )
+        try:
+            with self._errors(f"sending a text to {to}", recipient=True):
+                message = self.client.messages.create(
+                    to=to, from_=sender, body=body, validity_period=validity
+                )
+        finally:
+            # Counted again from the answer: a request slow to arrive must not bring the next
+            # one closer than the interval at Twilio's end.
+            _last_sent[sender] = time.monotonic()
         return str(message.sid)
 
     # -- paging ------------------------------------------------------------------------
