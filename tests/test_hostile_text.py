@@ -66,17 +66,24 @@ def password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "secret-password")
 
 
-def test_an_smtp_answer_with_escapes_is_shown_without_them(hostile: Start) -> None:
-    server = hostile(SmtpEscapes())
+def mail_config(server: Hostile, mode: str) -> None:
+    """Write a config whose email channel, in `mode`, reaches `server` for every service."""
     where = f'{{ host = "{server.host}", port = {server.port}, security = "none" }}'
     write_config(f"""\
 timezone = "UTC"
 [autoreply.email]
+mode = "{mode}"
 address = "sam@nails.test"
 password_env = "{PASSWORD_ENV}"
 imap = {where}
 smtp = {where}
+sieve = {where}
 """)
+
+
+def test_an_smtp_answer_with_escapes_is_shown_without_them(hostile: Start) -> None:
+    server = hostile(SmtpEscapes())
+    mail_config(server, "imap")
 
     doctor = run("doctor")
 
@@ -108,17 +115,7 @@ def test_the_error_line_is_one_printable_line() -> None:
 
 def test_a_stored_last_error_has_no_escapes(hostile: Start) -> None:
     server = hostile(SieveEscapes())
-    where = f'{{ host = "{server.host}", port = {server.port}, security = "none" }}'
-    write_config(f"""\
-timezone = "UTC"
-[autoreply.email]
-mode = "sieve"
-address = "sam@nails.test"
-password_env = "{PASSWORD_ENV}"
-imap = {where}
-smtp = {where}
-sieve = {where}
-""")
+    mail_config(server, "sieve")
     synced = run("autoreply", "sync")
     status = run("autoreply", "status")
 
