@@ -10,6 +10,7 @@ OAuth2 server; `hours autoreply sync` answers through the real Dovecot and SMTP 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Iterator
@@ -165,7 +166,8 @@ def password_smtp() -> Iterator[SmtpRecorder]:
     [
         (
             "gmail.com",
-            "\n",  # how to log in: the app password, the default
+            # Who answers: imap, the default; how to log in: the app password, the default.
+            "\n\n",
             "Gmail",
             "Gmail takes an app password, not your Google password: with 2-Step Verification "
             "on, make one at https://myaccount.google.com/apppasswords. If your Workspace admin "
@@ -230,7 +232,7 @@ def test_an_app_password_newcomer_types_the_address_and_the_password(
 @pytest.mark.usefixtures("at_a_terminal")
 def test_at_a_terminal_a_custom_domain_is_asked_for_its_provider() -> None:
     init()
-    result = run("autoreply", "setup", "email", input="sam@salon.example\nhotmail\noutlook\n\n")
+    result = run("autoreply", "setup", "email", input="sam@salon.example\nhotmail\noutlook\n\n\n")
     assert result.exit_code == 0, result.output
     who = (
         "Who hosts it? gmail, outlook, microsoft365, icloud, fastmail, yahoo (gmail for Google "
@@ -246,6 +248,13 @@ def test_at_a_terminal_a_custom_domain_is_asked_for_its_provider() -> None:
         "Error: 'hotmail' is not one of 'gmail', 'outlook', 'microsoft365', 'icloud', "
         "'fastmail', 'yahoo', 'other'.",
         f"{who}outlook",
+        "Who answers mail that comes while you are closed?",
+        "  imap: `hours`, at each sync while this computer is on; VIPs are left alone and the "
+        "emergency keyword gets through",
+        "  outlook: Outlook's automatic replies, set by each sync to the closed window of the "
+        "moment: answers go out with this computer off, to VIPs too, and no keyword gets "
+        "through",
+        "Which? (imap, outlook) [imap]: ",
         "Outlook.com signs in with OAuth2: run `hours login microsoft`.",
         client,
         f"Updated [autoreply.email] in {config_file()}.",
@@ -433,3 +442,45 @@ def test_the_readme_provider_example_loads() -> None:
     assert email is not None
     assert (email.provider, email.auth, email.login) == ("outlook", "xoauth2", "microsoft")
     assert email.oauth.client_id == "00000000-0000-0000-0000-000000000000"
+
+
+def which_setup_rows() -> dict[str, list[str]]:
+    """Return the README's "Which email setup is mine?" table: `provider =` -> its @domains."""
+    text = README.read_text()
+    start = text.index("#### Which email setup is mine?")
+    table = text[start : text.index("\n\n", text.index("| --- |", start))]
+    rows = {}
+    for line in table.splitlines()[4:]:  # after the heading, a blank line, the head row
+        addresses, provider, _ = line.strip("|").split(" | ", 2)
+        rows[provider.strip(" `")] = re.findall(r"`@([a-z.]+)`", addresses)
+    return rows
+
+
+def test_the_readme_says_which_setup_is_whose_as_the_code_guesses() -> None:
+    from hours.config.email_providers import PROVIDERS
+
+    assert which_setup_rows() == {
+        **{name: list(p.domains) for name, p in PROVIDERS.items()},
+        "(none)": [],
+    }
+    # Every domain there is guessed as that provider by the setup.
+    init()
+    for name, domains in which_setup_rows().items():
+        for domain in domains:
+            result = run(
+                "autoreply", "setup", "email", "--address", f"sam@{domain}",
+                "--token-command" if name in ("outlook", "microsoft365") else "--password-env",
+                "X",
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
+            assert tomllib.loads(config_file().read_text())["autoreply"]["email"]["provider"] == (
+                name
+            )
+
+
+def test_the_which_setup_check_can_fail() -> None:
+    rows = which_setup_rows()
+    rows["outlook"] = rows["outlook"][:-1]  # as if the README forgot @msn.com
+    from hours.config.email_providers import PROVIDERS
+
+    assert rows != {**{n: list(p.domains) for n, p in PROVIDERS.items()}, "(none)": []}

@@ -47,7 +47,13 @@ def response_subject(email: EmailSettings, text: WindowText) -> str:
 
 
 def vacation_for(email: EmailSettings, window: Window, text: WindowText) -> VacationSettings:
-    """Return the vacation responder that holds `window` with its text."""
+    """Return the vacation responder that holds `window` with its text.
+
+    Gmail refuses a `startTime` that does not precede `endTime` (400 INVALID_ARGUMENT). A window
+    ends at the next opening, after its start and after now, so that never comes; its start may
+    be past (a window going on), which Gmail takes, answering mail that arrives from then on.
+    A window with no opening in sight is set without an `endTime`: on until a sync finds one.
+    """
     return VacationSettings(
         enable_auto_reply=True,
         response_subject=response_subject(email, text),

@@ -127,10 +127,10 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
             f"{'Would sync' if dry_run else 'Synced'} at {report.at:%Y-%m-%d %H:%M} ({state}):"
         )
         for c in report.channels:
-            app.echo(f"  {result_line(c)}")
+            app.say(f"  {result_line(c)}", hang=4)
     for c in report.channels:
         if c.error:
-            click.echo(f"Error: {c.channel}: {c.error}", err=True)
+            app.say(f"Error: {c.channel}: {c.error}", hang=7, err=True)
     if report.exit_status:
         raise SystemExit(report.exit_status)
 
@@ -168,8 +168,8 @@ def install(app: App, channel: str | None) -> None:
     channels = build(settings_of(app), app.config_path.parent, channel)
     with sync_lock(state_dir()), engine_run(app, None) as run:
         for ch in channels:
-            app.echo(f"{ch.name} ({ch.mode}): {ch.install(run)}")
-    app.echo("Next: `hours cron install` so replies follow your hours.")
+            app.say(f"{ch.name} ({ch.mode}): {ch.install(run)}")
+    app.say("Next: `hours cron install` so replies follow your hours.")
 
 
 @autoreply.command(context_settings=CONTEXT)
@@ -186,7 +186,7 @@ def uninstall(app: App, channel: str | None) -> None:
     channels = build(settings_of(app), app.config_path.parent, channel)
     with sync_lock(state_dir()), engine_run(app, None) as run:
         for ch in channels:
-            app.echo(f"{ch.name} ({ch.mode}): {ch.uninstall(run)}")
+            app.say(f"{ch.name} ({ch.mode}): {ch.uninstall(run)}")
 
 
 @autoreply.command(context_settings=CONTEXT)
@@ -233,13 +233,13 @@ def status(app: App, at: dt.datetime | None, as_json: bool) -> None:
         when = "never synced" if last is None else f"last sync {_ago(str(last), now)}"
         error = f" — last error: {r['last_error']}" if r["last_error"] else ""
         installed = "installed" if r["installed"] else "not installed"
-        app.echo(
+        app.say(
             f"{r['channel']} ({r['mode']}, {installed}): {when}, {r['last_action'] or '-'}{error}"
         )
         if "window" in r:
-            app.echo(f"  {_say_window_set(r['window'], now)}")
+            app.say(f"  {_say_window_set(r['window'], now)}", hang=4)
     total = ", ".join(f"{ch} {n}" for ch, n in counts.items() if n) or "none"
-    app.echo(f"Replies this week: {total}")
+    app.say(f"Replies this week: {total}")
 
 
 def _window_set(applied: object, mode: str, zone: dt.tzinfo | None) -> list[str | None] | None:

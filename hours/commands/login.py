@@ -181,7 +181,7 @@ def login(
 
     # With --json, stdout carries only the JSON document; the instructions go to stderr.
     def say(line: str) -> None:
-        click.echo(line, err=as_json)
+        app.say(line, err=as_json)
 
     if p.flow == "loopback":
         grant = oauth.authorization_code_login(
@@ -209,7 +209,7 @@ def login(
     if as_json:
         print_json({"provider": provider, "token_file": str(path), "scopes": list(wanted_scopes)})
         return
-    click.echo(
+    app.say(
         f"Logged in to {p.label}{' (the earlier login is replaced)' if replaced else ''}. "
         f"The refresh token is in {path} (mode 0600); `hours logout {provider}` forgets it."
     )
@@ -253,7 +253,8 @@ def _scopes(p: Provider, text: str | None, configured: EmailSettings | None) -> 
 @click.command(context_settings=CONTEXT)
 @click.argument("provider", type=PROVIDER, metavar="google|microsoft")
 @json_option
-def logout(provider: str, as_json: bool) -> None:
+@pass_app
+def logout(app: App, provider: str, as_json: bool) -> None:
     """Forget the Google or Microsoft login, revoking it where the provider allows.
 
     Google's token is revoked, then deleted here. Microsoft has no way for an app to revoke
@@ -282,8 +283,8 @@ def logout(provider: str, as_json: bool) -> None:
         )
         return
     if not result.forgotten:
-        click.echo(f"No {label} login is stored; nothing to forget.")
+        app.say(f"No {label} login is stored; nothing to forget.")
     elif result.revoked:
-        click.echo(f"Revoked the {label} login and deleted {path}.")
+        app.say(f"Revoked the {label} login and deleted {path}.")
     else:
-        click.echo(f"Deleted {path}. {result.advice}".rstrip())
+        app.say(f"Deleted {path}. {result.advice}".rstrip())
