@@ -62,6 +62,8 @@ RATE_GROUPS |= {"whatsapp": RATE_GROUPS["sms"], "voice": RATE_GROUPS["sms"]}
 EXCERPT = 300
 # Two calls closer than this are one caller's phone redialling, not a person trying again.
 REDIAL_GAP = dt.timedelta(minutes=1)
+# The most of a contact's name said in a text about them (a vCard's FN has no limit).
+NAME_CHARACTERS = 60
 # What reaches the practitioner or a cover, about one item: a keyword message forwarded, an
 # alert of a VIP's or a repeated call, a text or missed call passed on to whoever covers.
 NOTICES = ("forward", "alert", "handover")
@@ -442,6 +444,8 @@ def slot(channel: str, kind: str, *, new: bool) -> str:
     """Return which template (`config.autoreply.SLOTS`) a reply of `kind` on `channel` uses."""
     if kind == "emergency":
         return "emergency"
+    if kind == "cover":  # a text, a WhatsApp message or a missed call while someone covers
+        return "cover_new" if new else "cover"
     group = TEMPLATE_GROUPS[channel]
     return f"{group}_new" if new else group
 
@@ -579,10 +583,10 @@ def render_reply(
 
     An emergency gets the emergency message; an email the email message (or the new-client
     one) and subject; a WhatsApp message the WhatsApp text; a text or a missed call the SMS
-    text; each in the client's language. While `cover` takes it, a text or missed call gets the
-    cover message, which has one language, the default.
+    text; while `cover` takes it, the cover message (someone new's with the booking line);
+    each in the client's language.
     """
-    language = client.language.language if kind != "cover" else settings.language
+    language = client.language.language
     values = fields(
         schedule,
         now,
@@ -594,11 +598,7 @@ def render_reply(
         zone=client.zone,
         cover=cover,
     )
-    if kind == "cover":
-        assert settings.phone is not None
-        template = settings.phone.cover_message
-    else:
-        template = settings.template(slot(msg.channel, kind, new=client.new), language)
+    template = settings.template(slot(msg.channel, kind, new=client.new), language)
     subject = ""
     if msg.channel == "email":
         subject = render(settings.template("subject", language), values)
@@ -606,9 +606,17 @@ def render_reply(
 
 
 def notice_to(msg: Incoming, d: Decision, run: SyncRun) -> Reply:
-    """Render what the practitioner (an alert) or a cover (a handover) is told about `msg`."""
+    """Render what the practitioner (an alert) or a cover (a handover) is told about `msg`.
+
+    The sender is said by their number, and by their name too when the contacts file has it,
+    so whoever calls back knows whom they call.
+    """
     line = run.business or "Your line"
     who = normalize_sender(msg.sender)
+    contact = run.contacts.lookup(msg.sender) if run.contacts is not None else None
+    name = " ".join(contact.name.split())[:NAME_CHARACTERS] if contact is not None else ""
+    if name:
+        who = f"{name} ({who})"
     zone = run.schedule.zone
     when = f"{msg.arrived.astimezone(zone):%H:%M}"
     if d.notice == "handover":

@@ -3,6 +3,7 @@ what each of them gets, through the engine with a real journal and contacts file
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,13 @@ from hours.autoreply import Client, Incoming, SyncRun
 from hours.clients.mail import parse_header_block
 from hours.clikit import build_schedule
 from hours.config import schema
-from hours.config.autoreply import FIELDS, SLOTS, Autoreply, PhoneSettings
+from hours.config.autoreply import (
+    DEFAULT_COVER_MESSAGE,
+    FIELDS,
+    SLOTS,
+    Autoreply,
+    PhoneSettings,
+)
 from hours.journal import Journal
 from hours.locales import ClientZone, LanguageChoice
 
@@ -152,6 +159,10 @@ def test_a_new_clients_message_is_the_usual_one_with_the_booking_link(
     [
         ((f'booking_url = "{URL}"\n', ""), "no booking_url"),
         (("[autoreply]\n", '[autoreply]\nlanguage = "fr"\n'), "the built-in line is English"),
+        (
+            ("[autoreply.phone]\n", '[autoreply.phone]\nsms_message = "Book: {booking_url:.60}"\n'),
+            "the usual text gives the link already",
+        ),
     ],
 )
 def test_without_a_booking_line_to_add_someone_new_gets_the_usual_message(
@@ -186,6 +197,39 @@ def test_the_new_client_keys_from_the_most_specific(tmp_path: Path) -> None:
     assert whatsapp.whatsapp_new_client_message == "wa"
     without_sms = text.replace('sms_new_client_message = "sms {booking_url}"\n', "")
     assert phone_settings(tmp_path, without_sms).sms_new_client_message == "phone"
+
+
+def test_while_someone_covers_everyone_hears_the_cover_message_someone_new_with_the_link(
+    tmp_path: Path,
+) -> None:
+    french = '[autoreply.lang.fr]\ncover_message = "{cover_name} vous répondra."\n'
+    settings = load(tmp_path, CONFIG.replace("[autoreply.lang.fr]\n", french)).autoreply
+    assert settings is not None
+    assert settings.phone is not None
+    assert settings.phone.cover_new_client_message == (
+        f"{DEFAULT_COVER_MESSAGE} Book now: {{booking_url}}"
+    )
+    assert [autoreply.slot(c, "cover", new=n) for c in ("sms", "voice") for n in (False, True)] == [
+        "cover",
+        "cover_new",
+    ] * 2
+    assert settings.languages_with("cover") == settings.languages_with("cover_new") == {"fr"}
+    # a language's cover message is for new and returning clients alike
+    assert (
+        settings.template("cover", "fr")
+        == settings.template("cover_new", "fr")
+        == ("{cover_name} vous répondra.")
+    )
+    assert settings.template("cover", "es") == DEFAULT_COVER_MESSAGE
+    assert settings.template("cover_new", "es") == settings.phone.cover_new_client_message
+    # a cover message that gives the link itself, or no booking_url: nothing added
+    own = '[autoreply]\ncover_message = "{cover_name}: {booking_url}"\n'
+    linked = phone_settings(tmp_path, CONFIG.replace("[autoreply]\n", own))
+    assert linked.cover_new_client_message == linked.cover_message == "{cover_name}: {booking_url}"
+    unbooked = phone_settings(
+        tmp_path, CONFIG.replace(f'booking_url = "{URL}"\n', "").replace(": {booking_url}", "")
+    )
+    assert unbooked.cover_new_client_message == DEFAULT_COVER_MESSAGE
 
 
 def phone_settings(tmp_path: Path, text: str) -> PhoneSettings:
@@ -471,3 +515,18 @@ def test_the_business_country_reads_the_numbers_written_without_one(
     assert book is not None
     ana = book.lookup("+12125550111")  # her card says (212) 555-0111
     assert (ana is not None) == (country in ("US", "CA"))  # one numbering plan, +1
+
+
+def test_a_cover_takes_the_phone_line_only(tmp_path: Path, journal: Journal) -> None:
+    jo = '[[cover]]\nname = "Jo"\nnumber = "+15551230001"\ndays = "mon"\nhours = "18:00-22:00"\n'
+    cfg = load(tmp_path, CONFIG.replace("[autoreply]\n", jo + "sms = true\n[autoreply]\n"))
+    settings = cfg.autoreply
+    assert settings is not None
+    assert settings.phone is not None
+    assert settings.email is not None
+    run = SyncRun(at(23, 19, 5), build_schedule(cfg), settings, cfg.name, journal)
+    texted = autoreply.decide(text("+12125550100"), run, settings.phone.policy, ())
+    assert (texted.action, texted.cover and texted.cover.name) == ("cover", "Jo")
+    mail = dataclasses.replace(email("new@client.test"), recipients=("sam@example.com",))
+    mailed = autoreply.decide(mail, run, settings.email.policy, settings.email.addresses)
+    assert (mailed.action, mailed.cover) == ("reply", None)

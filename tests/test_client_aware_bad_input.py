@@ -151,6 +151,26 @@ CASES = [
         "{next_open_relative}, {next_open_with_local}, {reason}",
     ),
     (
+        "who covers said outside a language's cover message",
+        config(rest='[autoreply.lang.fr]\nsms_message = "{cover_name} vous répondra"\n'),
+        None,
+        ["status"],
+        3,
+        "{path}: [autoreply.lang.fr] sms_message: {cover_name} is not a field you can use; use "
+        "{business}, {emergency_keyword}, {next_open}, {next_open_date}, {next_open_local}, "
+        "{next_open_relative}, {next_open_with_local}, {reason}",
+    ),
+    (
+        "a field a language's cover message cannot use",
+        config(rest='[autoreply.lang.fr]\ncover_message = "{cover_name} : {subject}"\n'),
+        None,
+        ["status"],
+        3,
+        "{path}: [autoreply.lang.fr] cover_message: {subject} is not a field you can use; use "
+        "{business}, {cover_name}, {emergency_keyword}, {next_open}, {next_open_date}, "
+        "{next_open_local}, {next_open_relative}, {next_open_with_local}, {reason}",
+    ),
+    (
         "a language's template that is not text",
         config(rest="[autoreply.lang.fr]\nmessage = 3\n"),
         None,

@@ -14,7 +14,7 @@ import pytest
 
 from tests.email_e2e import PASSWORD_ENV, at, imap_config, sync
 from tests.helpers import config_file, run, write_config
-from tests.phone_helpers import NUMBER, phone_config
+from tests.phone_helpers import CELL, NUMBER, phone_config
 from tests.phone_helpers import at as phone_at
 from tests.phone_helpers import sync as phone_sync
 from tests.servers.dovecot import Dovecot, MailUser, make_message
@@ -223,3 +223,122 @@ def test_texts_a_missing_contacts_file_stops_the_sync_before_anything_is_sent(
     )
     assert texts.sent() == []
     assert texts.seen("GET", "/Messages.json") == []
+
+
+# -- while someone covers ----------------------------------------------------------------------
+
+JO = "+15551230001"
+JO_COVERS = """
+[[cover]]
+name = "Jo"
+number = "+15551230001"
+days = "mon-fri"
+hours = "18:00-22:00"
+sms = true
+voice = true
+"""
+FRENCH_COVER = 'cover_message = "Bonsoir ! {cover_name} vous répond ce soir ; moi {next_open}."\n'
+COVER_TEXT = (
+    "Hi! Sam's Nails is closed right now, and Jo is covering: Jo will get back to you soon."
+)
+
+
+@pytest.fixture
+def covered(twilio: TwilioFake) -> TwilioFake:
+    write_config(phone_config(twilio))
+    client_aware(FRENCH + FRENCH_COVER + JO_COVERS)
+    return twilio
+
+
+def test_while_jo_covers_each_client_hears_it_in_their_language_someone_new_with_the_link(
+    covered: TwilioFake,
+) -> None:
+    new, ana, paris = "+12125550100", "+12125550111", "+33123456789"
+    for sender in (new, ana, paris):
+        covered.receive(sender, NUMBER, "Can I come tomorrow?", phone_at(23, 19, 0))
+
+    row = phone_sync(phone_at(23, 19, 5))
+
+    assert (row["replied"], row["skipped"]) == (3, {})
+    said = {to: [m["body"] for m in covered.sent(to)] for to in (new, ana, paris)}
+    assert said == {
+        new: [f"{COVER_TEXT} Book now: {URL}"],
+        ana: [COVER_TEXT],
+        # French has its own cover message, for someone new too, with French dates
+        paris: ["Bonsoir ! Jo vous répond ce soir ; moi demain à 09:00."],
+    }
+    # Jo is told who wrote: the name too, when the contacts file has it
+    assert sorted(m["body"] for m in covered.sent(JO)) == [
+        f"Sam's Nails — text from {new} at 19:00: Can I come tomorrow?",
+        f"Sam's Nails — text from {paris} at 19:00: Can I come tomorrow?",
+        f"Sam's Nails — text from Ana Souza ({ana}) at 19:00: Can I come tomorrow?",
+    ]
+
+
+def test_after_jos_window_the_same_clients_get_the_usual_replies(covered: TwilioFake) -> None:
+    covered.receive("+33123456789", NUMBER, "Bonjour", phone_at(23, 22, 30))
+    phone_sync(phone_at(23, 22, 35))
+    assert [m["body"] for m in covered.sent("+33123456789")] == [
+        f"Bienvenue ! Je vous réponds demain à 09:00 (15:00 UTC+01:00). Réservez : {URL}"
+    ]
+    assert covered.sent(JO) == []
+
+
+def test_preview_from_while_jo_covers_says_the_language_it_is_written_in(
+    covered: TwilioFake,
+) -> None:
+    result = run(
+        "autoreply",
+        "preview",
+        "--channel",
+        "sms",
+        "--at",
+        "2026-11-23T19:00",
+        "--from",
+        "+33123456789",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:6] == [
+        "To +33123456789: someone new (never answered, not in your contacts, not a VIP)",
+        "Their time: Europe/Paris, from the phone number",
+        "Language: fr, the official language of the number's country",
+        "",
+        f"(Jo covers now: each message is passed on to Jo at {JO}.)",
+        "Bonsoir ! Jo vous répond ce soir ; moi demain à 09:00.",
+    ]
+    # without a French cover message, the French number is told in the default language
+    path = config_file()
+    path.write_text(path.read_text().replace(FRENCH_COVER, ""))
+    result = run(
+        "autoreply",
+        "preview",
+        "--channel",
+        "sms",
+        "--at",
+        "2026-11-23T19:00",
+        "--from",
+        "+33123456789",
+    )
+    assert result.stdout.splitlines()[2] == "Language: en, the default"
+    assert result.stdout.splitlines()[5] == f"{COVER_TEXT} Book now: {URL}"
+
+
+def test_a_repeat_callers_alert_names_the_contact(texts: TwilioFake) -> None:
+    ana = "+12125550111"
+    texts.missed_call(ana, NUMBER, phone_at(23, 23, 0))
+    texts.missed_call(ana, NUMBER, phone_at(23, 23, 5))
+    phone_sync(phone_at(23, 23, 7))
+    assert [m["body"] for m in texts.sent(CELL)] == [
+        f"Sam's Nails — Ana Souza ({ana}) called twice in 5 minutes (23:00 and 23:05) and got "
+        "your emergency message."
+    ]
+
+
+def test_preview_from_whoever_covers_sends_nothing_as_a_sync_would(covered: TwilioFake) -> None:
+    result = run("autoreply", "preview", "--at", "2026-11-23T23:00", "--from", JO)
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"To {JO}: one of your own, never auto-replied: nothing is sent.\n",
+    )
+    covered.receive(JO, NUMBER, "Ana is sorted", phone_at(23, 23, 0))
+    assert phone_sync(phone_at(23, 23, 5))["skipped"] == {"own_address": 1}

@@ -173,7 +173,7 @@ CASES = [
         + JO.replace("17:00-22:00", "22:00-02:00").replace("mon-fri", "mon")
         + '[[cover]]\nname = "Kim"\nnumber = "+15551230002"\ndays = "tue"\n'
         + 'hours = "01:00-03:00"\nvoice = true\n',
-        "[[cover]] #1 and #2: Jo and Kim both cover Tuesday 02 January 2001 at 01:00; one "
+        "[[cover]] #1 and #2: Jo and Kim both cover on Tuesdays at 01:00; one "
         "person covers at a time: change the days, dates or hours of one",
     ),
     (
@@ -215,6 +215,11 @@ CASES = [
         "a cover ending before it starts",
         BASE + JO.replace('days = "mon-fri"', "from = 2026-12-26\nto = 2026-12-24"),
         f"{WHERE} to: 2026-12-24 is before from (2026-12-26); swap them",
+    ),
+    (
+        "a recurring cover with no start",
+        BASE + JO.replace('days = "mon-fri"', 'rrule = "FREQ=WEEKLY;BYDAY=SA"'),
+        f"{WHERE} start: missing; give a date like 2026-12-24",
     ),
     (
         "a cover with a bad rrule",

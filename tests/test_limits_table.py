@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hours import calendar, config
+from hours import calendar, config, contacts
 from hours.clients import imap, managesieve, rest, smtp, twilio
 from hours.config import autoreply, secrets
 from hours.config.autoreply import DEFAULT_SYNC_TIMEOUT, MAX_FIELD_WIDTH, SYNC_TIMEOUT_RANGE
@@ -79,6 +79,10 @@ LIMITS = [
     ("earnings", [f"at most {MAX_AMOUNT:,}"]),
     ("a recurring closure's `RRULE`", [", ".join(f"`{f}`" for f in CLOSURE_FREQUENCIES[:-1])]),
     ("calendar import: occurrences read", [f"at most {calendar.MAX_IMPORT_OCCURRENCES:,}"]),
+    (
+        "the contacts file",
+        [f"at most {mib(contacts.MAX_BYTES)} and {contacts.MAX_CONTACTS:,} contacts (exit 3)"],
+    ),
     ("template format specs", [f"up to {MAX_FIELD_WIDTH}"]),
     ("a config edit waiting for another", [f"{config.EDIT_LOCK_WAIT:g} s"]),
 ]

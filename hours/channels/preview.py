@@ -8,6 +8,7 @@ as a sync tells them (`hours.autoreply.client_of`) and rendered as a sync render
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from hours import autoreply as engine
 from hours.channels import FIXED_TEXT_MODES
@@ -84,13 +85,18 @@ def render_preview(
         return [*head, *email_outlook.preview(settings, schedule, business, now)]
     # Swap mode's fixed text is for texts and calls; WhatsApp is answered in poll mode only.
     fixed = (table, channel_settings.mode) in FIXED_TEXT_MODES and channel != "whatsapp"
+    # Poll mode passes a message on to whoever covers it; the sender hears who that is.
+    covering = schedule.cover_at(now) if channel != "email" else None
+    medium = "voice" if channel == "voice" else "sms"
+    if channel_settings.mode != "poll" or covering is None or medium not in covering.cover.media:
+        covering = None
     client = engine.Client(
         ("a returning client",), "", None, LanguageChoice(settings.language, "default")
     )
     name = "Alex"
     if sender is not None:
         probe = engine.Incoming(channel, "preview", sender, now)
-        skip = never_answered(probe, settings)
+        skip = never_answered(probe, settings, covers=[c.number for c in schedule.spec.cover])
         if skip is not None:
             return [*head, f"To {sender}: {skip}: nothing is sent."]
         if fixed:
@@ -100,7 +106,11 @@ def render_preview(
             )
         else:
             client = engine.client_of(
-                probe, settings, contacts=contacts, answered_before=answered_before
+                probe,
+                settings,
+                contacts=contacts,
+                answered_before=answered_before,
+                kind="reply" if covering is None else "cover",
             )
             head += [*why(sender, client), ""]
         name = client.name
@@ -146,10 +156,7 @@ def render_preview(
     assert phone is not None
     from hours.clients import twilio
 
-    covering = schedule.cover_at(now)
-    takes = {"sms": "sms", "whatsapp": "sms", "voice": "voice"}[channel]
-    if phone.mode == "poll" and covering is not None and takes in covering.cover.media:
-        # Poll mode passes the message on to whoever covers; the sender hears who that is.
+    if covering is not None:
         cover = covering.cover
         text = engine.render_reply(
             msg, "cover", client, settings, schedule, now, business, cover
@@ -253,8 +260,13 @@ def flow_lines(plan: CallPlan) -> list[str]:
     return lines
 
 
-def never_answered(msg: engine.Incoming, settings: Autoreply) -> str | None:
-    """Say why a sync never answers this sender, whatever they write; None if it may."""
+def never_answered(
+    msg: engine.Incoming, settings: Autoreply, *, covers: Iterable[str] = ()
+) -> str | None:
+    """Say why a sync never answers this sender, whatever they write; None if it may.
+
+    `covers` are the numbers of whoever covers, which the phone line never answers either.
+    """
     if msg.channel == "email":
         assert settings.email is not None
         own, vip = settings.email.addresses, settings.email.policy.vip
@@ -262,7 +274,7 @@ def never_answered(msg: engine.Incoming, settings: Autoreply) -> str | None:
         assert settings.phone is not None
         phone, emergency = settings.phone, settings.emergency
         forward_to = emergency.forward_to if emergency is not None else None
-        own = tuple(n for n in (phone.number, phone.whatsapp, forward_to) if n)
+        own = (*(n for n in (phone.number, phone.whatsapp, forward_to) if n), *covers)
         vip = phone.policy.vip
     if engine.matches(msg.sender, own):
         return "one of your own, never auto-replied"

@@ -427,6 +427,8 @@ class _Validator:
     def date(self, where: str, value: Any) -> dt.date:
         from hours.parsing import check_date
 
+        if value is None:
+            raise self.fail(where, "missing; give a date like 2026-12-24")
         if isinstance(value, dt.datetime):
             raise self.fail(where, f"{value} is a date-time; use a date like 2026-12-24")
         day = value if isinstance(value, dt.date) else None
@@ -547,11 +549,17 @@ class _Validator:
             pair = spec._replace(cover=(first, second))
             found = cover_overlap(pair, start, end) if start < end else None
             if found is not None:
+                # Two weekly covers without dates meet every week: the date checked is any one.
+                weekly = first.first is None and second.first is None
+                when = (
+                    f"on {found.at:%A}s at {found.at:%H:%M}"
+                    if weekly
+                    else f"{found.at:%A %d %B %Y at %H:%M}"
+                )
                 raise self.fail(
                     f"[[cover]] #{a} and #{b}",
-                    f"{first.name} and {second.name} both cover "
-                    f"{found.at:%A %d %B %Y at %H:%M}; one person covers at a time: change the "
-                    "days, dates or hours of one",
+                    f"{first.name} and {second.name} both cover {when}; one person covers at a "
+                    "time: change the days, dates or hours of one",
                 )
 
     def cover_numbers(self, spec: Spec, autoreply: Autoreply | None) -> None:

@@ -93,6 +93,10 @@ SLOTS: dict[str, tuple[str, ...]] = {
     ),
     "emergency": ("emergency_message",),
     "subject": ("subject",),
+    # While someone covers, new and returning clients alike hear who covers; a language's
+    # cover_message serves both (someone new gets the booking line in the default one only).
+    "cover": ("cover_message",),
+    "cover_new": ("cover_message",),
 }
 DEFAULT_LANGUAGE = "en"  # the language of the built-in templates
 # While someone covers: who, in the texts that say so.
@@ -295,6 +299,7 @@ class PhoneSettings(NamedTuple):
     whatsapp_new_client_message: str
     cover_message: str = DEFAULT_COVER_MESSAGE
     cover_voice_message: str = DEFAULT_COVER_VOICE_MESSAGE
+    cover_new_client_message: str = DEFAULT_COVER_MESSAGE  # cover_message, with the booking line
 
 
 class Autoreply(NamedTuple):
@@ -344,6 +349,8 @@ class Autoreply(NamedTuple):
             "sms_new": phone.sms_new_client_message,
             "whatsapp": phone.whatsapp_message,
             "whatsapp_new": phone.whatsapp_new_client_message,
+            "cover": phone.cover_message,
+            "cover_new": phone.cover_new_client_message,
         }[slot]
 
 
@@ -392,6 +399,11 @@ def check_template(
         except (ValueError, TypeError) as e:
             raise fail(f"{shown}: {_first_lower(str(e).rstrip('.'))}; {{{name}}} is text") from None
     return text
+
+
+def uses_field(template: str, name: str) -> bool:
+    """Tell whether a template (checked at load) says the field `name`."""
+    return any(f == name for _, f, _, _ in string.Formatter().parse(template))
 
 
 def _first_lower(text: str) -> str:
@@ -535,12 +547,13 @@ class _Parser:
         """Return the first new-client template given, else the usual one with the booking line.
 
         `candidates` are (where, value) from the most to the least specific key. Without a
-        booking_url there is nothing more to tell someone new, and the built-in line is English.
+        booking_url there is nothing more to tell someone new, and the built-in line is English;
+        a usual message that gives the link itself already tells them.
         """
         for where, value in candidates:
             if value is not None:
                 return self.template(where, value, "", allowed)
-        if self.booking_url is None or not self.english:
+        if self.booking_url is None or not self.english or uses_field(usual, "booking_url"):
             return usual
         return usual.rstrip() + booking_line
 
@@ -599,6 +612,8 @@ class _Parser:
         """Return the fields a language's template may use: email's only where only email reads it."""
         if key == "subject" or (key in ("message", "new_client_message") and email and not phone):
             return EMAIL_FIELDS
+        if key == "cover_message":
+            return COVER_FIELDS
         return COMMON_FIELDS
 
     def policy(
@@ -1052,6 +1067,15 @@ class _Parser:
             f"{where} whatsapp_new_client_message",
             self.get(t, "autoreply.phone.whatsapp_new_client_message"),
         )
+        cover_message = self.template(
+            *(
+                (f"{where} cover_message", self.get(t, "autoreply.phone.cover_message"))
+                if "cover_message" in t
+                else ("[autoreply] cover_message", self.get(shared, "autoreply.cover_message"))
+            ),
+            DEFAULT_COVER_MESSAGE,
+            COVER_FIELDS,
+        )
         return PhoneSettings(
             provider=provider,
             number=number,
@@ -1082,23 +1106,15 @@ class _Parser:
             whatsapp_new_client_message=self.new_client(
                 [whatsapp_new, *new_keys], whatsapp_message, SMS_BOOKING_LINE, COMMON_FIELDS
             ),
-            cover_message=self.template(
-                *(
-                    (f"{where} cover_message", self.get(t, "autoreply.phone.cover_message"))
-                    if "cover_message" in t
-                    else (
-                        "[autoreply] cover_message",
-                        self.get(shared, "autoreply.cover_message"),
-                    )
-                ),
-                DEFAULT_COVER_MESSAGE,
-                COVER_FIELDS,
-            ),
+            cover_message=cover_message,
             cover_voice_message=self.template(
                 f"{where} cover_voice_message",
                 self.get(t, "autoreply.phone.cover_voice_message"),
                 DEFAULT_COVER_VOICE_MESSAGE,
                 COVER_FIELDS,
+            ),
+            cover_new_client_message=self.new_client(
+                [], cover_message, SMS_BOOKING_LINE, COVER_FIELDS
             ),
         )
 

@@ -102,6 +102,7 @@ LANGUAGE_TEMPLATES = {
     "whatsapp_message": "the WhatsApp reply",
     "whatsapp_new_client_message": "the WhatsApp reply to someone new",
     "emergency_message": "what the sender of an emergency hears",
+    "cover_message": "what a client hears while someone covers (phone poll mode)",
 }
 
 KEYS: dict[str, Key] = {
