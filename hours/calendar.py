@@ -21,8 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hours.errors import UsageError
-from hours.humanize import printable
+from hours.errors import UsageError, printable
 from hours.schedule import MINUTES_PER_DAY, Closure, Range, Schedule
 
 PRODID = "-//hours//hours availability//EN"
@@ -143,7 +142,9 @@ def parse(data: bytes, source: str) -> Any:
     import icalendar
 
     def broken(detail: object) -> UsageError:
-        return UsageError(f"{source} is not a valid iCalendar file ({detail}); nothing was changed")
+        return UsageError(
+            f"{source} is not a valid iCalendar file ({_one_line(str(detail))}); nothing was changed"
+        )
 
     if not data.strip():
         raise broken("it is empty")
@@ -210,6 +211,12 @@ def _detail(e: Exception) -> str:
     return (text[:157] + "...") if len(text) > 160 else text or type(e).__name__
 
 
+def _one_line(text: str) -> str:
+    """Return a complaint that may quote the file back as one line: its escapes and breaks gone."""
+    text = " ".join(printable(text).split())
+    return (text[:157] + "...") if len(text) > 160 else text
+
+
 def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: str) -> list[Closure]:
     """Return the closures the calendar's events make on the dates [first, last), in `zone`.
 
@@ -233,7 +240,7 @@ def closures(cal: Any, zone: ZoneInfo, first: dt.date, last: dt.date, source: st
         ) from None
     except (ValueError, TypeError, recurring_ical_events.InvalidCalendar) as e:
         raise UsageError(
-            f"{source} is not a valid iCalendar file ({e}); nothing was changed"
+            f"{source} is not a valid iCalendar file ({_one_line(str(e))}); nothing was changed"
         ) from None
     durations = _durations(cal)
     timed: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}

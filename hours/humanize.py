@@ -3,39 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hours.schedule import Covering, State
-
-
-@functools.cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """Compile, on first use only, what `printable` removes (`hours status` never needs them)."""
-    # Terminal escape sequences, whole: CSI (ESC [ ... final, or the 8-bit CSI), OSC (ESC ] ...
-    # BEL or ST: titles, hyperlinks, clipboard writes), DCS, SOS, PM and APC strings up to ST,
-    # and the two-character escapes. Removing only the ESC would leave "[31m" in the text.
-    escape = re.compile(
-        r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
-        r"|\x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-        r"|\x1b[ -/]*[0-~]?"
-    )
-    # What is left: C0, DEL and C1 controls, and the bidirectional embeddings, overrides and
-    # isolates, which reorder what follows them on a terminal and can hide text.
-    control = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-    space = re.compile(r"[\t\n\v\f\r]")
-    return escape, space, control
-
-
-def printable(text: str) -> str:
-    """Return `text` safe to show on a terminal or store as one line.
-
-    Escape sequences and control characters are removed; tabs and line breaks become spaces.
-    """
-    escape, space, control = _patterns()
-    return control.sub("", space.sub(" ", escape.sub("", text)))
 
 
 def _plural(n: int, unit: str) -> str:

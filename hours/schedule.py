@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -304,14 +304,7 @@ class Schedule:
         if z <= a:
             return []
         b = self._built_for(a, z)
-        i = max(bisect.bisect_right(b.starts, a) - 1, 0)
-        out = []
-        while i < len(b.starts) and b.starts[i] < z:
-            s, e = max(b.starts[i], a), min(b.ends[i], z)
-            if s < e:
-                out.append((self._dt(s), self._dt(e)))
-            i += 1
-        return out
+        return [(self._dt(s), self._dt(e)) for _, s, e in _clipped(b.starts, b.ends, a, z)]
 
     def open_seconds(self, start: dt.datetime, end: dt.datetime) -> int:
         """Return the elapsed open seconds in [start, end) (negative if end is before start)."""
@@ -414,14 +407,10 @@ class Schedule:
         if z <= a:
             return []
         b = self._built_for(a, z)
-        i = max(bisect.bisect_right(b.cover_starts, a) - 1, 0)
-        out = []
-        while i < len(b.cover_starts) and b.cover_starts[i] < z:
-            s, e = max(b.cover_starts[i], a), min(b.cover_ends[i], z)
-            if s < e:
-                out.append((self._dt(s), self._dt(e), self.spec.cover[b.cover_who[i]]))
-            i += 1
-        return out
+        return [
+            (self._dt(s), self._dt(e), self.spec.cover[b.cover_who[i]])
+            for i, s, e in _clipped(b.cover_starts, b.cover_ends, a, z)
+        ]
 
     # -- building ------------------------------------------------------------------------
 
@@ -724,6 +713,16 @@ def _check_cover(cover: Cover) -> None:
     else:
         return
     raise ValueError(f"cover {cover.name!r}: {problem}")
+
+
+def _clipped(starts: list[int], ends: list[int], a: int, z: int) -> Iterator[tuple[int, int, int]]:
+    """Yield (index, start, end) of each sorted, disjoint interval that meets [a, z), cut to it."""
+    i = max(bisect.bisect_right(starts, a) - 1, 0)
+    while i < len(starts) and starts[i] < z:
+        s, e = max(starts[i], a), min(ends[i], z)
+        if s < e:
+            yield i, s, e
+        i += 1
 
 
 def _epoch(at: dt.datetime) -> int:

@@ -502,3 +502,17 @@ def test_an_event_named_in_an_error_is_shown_without_its_escapes(tmp_path: Path)
     assert result.exit_code == 2
     assert "\x1b" not in result.stderr
     assert "the event 'Trip' is in the time zone 'Mars/Olympus'" in result.stderr
+
+
+def test_a_bad_value_holding_an_escaped_line_break_is_one_error_line(tmp_path: Path) -> None:
+    """A value the parser quotes back is shown on one line, whatever it holds (`\\n`, ESC)."""
+    path = write_config(IMPORT_CONFIG)
+    ics = tmp_path / "odd.ics"
+    ics.write_text(one_event("Odd", ":2026\\n1104\x1b[2JT180000Z", ":20261104T190000Z"))
+    result = run("calendar", "import", str(ics), "--at", "2026-10-20T10:00")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.count("\n") == 1
+    assert "\x1b" not in result.stderr
+    assert result.stderr.startswith(f"Error: {ics} is not a valid iCalendar file (DTSTART: ")
+    assert result.stderr.endswith("); nothing was changed\n")
+    assert path.read_text() == IMPORT_CONFIG

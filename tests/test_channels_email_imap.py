@@ -8,6 +8,7 @@ arrival time (IMAP APPEND sets INTERNALDATE; Dovecot takes none in the future, s
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -240,6 +241,41 @@ def test_a_crafted_return_path_is_skipped_and_the_next_sender_answered(
     # Decided for good: the next sync neither answers nor counts it again.
     again = sync(at("2026-11-16T18:40"))
     assert (again["replied"], again["skipped"]) == (0, {})
+
+
+@pytest.mark.parametrize(
+    ("subject", "name"),
+    [
+        (
+            "=?utf-8?b?" + base64.b64encode(b"Hi\r\nBcc: victim@evil.test").decode() + "?=",
+            "=?utf-8?b?" + base64.b64encode(b"Zoe\r\nBcc: victim@evil.test").decode() + "?=",
+        ),
+        (
+            "=?utf-8?q?Hi=0D=0ABcc:_victim@evil.test?=",
+            "=?utf-8?q?Zoe=0D=0ABcc=3A_victim=40evil.test?=",
+        ),
+    ],
+    ids=["base64", "quoted-printable"],
+)
+def test_an_encoded_line_break_in_a_subject_or_name_adds_no_header(
+    dovecot: Dovecot, configured: MailUser, smtp: SmtpRecorder, subject: str, name: str
+) -> None:
+    """What a sender encodes into its Subject or name stays text of one header line."""
+    crafted = (
+        f"From: {name} <{ZOE}>\r\nTo: {configured.address}\r\nSubject: {subject}\r\n"
+        "Message-ID: <encoded@client.test>\r\n\r\nAre you open?\r\n"
+    ).encode()
+    append_raw(dovecot, configured, crafted, "2026-11-16T18:30")
+
+    row = sync(at("2026-11-16T18:35"))
+
+    assert (row["replied"], row["skipped"], row["error"]) == (1, {}, None)
+    (sent,) = smtp.messages
+    assert sent.rcpt_tos == (ZOE,)
+    assert sent.message.get_all("Bcc") is None
+    assert sent.message["Subject"] == "Re: Hi Bcc: victim@evil.test"
+    head = sent.message.as_bytes().split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ")
+    assert [line for line in head.split(b"\r\n") if line.lower().startswith(b"bcc")] == []
 
 
 def test_a_backlog_at_the_first_sync_gets_none(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from hours.clients.mail import is_robot_sender, never_answer, parse_header_block
-from hours.clients.net import Endpoint, is_loopback, require_safe
+from hours.clients.net import Endpoint, check_url, is_loopback, require_safe
 from hours.errors import ProviderError
 from tests.servers.plugin import unavailable
 
@@ -113,6 +114,24 @@ def test_a_from_that_is_not_one_plain_address_is_unparseable_without_a_return_pa
     assert never_answer(parse_header_block(1, ARRIVED, raw)) == "unparseable"
 
 
+@pytest.mark.parametrize(
+    "sender",
+    [
+        b"Eve <eve@client.test>, victim@evil.test",
+        b"Friends: eve@client.test, victim@evil.test;",
+        b"=?utf-8?q?Eve=0ABcc:_victim@evil.test?= <eve@client.test>",
+        b"eve@client.test\r\nFrom: victim@evil.test",
+    ],
+    ids=["two addresses", "a group", "an encoded colon", "two From headers"],
+)
+def test_a_from_listing_two_addresses_is_unparseable_without_a_return_path(sender: bytes) -> None:
+    """Without a Return-Path the reply would go to From: which of its addresses is not ours to pick."""
+    raw = b"From: " + sender + b"\r\nTo: sam@nails.test\r\n\r\n"
+    assert never_answer(parse_header_block(1, ARRIVED, raw)) == "unparseable"
+    with_return_path = b"Return-Path: <eve@client.test>\r\n" + raw
+    assert never_answer(parse_header_block(1, ARRIVED, with_return_path)) is None
+
+
 def test_loopback_names_and_the_plaintext_rule() -> None:
     assert [is_loopback(h) for h in ("127.0.0.1", "127.9.9.9", "::1", "[::1]", "LocalHost")] == [
         True
@@ -135,3 +154,27 @@ def test_a_missing_server_skips_unless_real_servers_are_required(
     monkeypatch.setenv("HOURS_REQUIRE_REAL_SERVERS", "1")
     with pytest.raises(pytest.fail.Exception, match="HOURS_REQUIRE_REAL_SERVERS=1 but no dovecot"):
         unavailable("no dovecot")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://api.example.com/v1", "http://127.0.0.1:8080", "HTTP://[::1]/x", "http://localhost"],
+)
+def test_a_url_may_carry_a_secret_over_https_or_to_this_machine(url: str) -> None:
+    assert check_url(url, secret="token") == url
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://api.example.com", "'http://api.example.com' would send the token in clear; use"),
+        ("HTTP://10.0.0.1", "'HTTP://10.0.0.1' would send the token in clear; use https"),
+        ("http://localhost.evil.test", "'http://localhost.evil.test' would send the token"),
+        ("ftp://127.0.0.1", "'ftp://127.0.0.1' is not an http(s) URL"),
+        ("https://", "'https://' is not an http(s) URL"),
+        ("api.example.com", "'api.example.com' is not an http(s) URL"),
+    ],
+)
+def test_a_url_that_would_show_a_secret_is_refused(url: str, why: str) -> None:
+    with pytest.raises(ValueError, match="^" + re.escape(why)):
+        check_url(url, secret="token")

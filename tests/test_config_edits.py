@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -124,3 +125,57 @@ def test_the_lock_is_beside_the_file_a_symlink_names(tmp_path: Path) -> None:
         config.edit_lock(real, wait=0.1),
     ):
         pass
+
+
+def _die(*_: object) -> None:
+    os._exit(137)  # no cleanup, no finally: as `kill -9` would leave it
+
+
+@pytest.mark.parametrize(
+    ("module", "step", "after"),
+    [
+        (tempfile, "mkstemp", True),
+        (os, "fsync", False),
+        (os, "replace", False),
+        (os, "replace", True),
+    ],
+    ids=["temp file made", "written, not synced", "synced, not renamed", "renamed"],
+)
+def test_an_edit_killed_at_any_step_leaves_the_old_config_or_the_new(
+    module: object, step: str, *, after: bool
+) -> None:
+    """The process dies at a step of writing the config: it is then the old one or the new."""
+    path = write_config(CONFIG)
+    path.chmod(0o600)
+    pid = os.fork()
+    if pid == 0:  # the child: edit, and die at the step
+        try:
+            real = getattr(module, step)
+
+            def then_die(*args: object, **kwargs: object) -> object:
+                if not after:
+                    _die()
+                done = real(*args, **kwargs)
+                _die()
+                return done
+
+            setattr(module, step, then_die)
+            sys.argv = ["hours", "off", "2026-12-24", "--reason", "Christmas"]
+            from hours.cli import main
+
+            main()
+        finally:
+            os._exit(1)  # the step was never reached
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 137
+
+    added = step == "replace" and after
+    text = path.read_text()
+    assert text.startswith(CONFIG) if added else text == CONFIG
+    assert [str(c.first) for c in config.load(path).spec.closed] == (
+        ["2026-12-24"] if added else []
+    )
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    # A temporary file a killed write left behind does not stop the next edit.
+    assert run("off", "2026-12-31", "--reason", "New Year's Eve").exit_code == 0
+    assert len(config.load(path).spec.closed) == 1 + added

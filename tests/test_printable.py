@@ -1,10 +1,10 @@
-"""`printable`: text from outside (calendar summaries, later senders' names) made safe to show."""
+"""`printable`: text from outside (calendar summaries, servers' answers, errors) made safe to show."""
 
 from __future__ import annotations
 
 import pytest
 
-from hours.humanize import printable
+from hours.errors import printable
 
 
 @pytest.mark.parametrize(

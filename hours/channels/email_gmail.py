@@ -11,16 +11,16 @@ senders to leave alone and no keyword to let through.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from hours import autoreply as engine
 from hours.autoreply import Traits, Window
 from hours.channels.responder import (
     ResponderChannel,
     WindowText,
-    closed_window,
     say_window,
     text_of,
-    window_text,
+    window_preview,
 )
 from hours.clients.gmail import SCOPE, GmailClient, VacationSettings
 from hours.clients.net import Deadline
@@ -101,9 +101,8 @@ class GmailChannel(ResponderChannel[VacationSettings, GmailClient]):
         """Replace the vacation responder; return what Gmail stored."""
         return client.update_vacation(value, deadline=deadline)
 
-    def desired(self, run: engine.SyncRun, window: Window) -> VacationSettings:
-        """Return the responder for `window`, with its text."""
-        text = window_text(run.settings, run.schedule, run.business, window)
+    def for_window(self, window: Window, text: WindowText, zone: ZoneInfo) -> VacationSettings:
+        """Return the responder for `window`, with its text (Gmail takes instants)."""
         return vacation_for(self.settings, window, text)
 
     def key(self, value: VacationSettings) -> tuple[object, ...]:
@@ -171,24 +170,20 @@ class GmailChannel(ResponderChannel[VacationSettings, GmailClient]):
 
 def preview(settings: Autoreply, schedule: Schedule, business: str, now: dt.datetime) -> list[str]:
     """Return what Gmail would be set to at `now`: the window, its subject, and both bodies."""
-    email = settings.email
-    assert email is not None
-    window = closed_window(schedule, now)
-    head = [
+
+    def lines(email: EmailSettings, window: Window, text: WindowText) -> list[str]:
+        value = vacation_for(email, window, text)
+        return [
+            f"Answers: {audience(email)}",
+            f"Subject: {value.response_subject or GMAILS_OWN_SUBJECT}",
+            "",
+            *value.response_body_plain_text.splitlines(),
+            "",
+            "HTML body (what Gmail sends to mail programs that show HTML):",
+            value.response_body_html,
+        ]
+
+    head = (
         "(Gmail mode: Gmail's vacation responder answers, set by each sync to one closed window.)"
-    ]
-    if window is None:
-        return [*head, "Your hours never close: nothing is set."]
-    text = window_text(settings, schedule, business, window)
-    value = vacation_for(email, window, text)
-    return [
-        *head,
-        f"Window: {say_window(window)} ({schedule.zone.key})",
-        f"Answers: {audience(email)}",
-        f"Subject: {value.response_subject or GMAILS_OWN_SUBJECT}",
-        "",
-        *value.response_body_plain_text.splitlines(),
-        "",
-        "HTML body (what Gmail sends to mail programs that show HTML):",
-        value.response_body_html,
-    ]
+    )
+    return window_preview(settings, schedule, business, now, head=head, lines=lines)

@@ -139,18 +139,15 @@ class ImapChannel:
         """Check that the IMAP and SMTP servers answer and take the login."""
         password = self._credential(run)
         out = []
-        label = f"email IMAP {describe(self.imap)}"
-        try:
-            self._reader(run, password).check()
-            out.append(engine.Check(label, True, f"reachable, logged in as {self._user}"))
-        except ProviderError as e:
-            out.append(engine.Check(label, False, e.message))
-        label = f"email SMTP {describe(self.smtp)}"
-        try:
-            self._sender(run, password).check()
-            out.append(engine.Check(label, True, f"reachable, logged in as {self._user}"))
-        except ProviderError as e:
-            out.append(engine.Check(label, False, e.message))
+        for label, server in (
+            (f"email IMAP {describe(self.imap)}", self._reader(run, password)),
+            (f"email SMTP {describe(self.smtp)}", self._sender(run, password)),
+        ):
+            try:
+                server.check()
+                out.append(engine.Check(label, True, f"reachable, logged in as {self._user}"))
+            except ProviderError as e:
+                out.append(engine.Check(label, False, e.message))
         return out
 
     # -- helpers -------------------------------------------------------------------------

@@ -15,15 +15,13 @@ import datetime as dt
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hours import autoreply as engine
 from hours.autoreply import Traits, Window
 from hours.channels.responder import (
     ResponderChannel,
     WindowText,
-    closed_window,
     say_window,
     text_of,
-    window_text,
+    window_preview,
 )
 from hours.clients.graph import (
     SCOPE,
@@ -123,10 +121,9 @@ class OutlookChannel(ResponderChannel[AutomaticReplies, GraphClient]):
         """Set the automatic replies, whole; return them as Graph answered."""
         return client.set_automatic_replies(value, deadline=deadline)
 
-    def desired(self, run: engine.SyncRun, window: Window) -> AutomaticReplies:
-        """Return the automatic replies for `window`, with its text."""
-        text = window_text(run.settings, run.schedule, run.business, window)
-        return automatic_replies_for(self.settings, window, text, run.schedule.zone)
+    def for_window(self, window: Window, text: WindowText, zone: ZoneInfo) -> AutomaticReplies:
+        """Return the automatic replies for `window`, with its text, times in `zone`."""
+        return automatic_replies_for(self.settings, window, text, zone)
 
     def key(self, value: AutomaticReplies) -> tuple[object, ...]:
         """Return what answers: messages by what they say (Exchange keeps HTML its own way),
@@ -176,22 +173,18 @@ class OutlookChannel(ResponderChannel[AutomaticReplies, GraphClient]):
 
 def preview(settings: Autoreply, schedule: Schedule, business: str, now: dt.datetime) -> list[str]:
     """Return what Outlook would be set to at `now`: the window, who is answered, the message."""
-    email = settings.email
-    assert email is not None
-    window = closed_window(schedule, now)
-    head = [
+
+    def lines(email: EmailSettings, window: Window, text: WindowText) -> list[str]:
+        value = automatic_replies_for(email, window, text, schedule.zone)
+        return [
+            f"Outside your organisation: {_AUDIENCES[value.external_audience]}",
+            f"Subject: {EXCHANGES_OWN_SUBJECT}",
+            "",
+            "Message (HTML, the same inside and outside your organisation):",
+            value.external_reply_message,
+        ]
+
+    head = (
         "(Outlook mode: Outlook's automatic replies answer, set by each sync to one closed window.)"
-    ]
-    if window is None:
-        return [*head, "Your hours never close: nothing is set."]
-    text = window_text(settings, schedule, business, window)
-    value = automatic_replies_for(email, window, text, schedule.zone)
-    return [
-        *head,
-        f"Window: {say_window(window)} ({schedule.zone.key})",
-        f"Outside your organisation: {_AUDIENCES[value.external_audience]}",
-        f"Subject: {EXCHANGES_OWN_SUBJECT}",
-        "",
-        "Message (HTML, the same inside and outside your organisation):",
-        value.external_reply_message,
-    ]
+    )
+    return window_preview(settings, schedule, business, now, head=head, lines=lines)

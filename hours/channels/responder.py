@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from hours import autoreply as engine
 from hours.autoreply import Traits, Window
@@ -119,6 +120,26 @@ def window_text(
     values["reason"] = window_reason(schedule, window)
     text = engine.render(email.policy.message, values)
     return WindowText(engine.render(email.subject, values), text, html_body(text))
+
+
+def window_preview(
+    settings: Autoreply,
+    schedule: Schedule,
+    business: str,
+    now: dt.datetime,
+    *,
+    head: str,
+    lines: Callable[[EmailSettings, Window, WindowText], list[str]],
+) -> list[str]:
+    """Return what a responder would be set to at `now`: `head`, the window, then `lines` of it."""
+    email = settings.email
+    assert email is not None
+    window = closed_window(schedule, now)
+    if window is None:
+        return [head, "Your hours never close: nothing is set."]
+    text = window_text(settings, schedule, business, window)
+    where = f"Window: {say_window(window)} ({schedule.zone.key})"
+    return [head, where, *lines(email, window, text)]
 
 
 def html_body(text: str) -> str:
@@ -226,8 +247,8 @@ class ResponderChannel(ABC, Generic[S, C]):
         """Set the responder; return the settings as the provider answered them."""
 
     @abstractmethod
-    def desired(self, run: engine.SyncRun, window: Window) -> S:
-        """Return the settings that hold `window`, with its text."""
+    def for_window(self, window: Window, text: WindowText, zone: ZoneInfo) -> S:
+        """Return the settings that hold `window` with its text (times in `zone`, where asked)."""
 
     @abstractmethod
     def key(self, value: S) -> tuple[object, ...]:
@@ -364,6 +385,11 @@ class ResponderChannel(ABC, Generic[S, C]):
         out.append(self._holder_check(run, current))
         out += self._limit_checks(run)
         return out
+
+    def desired(self, run: engine.SyncRun, window: Window) -> S:
+        """Return the settings that hold `window`, with its text."""
+        text = window_text(run.settings, run.schedule, run.business, window)
+        return self.for_window(window, text, run.schedule.zone)
 
     # -- comparing and recording ---------------------------------------------------------
 

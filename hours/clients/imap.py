@@ -30,12 +30,11 @@ from hours.clients.net import (
     Deadline,
     Endpoint,
     describe,
-    hide,
     require_safe,
     scrub,
     send_within,
 )
-from hours.clients.sasl import Credential, TokenLogin, offers, token_attempts
+from hours.clients.sasl import Credential, MailLogin, TokenLogin, offers
 from hours.errors import ProviderError
 
 _HEADER = b"BODY[HEADER]"
@@ -68,7 +67,7 @@ class PollResult:
     restarted: bool  # True when the cursor was (re)set to "now" and nothing old was returned
 
 
-class ImapReader:
+class ImapReader(MailLogin):
     """Poll one IMAP mailbox, read-only, for mail newer than a cursor.
 
     `password` is the password, or a TokenLogin for OAuth2 (XOAUTH2 or OAUTHBEARER).
@@ -84,15 +83,9 @@ class ImapReader:
         timeout: float = WAIT,
         deadline: Deadline | None = None,
     ) -> None:
-        self.endpoint = endpoint
+        super().__init__(endpoint, password, timeout=timeout, deadline=deadline)
         self.username = username
-        self._credential = password
-        # What must never reach a message: the password, or the last access token sent.
-        self._password = password if isinstance(password, str) else None
-        hide(self._password)
         self.mailbox = mailbox
-        self.timeout = timeout
-        self.deadline = deadline
 
     def poll(self, cursor: Cursor | None) -> PollResult:
         """Connect, log in, read what is newer than `cursor`, and log out."""
@@ -149,9 +142,7 @@ class ImapReader:
             raise ProviderError(problem)
         sign_in = client.oauth2_login if login.mechanism == "XOAUTH2" else client.oauthbearer_login
         why = ""
-        for token in token_attempts(login):
-            self._password = token
-            hide(token)
+        for token in self._tokens(login):
             try:
                 sign_in(self.username, token)
                 return

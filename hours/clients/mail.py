@@ -99,11 +99,6 @@ class IncomingMail:
     unparseable: bool = False
 
     @property
-    def has_list_headers(self) -> bool:
-        """Tell whether the message came through a mailing list."""
-        return bool(self.list_headers)
-
-    @property
     def reply_address(self) -> str:
         """Return where an automatic reply goes (RFC 3834 section 4), or "" for nowhere.
 
@@ -154,6 +149,9 @@ def parse_header_block(uid: int, arrived: dt.datetime, raw: bytes) -> IncomingMa
     sender_name, sender = from_pairs[0] if from_pairs else ("", "")
     return_path, malformed = _return_path(headers.get("Return-Path"))
     reply_address = sender if return_path is None else return_path
+    # Without a Return-Path the reply goes to From, which must then be one mailbox: of two (or
+    # a group, or two From headers) the one answered would be whoever wrote the header's pick.
+    malformed = malformed or (return_path is None and len(from_pairs) > 1)
     return IncomingMail(
         uid=uid,
         arrived=arrived.astimezone(dt.UTC),

@@ -22,13 +22,12 @@ from hours.clients.net import (
     Deadline,
     Endpoint,
     describe,
-    hide,
     require_safe,
     scrub,
     scrub_text,
     send_within,
 )
-from hours.clients.sasl import Credential, OAuthSasl, TokenLogin, offers, token_attempts
+from hours.clients.sasl import Credential, MailLogin, OAuthSasl, TokenLogin, offers
 from hours.errors import ProviderError
 
 # What `hours` writes into its script; a server lacking any of these cannot run it.
@@ -64,7 +63,7 @@ class SieveError(ProviderError):
     """The ManageSieve server refused a command or could not be reached."""
 
 
-class ManageSieve:
+class ManageSieve(MailLogin):
     """One logged-in ManageSieve session; use it as a context manager.
 
     >>> with ManageSieve(endpoint, user, password) as sieve:
@@ -81,14 +80,10 @@ class ManageSieve:
         timeout: float = WAIT,
         deadline: Deadline | None = None,
     ) -> None:
-        self.endpoint = endpoint
+        super().__init__(endpoint, password, timeout=timeout, deadline=deadline)
         self.username = username
-        self._credential = password
-        # What must never reach a message: the password, or the last access token sent.
-        self._password = password if isinstance(password, str) else None
-        hide(self._password)
-        self.timeout = timeout
-        self.deadline = deadline or Deadline.after(timeout * 4)
+        # A session alone (install, doctor) gets four waits in all.
+        self.deadline: Deadline = deadline or Deadline.after(timeout * 4)
         self.capabilities: dict[str, str] = {}
         self._sock: socket.socket | None = None
         self._reader = BoundedReader(
@@ -218,9 +213,7 @@ class ManageSieve:
         if problem is not None:
             raise SieveError(problem)
         why = ""
-        for token in token_attempts(login):
-            self._password = token
-            hide(token)
+        for token in self._tokens(login):
             exchange = OAuthSasl(
                 login.mechanism,
                 self.username,

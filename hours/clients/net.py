@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, get_args
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from hours.errors import OutOfTime, ProviderError
 
@@ -47,6 +47,23 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def check_url(url: str, *, secret: str) -> str:
+    """Return `url` if it may carry `secret`: https, or plain http to this machine (a test double).
+
+    Raise ValueError saying why not: it is not an http(s) URL with a host, or it is plain http
+    to another machine, where anyone on the way could read the secret.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(
+            f"{url!r} would send the {secret} in clear; use https (plain http only on "
+            "loopback: 127.0.0.1, ::1, localhost)"
+        )
+    return url
 
 
 def require_safe(endpoint: Endpoint, *, service: str) -> None:

@@ -24,7 +24,6 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -35,8 +34,9 @@ from typing import Any, Protocol
 
 import requests
 
-from hours.clients.net import scrub_text
+from hours.clients.net import check_url, scrub_text
 from hours.errors import ConfigError, ProviderError, UsageError
+from hours.files import write_atomic
 
 # (connect, read) seconds for every request to an authorization server.
 HTTP_TIMEOUT = (10.0, 30.0)
@@ -189,28 +189,14 @@ def check_tenant(tenant: str) -> str:
     )
 
 
-def is_loopback(host: str) -> bool:
-    """Tell whether `host` names this machine without asking DNS."""
-    import ipaddress
-
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_endpoint_url(url: str) -> str:
     """Return an endpoint URL if it is https (or http on loopback), else raise ValueError."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        return url
-    raise ValueError(
-        f"{url!r} is not an https URL (plain http is allowed only on 127.0.0.1, ::1, localhost)"
-    )
+    try:
+        return check_url(url, secret="sign-in")
+    except ValueError:
+        raise ValueError(
+            f"{url!r} is not an https URL (plain http is allowed only on 127.0.0.1, ::1, localhost)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -319,10 +305,6 @@ def _host(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _scrub(text: str, hidden: Sequence[str | None]) -> str:
-    return scrub_text(text, *hidden)
-
-
 def _post(
     url: str, form: Mapping[str, str], *, what: str, hidden: Sequence[str | None]
 ) -> dict[str, Any]:
@@ -376,7 +358,7 @@ def _timed_out(error: requests.exceptions.Timeout) -> str:
 def _scrubbed(data: dict[str, Any], hidden: Sequence[str | None]) -> dict[str, Any]:
     # An error description is shown to the user: it must never echo what was sent.
     if isinstance(data.get("error_description"), str):
-        data["error_description"] = _scrub(data["error_description"], hidden)
+        data["error_description"] = scrub_text(data["error_description"], *hidden)
     return data
 
 
@@ -786,28 +768,13 @@ class TokenStore:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             # mkdir's mode applies only when it creates the directory.
             self.directory.chmod(0o700)
-            self._write(path, data)
+            write_atomic(path, json.dumps(data, indent=2) + "\n", mode=0o600)
         except OSError as e:
             raise ConfigError(
                 f"cannot write the {provider(login.provider).label} login to {path}: "
                 f"{e.strerror or e}"
             ) from None
         return path
-
-    def _write(self, path: Path, data: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                os.fchmod(f.fileno(), 0o600)
-                json.dump(data, f, indent=2)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
 
     def forget(self, name: str) -> bool:
         """Delete a provider's token file; tell whether there was one."""

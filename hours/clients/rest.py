@@ -27,11 +27,10 @@ from urllib.parse import urlsplit
 import requests
 
 from hours.clients import http
-from hours.clients.net import Deadline, NoAnswer, TooLarge, hide, is_loopback, scrub_text
+from hours.clients.net import Deadline, NoAnswer, TooLarge, check_url, hide, scrub_text
 from hours.errors import ConfigError, OutOfTime, ProviderError
 
-# How long to wait for a provider's answer, in seconds: to connect, then for the whole answer.
-CONNECT_TIMEOUT = 10.0
+# How long to wait for a provider's whole answer, in seconds.
 HTTP_TIMEOUT = 30.0
 # A settings object is a few kilobytes; anything near this is not the answer we asked for.
 MAX_ANSWER_BYTES = 1 << 20
@@ -87,11 +86,6 @@ class Refusal:
     missing_scope: bool
 
 
-def scrub(text: str, secret: str) -> str:
-    """Return `text` with every form of `secret` (and of every secret hours sends) as `***`."""
-    return scrub_text(text, secret)
-
-
 def one_line(text: str, limit: int = MAX_DETAIL) -> str:
     """Return `text` on one line, cut to `limit` characters."""
     flat = _SPACE.sub(" ", text).strip()
@@ -114,15 +108,10 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
 
 def check_api_base(api_base: str, service: str) -> str:
     """Return `api_base` without a trailing slash; refuse plain http except on loopback."""
-    parts = urlsplit(api_base)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"{service}: api_base {api_base!r} is not an http(s) URL.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigError(
-            f"{service}: api_base {api_base!r} would send the access token in clear; plain "
-            "http is allowed only on loopback (127.0.0.1, ::1, localhost). Use https."
-        )
-    return api_base.rstrip("/")
+    try:
+        return check_url(api_base, secret="access token").rstrip("/")
+    except ValueError as e:
+        raise ConfigError(f"{service}: api_base {e}") from None
 
 
 class BearerJsonClient:
@@ -247,7 +236,7 @@ class BearerJsonClient:
             ) from None
         except requests.RequestException as e:
             host = urlsplit(url).netloc
-            detail = one_line(scrub(str(e) or type(e).__name__, self._token))
+            detail = one_line(scrub_text(str(e) or type(e).__name__, self._token))
             raise ProviderError(
                 f"{self.service}: could not reach {host} while {doing}: {detail}"
             ) from None
@@ -265,7 +254,7 @@ class BearerJsonClient:
         except ValueError:
             answer = None
         if not isinstance(answer, dict):
-            detail = one_line(scrub(raw.decode("utf-8", "replace"), self._token), 80)
+            detail = one_line(scrub_text(raw.decode("utf-8", "replace"), self._token), 80)
             raise ProviderError(
                 f"{self.service} answered something other than a JSON object while {doing}: "
                 f"{detail or '(empty)'}"
@@ -281,7 +270,7 @@ class BearerJsonClient:
             body = None
         found = self.refusal(status, headers, body)
         message = found.message or raw.decode("utf-8", "replace") or "no detail"
-        return Refusal(found.code, one_line(scrub(message, self._token)), found.missing_scope)
+        return Refusal(found.code, one_line(scrub_text(message, self._token)), found.missing_scope)
 
     def _refused(
         self, status: int, headers: Mapping[str, str], raw: bytes, doing: str

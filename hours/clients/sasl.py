@@ -6,7 +6,9 @@ what the server said and answers as each mechanism requires, so the server can f
 
 A mail client is given a password (text) or a `TokenLogin`: the mechanism, where access tokens
 come from, and what to tell the user when the server refuses them. `token_attempts` is the one
-rule every client follows: a refused token is fetched once more and tried once more.
+rule every client follows: a refused token is fetched once more and tried once more. `MailLogin`
+is what the IMAP, SMTP and ManageSieve clients share: where they log in, with what, and the
+secret of the moment that no message of theirs may show.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
+
+from hours.clients.net import Deadline, Endpoint, hide
 
 if TYPE_CHECKING:  # a protocol only: the OAuth client (and requests) load where tokens are used
     from hours.clients.oauth import TokenSource
@@ -178,3 +182,34 @@ def offers(mechanism: str, offered: list[str], *, service: str, where: str) -> s
     return (
         f"{service} {where} offers no {mechanism} login (it offers: {', '.join(offered) or 'none'})"
     )
+
+
+class MailLogin:
+    """A mail server's login: the endpoint, the credential, and the secret to keep out of errors.
+
+    `password` is the password, or a TokenLogin for OAuth2 (XOAUTH2 or OAUTHBEARER). Each wait
+    on the server gets at most `timeout`, and never past `deadline` (the sync's).
+    """
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        password: Credential | None,
+        *,
+        timeout: float,
+        deadline: Deadline | None,
+    ) -> None:
+        self.endpoint = endpoint
+        self._credential = password
+        # What must never reach a message: the password, or the last access token sent.
+        self._password = password if isinstance(password, str) else None
+        hide(self._password)
+        self.timeout = timeout
+        self.deadline = deadline
+
+    def _tokens(self, login: TokenLogin) -> Iterator[str]:
+        """Yield the access tokens to try (`token_attempts`), each kept out of every message."""
+        for token in token_attempts(login):
+            self._password = token
+            hide(token)
+            yield token

@@ -20,11 +20,10 @@ from hours.clients.net import (
     Deadline,
     Endpoint,
     describe,
-    hide,
     require_safe,
     scrub,
 )
-from hours.clients.sasl import Credential, OAuthSasl, TokenLogin, offers, token_attempts
+from hours.clients.sasl import Credential, MailLogin, OAuthSasl, TokenLogin, offers
 from hours.errors import MaybeSent, ProviderError
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class RecipientRefused(ProviderError):
     """The server refused every recipient for good (5xx): sending again cannot help."""
 
 
-class SmtpSender:
+class SmtpSender(MailLogin):
     """Send messages through one SMTP server (submission), logging in when a user is given.
 
     `password` is the password, or a TokenLogin for OAuth2 (XOAUTH2 or OAUTHBEARER).
@@ -59,14 +58,8 @@ class SmtpSender:
         timeout: float = WAIT,
         deadline: Deadline | None = None,
     ) -> None:
-        self.endpoint = endpoint
+        super().__init__(endpoint, password, timeout=timeout, deadline=deadline)
         self.username = username
-        self._credential = password
-        # What must never reach a message: the password, or the last access token sent.
-        self._password = password if isinstance(password, str) else None
-        hide(self._password)
-        self.timeout = timeout
-        self.deadline = deadline
 
     def send(self, message: EmailMessage, *, envelope_from: str = "") -> None:
         """Send `message`; the envelope sender defaults to the null path, as RFC 3834 asks.
@@ -133,9 +126,7 @@ class SmtpSender:
         if (problem := offers(login.mechanism, offered, service="SMTP", where=where)) is not None:
             raise ProviderError(problem)
         why = ""
-        for token in token_attempts(login):
-            self._password = token
-            hide(token)
+        for token in self._tokens(login):
             exchange = OAuthSasl(
                 login.mechanism, user, token, host=self.endpoint.host, port=self.endpoint.port
             )

@@ -36,7 +36,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from hours.clients import http
-from hours.clients.net import Deadline, NoAnswer, hide, is_loopback, scrub_text
+from hours.clients.net import Deadline, NoAnswer, check_url, hide, scrub_text
 from hours.errors import MaybeSent, OutOfTime, ProviderError
 
 DEFAULT_API_BASE = "https://api.twilio.com"
@@ -299,15 +299,10 @@ class TwilioApi:
         sleep: Callable[[float], None] = time.sleep,
         deadline: Deadline | None = None,
     ) -> None:
-        base = urlsplit(api_base)
-        if base.scheme not in ("https", "http") or not base.hostname:
-            raise ProviderError(f"api_base {api_base!r} is not a URL like {DEFAULT_API_BASE}")
-        if base.scheme == "http" and not is_loopback(base.hostname):
-            raise ProviderError(
-                f"api_base {api_base!r} would send the Auth Token in clear; plain http is "
-                "allowed only on loopback (127.0.0.1, ::1, localhost). Use https."
-            )
-        self.host = base.netloc
+        try:
+            self.host = urlsplit(check_url(api_base, secret="Auth Token")).netloc
+        except ValueError as e:
+            raise ProviderError(f"api_base {e}") from None
         self._secrets = (account_sid, auth_token)
         hide(account_sid, auth_token)
         self.http = http_client or ApiBaseHttpClient(

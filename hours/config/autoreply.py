@@ -485,19 +485,13 @@ class _Parser:
         url = self.url(where, value, default, example)
         if url is None:
             return None
-        # Imported here: `hours status` loads the config and needs neither.
-        from urllib.parse import urlsplit
+        # Imported here: `hours status` loads the config and needs no URL.
+        from hours.clients.net import check_url
 
-        from hours.clients.net import is_loopback
-
-        host = urlsplit(url).hostname or ""
-        if url.startswith("http://") and not is_loopback(host):
-            raise self.fail(
-                where,
-                f"{url!r} would send the {secret} in clear; use https (plain http only on "
-                "loopback: 127.0.0.1, ::1, localhost)",
-            )
-        return url.rstrip("/")
+        try:
+            return check_url(url, secret=secret).rstrip("/")
+        except ValueError as e:
+            raise self.fail(where, str(e)) from None
 
     def table(self, where: str, value: Any) -> Mapping[str, Any]:
         if value is None:

@@ -80,14 +80,6 @@ class Day:
         reasons = list(dict.fromkeys(s.reason for s in self.closures if s.reason))
         return "; ".join(reasons) or None
 
-    @property
-    def whole_day_closed(self) -> bool:
-        """Tell whether a closure or holiday takes the whole day."""
-        return any(
-            minutes(self.date, s.start) == 0 and minutes(self.date, s.end) >= 1440
-            for s in self.closures
-        )
-
     def open_cells(self, cell_minutes: int = CELL_MINUTES) -> tuple[float, ...]:
         """Return, for each cell of the wall clock (a half hour), the fraction of it open."""
         return _cells(self.date, self.open, cell_minutes)
