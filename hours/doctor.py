@@ -58,6 +58,16 @@ def run_checks(cfg: Config, schedule: Schedule, now: dt.datetime) -> tuple[list[
         checks.append(Check("auto-replies", True, "none configured", warning=True))
         return checks, status
 
+    if not cfg.name:
+        checks.append(
+            Check(
+                "business name",
+                True,
+                'none: replies say "I" where your name goes ("while I is closed"); set one with '
+                '`hours set --name "Sam\'s Nails"`',
+                warning=True,
+            )
+        )
     for secret in _secrets(settings):
         try:
             secrets.resolve(secret, cfg.path.parent)

@@ -75,6 +75,7 @@ def test_an_outlook_newcomer_is_answered_through_xoauth2(
         "Outlook.com: outlook.office365.com:993 (ssl), smtp-mail.outlook.com:587 (starttls).",
         "OAuth2 (XOAUTH2): sign in once with `hours login microsoft`.",
         "Next:",
+        '  hours set --name "Your Business"    (replies sign with it; none is set yet)',
         "  hours login microsoft",
         "  hours autoreply install --channel email",
         "  hours cron install",
@@ -209,7 +210,9 @@ def test_an_app_password_newcomer_types_the_address_and_the_password(
     user = dovecot.new_user(address)
     init()
 
-    result = run("autoreply", "setup", "email", input=f"{address}\n{asked}{PASSWORD}\n")
+    result = run(
+        "autoreply", "setup", "email", input=f"{address}\n{asked}{PASSWORD}\nSam's Nails\n"
+    )
 
     assert result.exit_code == 0, result.output
     secrets = config_file().parent / "secrets.toml"
@@ -221,6 +224,8 @@ def test_an_app_password_newcomer_types_the_address_and_the_password(
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     assert tomllib.loads(secrets.read_text()) == {"email": {"password": PASSWORD}}
     assert PASSWORD not in config_file().read_text()
+    assert tomllib.loads(config_file().read_text())["name"] == "Sam's Nails"
+    assert "hours set --name" not in out  # named at the prompt: no step left for it
 
     add_test_servers(dovecot, password_smtp)
     row = answered_after_hours(dovecot, user)
@@ -232,7 +237,7 @@ def test_an_app_password_newcomer_types_the_address_and_the_password(
 @pytest.mark.usefixtures("at_a_terminal")
 def test_at_a_terminal_a_custom_domain_is_asked_for_its_provider() -> None:
     init()
-    result = run("autoreply", "setup", "email", input="sam@salon.example\nhotmail\noutlook\n\n\n")
+    result = run("autoreply", "setup", "email", input="sam@salon.example\nhotmail\noutlook\n\n\n\n")
     assert result.exit_code == 0, result.output
     who = (
         "Who hosts it? gmail, outlook, microsoft365, icloud, fastmail, yahoo (gmail for Google "
@@ -257,10 +262,12 @@ def test_at_a_terminal_a_custom_domain_is_asked_for_its_provider() -> None:
         "Which? (imap, outlook) [imap]: ",
         "Outlook.com signs in with OAuth2: run `hours login microsoft`.",
         client,
+        "Your business name, as replies sign it: ",
         f"Updated [autoreply.email] in {config_file()}.",
         "Outlook.com: outlook.office365.com:993 (ssl), smtp-mail.outlook.com:587 (starttls).",
         "OAuth2 (XOAUTH2): sign in once with `hours login microsoft`.",
         "Next:",
+        '  hours set --name "Your Business"    (replies sign with it; none is set yet)',
         "  hours login microsoft --client-id ID",
         "  hours autoreply install --channel email",
         "  hours cron install",
@@ -270,11 +277,12 @@ def test_at_a_terminal_a_custom_domain_is_asked_for_its_provider() -> None:
 def test_init_with_email_writes_the_table(tmp_path: Path) -> None:
     result = run("init", "--timezone", "Europe/London", "--email", "sam@hotmail.com")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-7:] == [
+    assert result.stdout.splitlines()[-8:] == [
         "Email:",
         "  Outlook.com: outlook.office365.com:993 (ssl), smtp-mail.outlook.com:587 (starttls).",
         "  OAuth2 (XOAUTH2): sign in once with `hours login microsoft`.",
         "  Next:",
+        '    hours set --name "Your Business"    (replies sign with it; none is set yet)',
         "    hours login microsoft --client-id ID",
         "    hours autoreply install --channel email",
         "    hours cron install",
@@ -423,6 +431,7 @@ def test_the_readme_setup_example_is_what_setup_prints() -> None:
     start = text.index(f"$ {command}")
     block = text[start : text.index("$ hours", start + 1)].splitlines()
     init()
+    assert run("set", "--name", "Sam's Nails").exit_code == 0  # as the README's salon is
     result = run(*block[0].removeprefix("$ hours ").split())
     assert result.exit_code == 0, result.output
     shown = [line.replace("/home/sam/salon.toml", str(config_file())) for line in block[1:]]

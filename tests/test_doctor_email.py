@@ -209,3 +209,21 @@ def test_a_sync_timeout_as_long_as_the_cron_interval_warns(
         "cron interval"
     )
     assert (warning in lines) is warned
+
+
+def test_a_config_without_a_name_warns_that_replies_say_i(
+    dovecot: Dovecot, mail_user: MailUser, smtp: SmtpRecorder, hours_crontab: Path
+) -> None:
+    path = imap_config(dovecot, mail_user, smtp)
+    warning = (
+        '[warn] business name — none: replies say "I" where your name goes ("while I is '
+        "closed\"); set one with `hours set --name \"Sam's Nails\"`"
+    )
+
+    _, named, _ = doctor_lines()
+    path.write_text(path.read_text().replace('name = "Sam\'s Nails"\n', ""))
+    status, unnamed, _ = doctor_lines()
+
+    assert warning not in named
+    assert warning in unnamed
+    assert status == 0  # a warning: the channel still works

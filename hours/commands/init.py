@@ -290,7 +290,9 @@ def init(
 
             secret_file = secrets.store(path.parent, "email", "password", typed_password)
         app.echo("Email:")
-        for line in report_email(cfg.autoreply.email, path.parent, secret_file):
+        for line in report_email(
+            cfg.autoreply.email, path.parent, secret_file, named=bool(cfg.name)
+        ):
             app.say(f"  {line}", hang=4)
         return  # the email's own next steps end the summary
     app.say("Next: `hours`, `hours status`, `hours off DATE --reason ...`, `hours show`.")

@@ -19,7 +19,7 @@ from hours.clikit import CONTEXT, App, at_terminal, pass_app
 from hours.config.autoreply import RESPONDER_LABELS, RESPONDER_MODES, EmailSettings
 from hours.config.email_providers import PROVIDERS, MailProvider, by_address
 from hours.config.email_table import EmailAnswers, apply
-from hours.errors import UsageError
+from hours.errors import HoursError, UsageError
 
 OTHER = "other"
 AUTH_CHOICES = ("password", "xoauth2", "oauthbearer")
@@ -43,6 +43,11 @@ RESPONDERS = {
         "add that Microsoft Graph permission to your app registration",
     ),
 }
+
+
+# Replies say {business} where a name goes ("while Sam's Nails is closed"); without one they
+# fall back to "I", which reads badly: the name is the first thing to set.
+NAME_STEP = 'hours set --name "Your Business"    (replies sign with it; none is set yet)'
 
 
 def check_address(text: str) -> str:
@@ -265,13 +270,17 @@ def _check_flags(given: dict[str, Any], preset: MailProvider | None, auth: str) 
             )
 
 
-def write_email(app: App, answers: EmailAnswers, typed_password: str | None) -> None:
+def write_email(
+    app: App, answers: EmailAnswers, typed_password: str | None, name: str | None = None
+) -> None:
     """Write the table (validated first: nothing is written if it would not load), then say
-    what the user does next."""
+    what the user does next. `name`, if given, becomes the business name replies sign with."""
     path = app.config_path
 
     def change(doc: Any) -> None:
         apply(doc, answers)
+        if name:
+            doc["name"] = name
 
     existed = path.exists() or path.is_symlink()
     cfg = configmod.edit(path, change)
@@ -289,12 +298,17 @@ def write_email(app: App, answers: EmailAnswers, typed_password: str | None) -> 
         from hours.config import secrets
 
         secret_file = secrets.store(path.parent, "email", "password", typed_password)
-    for line in report_email(cfg.autoreply.email, path.parent, secret_file):
+    for line in report_email(cfg.autoreply.email, path.parent, secret_file, named=bool(cfg.name)):
         app.say(line)
 
 
-def report_email(settings: EmailSettings, config_dir: Path, secret_file: Path | None) -> list[str]:
-    """Say how the email channel will log in, what the provider needs, and what to run next."""
+def report_email(
+    settings: EmailSettings, config_dir: Path, secret_file: Path | None, *, named: bool = True
+) -> list[str]:
+    """Say how the email channel will log in, what the provider needs, and what to run next.
+
+    Without a business name (`named` false) the first step is to set one: replies sign with it.
+    """
     preset = PROVIDERS.get(settings.provider or "")
     label = preset.label if preset is not None else "Your provider"
     if settings.mode in RESPONDERS:
@@ -312,7 +326,7 @@ def report_email(settings: EmailSettings, config_dir: Path, secret_file: Path | 
             f"{s.host}:{s.port} ({s.security})" for s in (settings.imap, settings.smtp) if s
         )
         lines = [f"{label}: {servers}.", *_login_lines(settings, preset, config_dir, secret_file)]
-    steps = []
+    steps = [] if named else [NAME_STEP]
     if settings.auth != "password" and settings.token_command is None:
         written, flag = {
             "google": (settings.oauth.client_file, " --client FILE"),
@@ -387,6 +401,7 @@ def setup() -> None:
 )
 @click.option("--client-id", metavar="ID", help="Microsoft: your app registration's client ID.")
 @click.option("--tenant", metavar="TENANT", help="Microsoft: consumers, organizations, ...")
+@click.option("--name", metavar="NAME", help="Your business name, as replies sign it.")
 @pass_app
 def email(app: App, /, **given: Any) -> None:
     """Write [autoreply.email] from your address; say what your provider needs.
@@ -406,6 +421,24 @@ def email(app: App, /, **given: Any) -> None:
       hours autoreply setup email --address sam@gmail.com --auth xoauth2 --client client.json
       hours autoreply setup email --address sam@salon.example --provider microsoft365
       hours autoreply setup email --address sam@gmail.com --mode gmail --client client.json
+      hours autoreply setup email --address sam@icloud.com --name "Sam's Nails" --password-env PW
     """
-    answers, typed = ask_email(given, interactive=at_terminal())
-    write_email(app, answers, typed)
+    name = given.pop("name", None)
+    interactive = at_terminal()
+    answers, typed = ask_email(given, interactive=interactive)
+    if name is None and interactive and not _named(app):
+        name = click.prompt(
+            "Your business name, as replies sign it", default="", show_default=False
+        )
+    write_email(app, answers, typed, (name or "").strip() or None)
+
+
+def _named(app: App) -> bool:
+    """Tell whether the config already names the business (a config that does not load: no)."""
+    path = app.config_path
+    if not (path.exists() or path.is_symlink()):
+        return False
+    try:
+        return bool(configmod.load(path).name)
+    except HoursError:
+        return False
