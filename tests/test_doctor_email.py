@@ -217,7 +217,7 @@ def test_a_config_without_a_name_warns_that_replies_say_i(
     path = imap_config(dovecot, mail_user, smtp)
     warning = (
         '[warn] business name — none: replies say "I" where your name goes ("while I is '
-        "closed\"); set one with `hours set --name \"Sam's Nails\"`"
+        'closed"); set one with `hours set --name "Sam\'s Nails"`'
     )
 
     _, named, _ = doctor_lines()
