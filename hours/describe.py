@@ -258,10 +258,18 @@ def show_lines(cfg: configmod.Config, schedule: Schedule) -> list[str]:
     lines += ["", "Public holidays:"]
     h = cfg.holidays
     if h is None:
-        lines.append("  none (`hours holidays GB` to close on them)")
+        lines.append(f"  none (`{holidays_example(cfg.timezone)}` to close on them)")
     else:
         sub = f"-{h.subdivision}" if h.subdivision else ""
         kept = f", open on {', '.join(h.keep_open)}" if h.keep_open else ""
         also = f", also closed on {', '.join(h.include)}" if h.include else ""
         lines.append(f"  {h.country}{sub}{kept}{also}")
     return lines
+
+
+def holidays_example(timezone: str) -> str:
+    """Return the command that closes on the zone's country's holidays (or lists countries)."""
+    from hours.money import territory_of_zone
+
+    country = territory_of_zone(timezone)
+    return f"hours holidays {country}" if country else "hours holidays --countries"

@@ -208,15 +208,6 @@ def client_zone(
     return None
 
 
-def country_of_zone(name: str) -> str | None:
-    """Return the country (ISO 3166-1 alpha-2) of an IANA time zone, or None if it has none."""
-    from babel.core import get_global
-
-    zone = get_global("zone_aliases").get(name, name)
-    country: str | None = get_global("zone_territories").get(zone)
-    return None if country in (None, "ZZ", "001") else country
-
-
 # -- the client's language ----------------------------------------------------------------
 
 

@@ -118,3 +118,19 @@ def test_include_in_the_config_must_be_a_list_of_names(value: str, message: str)
     result = run("status")
     assert result.exit_code == 3
     assert result.stderr == f"Error: {path}: [holidays] include: {message}\n"
+
+
+@pytest.mark.parametrize(
+    ("zone", "example"),
+    [
+        ("America/New_York", "hours holidays US"),
+        ("Europe/Paris", "hours holidays FR"),
+        ("UTC", "hours holidays --countries"),
+    ],
+)
+def test_without_holidays_the_hint_names_the_zones_country(zone: str, example: str) -> None:
+    write_config(f'timezone = "{zone}"\n\n[week]\nmon = "09:00-17:00"\n')
+    shown = run("show").stdout
+    listed = run("holidays", "--list").stdout
+    assert f"  none (`{example}` to close on them)\n" in shown
+    assert listed == f"No public holidays set. Close on them with `{example}`.\n"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from hours.clikit import CONTEXT, App, Arg, at_option, clock, pass_app, usage
+from hours.describe import holidays_example
 from hours.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
@@ -156,9 +157,8 @@ def _checked(name: str, known: Sequence[Holiday], place: str, *, keep: bool) -> 
 def _list_holidays(app: App, year: int) -> None:
     h = app.config.holidays
     if h is None:
-        app.say(
-            "No public holidays set. Close on them with `hours holidays GB` (your country code)."
-        )
+        example = holidays_example(app.config.timezone)
+        app.say(f"No public holidays set. Close on them with `{example}`.")
         return
     from hours.files import state_dir
     from hours.public_holidays import PUBLIC, HolidayCalendar

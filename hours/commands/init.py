@@ -20,7 +20,7 @@ from hours.clikit import (
 )
 from hours.commands.setup import ask_email, check_address, report_email
 from hours.config import guess_timezone, validate_timezone
-from hours.describe import week_lines
+from hours.describe import holidays_example, week_lines
 from hours.errors import ConfigError, UsageError
 from hours.money import currency_code
 from hours.parsing import parse_amount, parse_days, read_ranges
@@ -170,9 +170,7 @@ def defaults_taken(given: dict[str, Any], cfg: configmod.Config) -> list[tuple[s
         whose = f", the currency of {country.upper()}" if country else ""
         out.append(("currency", f"{cfg.earnings.currency}{whose} (`hours set --currency`)"))
     if cfg.holidays is None:
-        country = territory_of_zone(cfg.timezone)
-        example = f"hours holidays {country}" if country else "hours holidays --countries"
-        out.append(("holidays", f"none (`{example}`)"))
+        out.append(("holidays", f"none (`{holidays_example(cfg.timezone)}`)"))
     if not given.get("email"):
         out.append(("email", "no auto-replies (`hours autoreply setup email`)"))
     return out

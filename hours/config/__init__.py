@@ -701,11 +701,12 @@ def contacts_of(cfg: Config) -> AddressBook | None:
 
 def business_country(cfg: Config) -> str | None:
     """Return the business's country for phone numbers: the holidays', else its zone's."""
-    from hours import contacts, locales
+    from hours import contacts
+    from hours.money import territory_of_zone
 
     for country in (
         cfg.holidays.country if cfg.holidays else None,
-        locales.country_of_zone(cfg.timezone),
+        territory_of_zone(cfg.timezone),
     ):
         if country is None:
             continue
