@@ -182,7 +182,7 @@ def test_the_new_client_keys_from_the_most_specific(tmp_path: Path) -> None:
         'new_client_message = "phone"\n'
     )
     text = CONFIG.replace("[autoreply.phone]\n", phone).replace(
-        "[autoreply]\n", '[autoreply]\nnew_client_message = "shared"\n'
+        "[autoreply]\n", '[autoreply]\nnew_client_message = "for every channel"\n'
     )
     settings = load(tmp_path, text).autoreply
     assert settings is not None
@@ -190,7 +190,7 @@ def test_the_new_client_keys_from_the_most_specific(tmp_path: Path) -> None:
     assert settings.email is not None
     assert settings.phone.sms_new_client_message == "sms {booking_url}"
     assert settings.phone.whatsapp_new_client_message == "sms {booking_url}"
-    assert settings.email.new_client_message == "shared"
+    assert settings.email.new_client_message == "for every channel"
     whatsapp = phone_settings(
         tmp_path, text.replace(phone, phone + 'whatsapp_new_client_message = "wa"\n')
     )

@@ -83,19 +83,19 @@ def test_a_named_pipe_is_written_through_to_its_reader(tmp_path: Path) -> None:
 
 
 def test_a_symlinks_target_is_replaced_and_the_link_kept(tmp_path: Path) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    target = shared / "week.json"
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    target = reports / "week.json"
     target.write_text("old\n")
     link = tmp_path / "week.json"
-    link.symlink_to(Path("shared") / "week.json")  # relative, as `ln -s` usually makes them
+    link.symlink_to(Path("reports") / "week.json")  # relative, as `ln -s` usually makes them
     result = run(*REPORT, "-o", str(link))
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
-    assert os.readlink(link) == "shared/week.json"
+    assert os.readlink(link) == "reports/week.json"
     assert json.loads(target.read_text())["week"] == "2026-W48"
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
-    assert leftovers(tmp_path) == leftovers(shared) == []
+    assert leftovers(tmp_path) == leftovers(reports) == []
 
 
 def test_a_dangling_symlink_gets_its_target_made(tmp_path: Path) -> None:
