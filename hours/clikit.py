@@ -228,7 +228,7 @@ class App:
     def config(self) -> configmod.Config:
         """Return the loaded config, or the built-in default with a notice on stderr."""
         self.require_given_config()
-        cfg = configmod.load_or_default(self.config_path)
+        cfg = configmod.load_or_default(self.config_path, state_dir())
         for warning in cfg.warnings:
             click.echo(f"Warning: {warning}", err=True)
         if cfg.is_default:

@@ -34,8 +34,11 @@ MEDIA = ("sms", "voice")
 
 # How far a query looks for the next change before concluding there is none.
 _HORIZON = dt.timedelta(days=366 * 5)
-# The window of dates built at the first query, and the least a widening adds.
-_FIRST_WINDOW = (dt.timedelta(days=8), dt.timedelta(days=62))
+# The window of dates built at the first query, and the least a widening adds. A building
+# costs by the day, and the first is paid at every start: a week back and two weeks ahead hold
+# what `hours status`, `hours next` and the dashboard ask (a week off before the next opening
+# included); a query beyond widens it.
+_FIRST_WINDOW = (dt.timedelta(days=8), dt.timedelta(days=15))
 _MIN_GROWTH = dt.timedelta(days=180)
 
 HolidaySource = Callable[[int], Sequence[tuple[dt.date, str]]]
