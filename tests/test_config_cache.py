@@ -51,6 +51,19 @@ def state() -> Path:
     return Path(os.environ["HOURS_HOME"])
 
 
+@pytest.fixture(autouse=True)
+def state_directory() -> None:
+    """Make the state directory, as the first run with holidays, a cron line or a sync does."""
+    state().mkdir()
+
+
+def test_the_state_directory_is_not_made_for_it() -> None:
+    state().rmdir()
+    path = write_config(CONFIG)
+    configmod.load(path, state())
+    assert not state().exists()
+
+
 def no_parser(text: str) -> NoReturn:
     raise AssertionError("tomllib was asked to parse")
 

@@ -61,7 +61,13 @@ def read(cache_dir: Path, text: str) -> dict[str, Any] | None:
 
 
 def write(cache_dir: Path, text: str, raw: dict[str, Any]) -> None:
-    """Keep the parsed TOML `raw` of `text` in `cache_dir`, if it can be written there."""
+    """Keep the parsed TOML `raw` of `text` in `cache_dir`, if it is a directory already.
+
+    The state directory is not made for this: a command that fails after loading the config
+    must leave none behind, and one that leaves it (the journal, the holiday cache) makes it.
+    """
+    if not cache_dir.is_dir():
+        return
     data = marshal.dumps((_STAMP, text, _encode(raw)))
     with contextlib.suppress(OSError):  # the state directory may be read-only: only slower
         write_atomic(cache_dir / FILE_NAME, data, mode=0o600)
