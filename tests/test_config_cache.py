@@ -60,7 +60,7 @@ def state_directory() -> None:
 def test_the_state_directory_is_not_made_for_it() -> None:
     state().rmdir()
     path = write_config(CONFIG)
-    configmod.load(path, state())
+    configmod.load(path, state(), keep=True)
     assert not state().exists()
 
 
@@ -70,10 +70,10 @@ def no_parser(text: str) -> NoReturn:
 
 def test_a_config_loaded_once_loads_again_without_tomllib(monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_config(CONFIG)
-    first = configmod.load(path, state())
+    first = configmod.load(path, state(), keep=True)
     assert (state() / cache.FILE_NAME).is_file()
     monkeypatch.setattr(tomllib, "loads", no_parser)
-    assert configmod.load(path, state()) == first
+    assert configmod.load(path, state(), keep=True) == first
     # Without a state directory nothing is kept or looked for: the parser is needed.
     with pytest.raises(AssertionError, match="tomllib was asked"):
         configmod.load(path)
@@ -93,13 +93,13 @@ def test_every_toml_value_comes_back_as_tomllib_made_it(tmp_path: Path) -> None:
 
 def test_an_edited_file_is_parsed_again_whatever_its_size_and_times_say() -> None:
     path = write_config(CONFIG)
-    configmod.load(path, state())
+    configmod.load(path, state(), keep=True)
     before = path.stat()
     # Same length, same modification time: only the text tells the edit.
     path.write_text(CONFIG.replace("09:00-17:00", "10:00-18:00"))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size
-    cfg = configmod.load(path, state())
+    cfg = configmod.load(path, state(), keep=True)
     assert str(cfg.spec.week[0][0]) == "10:00-18:00"
 
 
@@ -112,7 +112,7 @@ def test_an_entry_is_validated_like_a_parsed_file() -> None:
     path = write_config(CONFIG)
     kept_for(CONFIG, {**tomllib.loads(CONFIG), "timezone": "Mars/Olympus"})
     with pytest.raises(ConfigError, match="'Mars/Olympus' is not a known time zone"):
-        configmod.load(path, state())
+        configmod.load(path, state(), keep=True)
 
 
 @pytest.mark.parametrize("mode", [0o620, 0o602], ids=oct)
@@ -121,7 +121,7 @@ def test_an_entry_others_could_have_written_is_not_read(mode: int) -> None:
     kept_for(CONFIG, {**tomllib.loads(CONFIG), "timezone": "Mars/Olympus"})
     (state() / cache.FILE_NAME).chmod(mode)
     assert cache.read(state(), CONFIG) is None
-    assert configmod.load(path, state()).timezone == "America/Toronto"
+    assert configmod.load(path, state(), keep=True).timezone == "America/Toronto"
 
 
 def test_an_entry_of_another_hours_or_python_is_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,12 +135,20 @@ def test_an_entry_of_another_hours_or_python_is_not_read(monkeypatch: pytest.Mon
 )
 def test_a_damaged_entry_is_only_slower(damage: bytes) -> None:
     path = write_config(CONFIG)
-    first = configmod.load(path, state())
+    first = configmod.load(path, state(), keep=True)
     entry = state() / cache.FILE_NAME
     entry.write_bytes(damage)
     assert cache.read(state(), CONFIG) is None
-    assert configmod.load(path, state()) == first
+    assert configmod.load(path, state(), keep=True) == first
     assert cache.read(state(), CONFIG) is not None  # written anew
+
+
+def test_only_the_lean_commands_keep_it() -> None:
+    write_config(CONFIG)
+    assert run("show").exit_code == 0
+    assert not (state() / cache.FILE_NAME).exists()
+    assert run("next", "--at", "2026-11-23T10:00").exit_code == 0
+    assert (state() / cache.FILE_NAME).is_file()
 
 
 def test_a_config_that_fails_keeps_nothing() -> None:

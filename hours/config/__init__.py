@@ -162,17 +162,18 @@ def default_text(timezone: str) -> str:
 MAX_CONFIG_BYTES = 10 << 20
 
 
-def load(path: Path, cache_dir: Path | None = None) -> Config:
+def load(path: Path, cache_dir: Path | None = None, *, keep: bool = False) -> Config:
     """Read and validate the config file at `path`.
 
-    With `cache_dir` (the state directory), what tomllib makes of the file is kept there and
-    reused while the file's text stays the same (`cache`); it is validated all the same.
+    With `cache_dir` (the state directory), what tomllib made of the file is taken from there
+    while the file's text stays the same (`cache`), and validated all the same; with `keep`
+    too, what it makes of a file not found there is kept there.
     """
     text = read_text(path)
     kept = None if cache_dir is None else cache.read(cache_dir, text)
     raw = read_toml(text, path) if kept is None else kept
     cfg = validate(raw, path, from_file=True)
-    if cache_dir is not None and kept is None:  # only a config that loads is kept
+    if cache_dir is not None and keep and kept is None:  # only a config that loads is kept
         cache.write(cache_dir, text, raw)
     return cfg
 
@@ -302,11 +303,11 @@ def refuse_unsafe(path: Path, raw: Mapping[str, Any]) -> None:
             )
 
 
-def load_or_default(path: Path, cache_dir: Path | None = None) -> Config:
+def load_or_default(path: Path, cache_dir: Path | None = None, *, keep: bool = False) -> Config:
     """Load `path` (as `load` does), or return the built-in default if there is no file there."""
     if not path.exists() and not path.is_symlink():
         return default(path)
-    return load(path, cache_dir)
+    return load(path, cache_dir, keep=keep)
 
 
 class _Validator:
