@@ -11,14 +11,20 @@ the median of the rounds is reported. `hours report` for one week and `hours cos
 holidays and closures) are timed the same way, for their ratio to the same baseline, and so is
 bare `hours`, the dashboard, which is as hot a path as `hours status`.
 
+With --instructions, and valgrind installed, `hours status -q` and the baseline are also run
+once each under callgrind, which counts the instructions they execute: unlike the time, that
+count does not depend on what else the machine is doing, so the ratio is the same from one run
+to the next (hash randomisation is fixed for those runs, as it changes the count a little).
+
 Run from the repository root, with `hours` installed:
-    python3 -m benchmarks.startup_bench [--rounds 30]
+    python3 -m benchmarks.startup_bench [--rounds 30] [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -85,10 +91,36 @@ def run_once(argv: list[str], env: dict[str, str], ok: set[int]) -> float:
     return elapsed
 
 
+def instructions(argv: list[str], env: dict[str, str], ok: set[int]) -> int:
+    """Return how many instructions `argv` executes, as valgrind's callgrind counts them."""
+    counted = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        *argv,
+    ]
+    env = {**env, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(counted, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if done.returncode not in ok:
+        sys.exit(f"{' '.join(counted)} failed ({done.returncode}): {done.stderr.decode()}")
+    found = re.search(r"Collected : (\d+)", done.stderr.decode())
+    if found is None:
+        sys.exit(f"callgrind reported no count: {done.stderr.decode()}")
+    return int(found.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count the instructions of `hours status -q` and the baseline (valgrind)",
+    )
     args = parser.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind: apt-get install valgrind")
+    counts: dict[str, int] = {}
 
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"
@@ -109,6 +141,10 @@ def main() -> None:
         }
         for argv, ok in commands.values():  # warm-up: holiday cache, .pyc files, disk cache
             run_once(argv, env, ok)
+        if args.instructions:
+            for name in ('python -c "import click"', "hours status -q"):
+                argv, ok = commands[name]
+                counts[name] = instructions(argv, env, ok)  # warm, as the timed runs are
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.rounds):
             for name, (argv, ok) in commands.items():
@@ -122,6 +158,13 @@ def main() -> None:
     ratio = statistics.median(times["hours status -q"]) / base
     verdict = "within" if ratio <= BAR else "OVER"
     print(f"hours status -q is {ratio:.2f}x `import click`: {verdict} the {BAR}x bar.")
+    if counts:
+        print("Instructions executed, as callgrind counts them (one run each):")
+        for name, count in counts.items():
+            print(f"  {name:<26} {count / 1e6:8.1f} M")
+        ratio = counts["hours status -q"] / counts['python -c "import click"']
+        verdict = "within" if ratio <= BAR else "OVER"
+        print(f"In instructions hours status -q is {ratio:.3f}x: {verdict} the {BAR}x bar.")
 
 
 if __name__ == "__main__":

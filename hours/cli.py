@@ -24,6 +24,8 @@ from hours.clikit import (
 )
 from hours.errors import Exit
 
+# The commands on the path cron and prompts run: bare `hours` (the dashboard), status, next.
+LEAN = (None, "status", "next")
 # name -> "module:command", imported only when that command runs (or for `hours --help`).
 LAZY: dict[str, str] = {
     "set": "hours.commands.edit:set_",
@@ -68,7 +70,10 @@ def cli(ctx: click.Context, config_option: str | None, no_color: bool) -> None:
       hours off 2026-12-24 2026-12-26 --reason Christmas
       hours status                   open or closed now (exit 0 open, 1 closed)
     """
-    app = ctx.obj = App(config_option, no_color=no_color)
+    # The commands cron and shell prompts run at every start keep the parsed config for the
+    # next; the others only read it, as they promise to write nothing they do not say.
+    keep = ctx.invoked_subcommand in LEAN
+    app = ctx.obj = App(config_option, no_color=no_color, keep_parsed_config=keep)
     if ctx.invoked_subcommand is None:
         from hours.commands import dashboard
 

@@ -194,8 +194,13 @@ def clock(zone: dt.tzinfo) -> dt.datetime:
 class App:
     """The state of one invocation: where the config is, how to print, what time it is."""
 
-    def __init__(self, config_option: str | None, *, no_color: bool) -> None:
+    def __init__(
+        self, config_option: str | None, *, no_color: bool, keep_parsed_config: bool = False
+    ) -> None:
         self.config_path = config_path(config_option)
+        # Whether to keep the parsed config in the state directory for the next start
+        # (`hours.config.cache`); every command reads what is kept there.
+        self.keep_parsed_config = keep_parsed_config
         # Only a config named with --config must exist: the built-in default stands in for a
         # missing file at the default place ($HOURS_CONFIG, else the config directory).
         self.config_given = config_option is not None
@@ -228,7 +233,7 @@ class App:
     def config(self) -> configmod.Config:
         """Return the loaded config, or the built-in default with a notice on stderr."""
         self.require_given_config()
-        cfg = configmod.load_or_default(self.config_path)
+        cfg = configmod.load_or_default(self.config_path, state_dir(), keep=self.keep_parsed_config)
         for warning in cfg.warnings:
             click.echo(f"Warning: {warning}", err=True)
         if cfg.is_default:

@@ -34,8 +34,11 @@ MEDIA = ("sms", "voice")
 
 # How far a query looks for the next change before concluding there is none.
 _HORIZON = dt.timedelta(days=366 * 5)
-# The window of dates built at the first query, and the least a widening adds.
-_FIRST_WINDOW = (dt.timedelta(days=8), dt.timedelta(days=62))
+# The window of dates built at the first query, and the least a widening adds. A building
+# costs by the day, and the first is paid at every start: a week back and two weeks ahead hold
+# what `hours status`, `hours next` and the dashboard ask (a week off before the next opening
+# included); a query beyond widens it.
+_FIRST_WINDOW = (dt.timedelta(days=8), dt.timedelta(days=15))
 _MIN_GROWTH = dt.timedelta(days=180)
 
 HolidaySource = Callable[[int], Sequence[tuple[dt.date, str]]]
@@ -278,7 +281,7 @@ class Schedule:
         while True:
             i = bisect.bisect_right(b.starts, t)
             if i < len(b.starts) and b.starts[i] < b.hi:
-                return self._dt(b.starts[i])
+                return self._dt(b.starts[i]) if b.starts[i] <= horizon else None
             if b.hi > horizon:
                 return None
             b = self._built_for(t, b.hi + 1)
@@ -613,11 +616,14 @@ class Schedule:
         b = self._built_for(t, t)
         while True:
             i = bisect.bisect_right(b.starts, t) - 1
+            found: tuple[int, bool] | None = None
             if i >= 0 and t < b.ends[i]:
                 if b.ends[i] < b.hi:
-                    return b.ends[i], False
+                    found = b.ends[i], False
             elif i + 1 < len(b.starts) and b.starts[i + 1] < b.hi:
-                return b.starts[i + 1], True
+                found = b.starts[i + 1], True
+            if found is not None:  # beyond the horizon, whatever the window built reaches
+                return found if found[0] <= horizon else None
             if b.hi > horizon:
                 return None
             b = self._built_for(t, b.hi + 1)
@@ -629,14 +635,17 @@ class Schedule:
         while True:
             starts = b.cover_starts
             i = bisect.bisect_right(starts, t) - 1
+            found: tuple[int, int | None] | None = None
             if i >= 0 and t < b.cover_ends[i]:
                 end = b.cover_ends[i]
                 if end < b.hi:
                     # Another cover may take over on the very second this one stops.
                     handover = i + 1 < len(starts) and starts[i + 1] == end
-                    return end, b.cover_who[i + 1] if handover else None
+                    found = end, b.cover_who[i + 1] if handover else None
             elif i + 1 < len(starts) and starts[i + 1] < b.hi:
-                return starts[i + 1], b.cover_who[i + 1]
+                found = starts[i + 1], b.cover_who[i + 1]
+            if found is not None:
+                return found if found[0] <= horizon else None
             if b.hi > horizon:
                 return None
             b = self._built_for(t, b.hi + 1)
@@ -650,7 +659,7 @@ class Schedule:
             if i >= 0:
                 candidate = b.starts[i] if t < b.ends[i] else b.ends[i]
                 if candidate > b.lo:
-                    return self._dt(candidate)
+                    return self._dt(candidate) if candidate >= horizon else None
             if b.lo < horizon:
                 return None
             b = self._built_for(b.lo - 1, t)

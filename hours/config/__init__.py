@@ -1,10 +1,11 @@
 """Load the config file into validated, frozen values, and edit it with the user's layout kept.
 
 The folder holds the loader and validator (here), the schema every key is listed in
-(`schema`), the `[autoreply]` tables (`autoreply`), the mail providers' presets
-(`email_providers`), the `[autoreply.email]` table a setup writes (`email_table`), secrets
-(`secrets`) and the layout of tables the commands add (`toml_layout`). It imports the schedule, parsing, files and errors,
-and the wire clients' address checks; never click, rich, the engine or a channel.
+(`schema`), the parsed file kept for the next start (`cache`), the `[autoreply]` tables
+(`autoreply`), the mail providers' presets (`email_providers`), the `[autoreply.email]` table
+a setup writes (`email_table`), secrets (`secrets`) and the layout of tables the commands add
+(`toml_layout`). It imports the schedule, parsing, files and errors, and the wire clients'
+address checks; never click, rich, the engine or a channel.
 
 Every error names the file and the `[section] key`, says what was wrong and what is allowed.
 Unknown keys are warnings, so a config written for a newer version still loads.
@@ -17,13 +18,12 @@ import datetime as dt
 import functools
 import itertools
 import os
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hours.config import schema
+from hours.config import cache, schema
 from hours.errors import ConfigError
 from hours.files import write_atomic
 from hours.parsing import PERIODS, is_e164, parse_days, parse_range
@@ -162,9 +162,20 @@ def default_text(timezone: str) -> str:
 MAX_CONFIG_BYTES = 10 << 20
 
 
-def load(path: Path) -> Config:
-    """Read and validate the config file at `path`."""
-    return parse(read_text(path), path, from_file=True)
+def load(path: Path, cache_dir: Path | None = None, *, keep: bool = False) -> Config:
+    """Read and validate the config file at `path`.
+
+    With `cache_dir` (the state directory), what tomllib made of the file is taken from there
+    while the file's text stays the same (`cache`), and validated all the same; with `keep`
+    too, what it makes of a file not found there is kept there.
+    """
+    text = read_text(path)
+    kept = None if cache_dir is None else cache.read(cache_dir, text)
+    raw = read_toml(text, path) if kept is None else kept
+    cfg = validate(raw, path, from_file=True)
+    if cache_dir is not None and keep and kept is None:  # only a config that loads is kept
+        cache.write(cache_dir, text, raw)
+    return cfg
 
 
 def read_text(path: Path) -> str:
@@ -215,8 +226,15 @@ def parse(text: str, path: Path, *, from_file: bool = False) -> Config:
     `from_file`: the text was read from `path`, whose owner and mode are then checked too
     when it names a command to run (`refuse_unsafe`).
     """
+    return validate(read_toml(text, path), path, from_file=from_file)
+
+
+def read_toml(text: str, path: Path) -> dict[str, Any]:
+    """Return the TOML document `text`, or raise ConfigError; `path` names the file."""
+    import tomllib  # not at the top: a start that finds the config parsed (`cache`) skips it
+
     try:
-        raw = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}; fix that line") from None
     except RecursionError:
@@ -224,6 +242,10 @@ def parse(text: str, path: Path, *, from_file: bool = False) -> Config:
             f"{path}: not valid TOML: arrays or inline tables nested deeper than the reader can "
             "follow; a config needs three levels at most"
         ) from None
+
+
+def validate(raw: dict[str, Any], path: Path, *, from_file: bool = False) -> Config:
+    """Validate a parsed config; `path` names the file in messages, `from_file` as in `parse`."""
     if from_file:
         refuse_unsafe(path, raw)
     return _Validator(path).config(raw)
@@ -281,11 +303,11 @@ def refuse_unsafe(path: Path, raw: Mapping[str, Any]) -> None:
             )
 
 
-def load_or_default(path: Path) -> Config:
-    """Load `path`, or return the built-in default if there is no file there."""
+def load_or_default(path: Path, cache_dir: Path | None = None, *, keep: bool = False) -> Config:
+    """Load `path` (as `load` does), or return the built-in default if there is no file there."""
     if not path.exists() and not path.is_symlink():
         return default(path)
-    return load(path)
+    return load(path, cache_dir, keep=keep)
 
 
 class _Validator:
