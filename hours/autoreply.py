@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from hours import humanize, locales
 from hours.clients.mail import IncomingMail, never_answer
@@ -36,6 +36,7 @@ from hours.config.autoreply import DEFAULT_SYNC_TIMEOUT, Autoreply, Emergency, P
 from hours.contacts import AddressBook
 from hours.errors import Exit, HoursError, MaybeSent, ProviderError
 from hours.journal import Journal
+from hours.record import Record
 from hours.schedule import Cover, Schedule
 
 OPT_KEYWORDS = frozenset(
@@ -91,7 +92,7 @@ class Incoming:
     subject: str = ""
 
 
-class RepeatCall(NamedTuple):
+class RepeatCall(Record):
     """Two missed calls from one number that make it an emergency."""
 
     first: dt.datetime
@@ -227,7 +228,7 @@ class Check:
     warning: bool = False  # not fatal: the channel works, but the user should know
 
 
-class Traits(NamedTuple):
+class Traits(Record):
     """What an email mode does, in the words of the README's mode table (a test holds them equal)."""
 
     who_answers: str

@@ -49,7 +49,6 @@ LAZY: dict[str, str] = {
 @click.option(
     "--config",
     "config_option",
-    type=click.Path(dir_okay=True),
     metavar="PATH",
     help="The config file (default: $HOURS_CONFIG, then your config directory).",
 )

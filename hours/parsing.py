@@ -278,13 +278,39 @@ def check_closure_rrule(text: str, start: dt.date) -> str:
             f"{text!r}: closures and covers recur by the day, so {finer[0]} does not apply; "
             "give their hours apart"
         )
-    first = first_occurrence(rule, dt.datetime.combine(start, dt.time()))
+    start_at = dt.datetime.combine(start, dt.time())
+    # A rule sure to find its date at once needs no thread to stop its search.
+    first = (
+        rule.after(start_at, inc=True)
+        if _finds_promptly(parts)
+        else first_occurrence(rule, start_at)
+    )
     if first is None:
-        raise ValueError(
-            f"{text!r} falls on no date from {start} on (a day that does not exist, like 30 "
-            "February?)"
+        why = (
+            f"its UNTIL ({parts['UNTIL']}) comes first?"
+            if "UNTIL" in parts
+            else "a day that does not exist, like 30 February?"
         )
+        raise ValueError(f"{text!r} falls on no date from {start} on ({why})")
     return body
+
+
+_RRULE_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _finds_promptly(parts: dict[str, str]) -> bool:
+    """Tell whether a rule with these parts has its first date by its second period.
+
+    So it is without any BY part, and with plain weekdays at a frequency whose period holds
+    every weekday (not DAILY: FREQ=DAILY;INTERVAL=7;BYDAY=FR from a Monday is never a Friday).
+    Any other part may rule out every date (BYMONTHDAY=30;BYMONTH=2).
+    """
+    rest = parts.keys() - {"FREQ", "INTERVAL", "WKST", "UNTIL", "COUNT"}
+    if not rest:
+        return True
+    weekly_or_longer = parts.get("FREQ") in ("WEEKLY", "MONTHLY", "YEARLY")
+    plain_weekdays = all(day in _RRULE_WEEKDAYS for day in parts.get("BYDAY", "").split(","))
+    return rest == {"BYDAY"} and weekly_or_longer and plain_weekdays
 
 
 def first_occurrence(rule: object, start: dt.datetime) -> dt.datetime | None:

@@ -1,6 +1,6 @@
 """The open set of a weekly schedule with its exceptions, and fast queries on it.
 
-Pure: this module imports no other module of the project. Callers pass instants in; nothing
+Pure: this module imports no other module of the project but `record`. Callers pass instants in; nothing
 here reads the clock.
 
 The open time is the weekly template's intervals (each belonging to the date it starts on, an
@@ -24,8 +24,9 @@ import bisect
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
+
+from hours.record import Record
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -44,11 +45,11 @@ _MIN_GROWTH = dt.timedelta(days=180)
 HolidaySource = Callable[[int], Sequence[tuple[dt.date, str]]]
 
 
-# Value types are NamedTuples rather than dataclasses: `hours status` builds its classes at
-# every start, and a NamedTuple class costs a tenth of a frozen dataclass to make.
+# Value types are named tuples (`Record`) rather than dataclasses: `hours status` builds its
+# classes at every start, and a named tuple class costs a tenth of a frozen dataclass to make.
 
 
-class Range(NamedTuple):
+class Range(Record):
     """A span of wall-clock minutes in a day; an end at or before the start runs past midnight.
 
     0 <= start < 1440, 0 <= end <= 1440, start != end (parsing.parse_range makes sure).
@@ -94,7 +95,7 @@ def overlapping(ranges: Iterable[Range]) -> tuple[Range, Range] | None:
     return None
 
 
-class Closure(NamedTuple):
+class Closure(Record):
     """A closed span: a date or inclusive range of dates, or an RRULE's dates; whole days or ranges."""
 
     reason: str
@@ -104,7 +105,7 @@ class Closure(NamedTuple):
     rrule: str | None = None  # RFC 5545 RRULE; `first` is its start
 
 
-class Opening(NamedTuple):
+class Opening(Record):
     """One-off hours replacing the template for one date."""
 
     date: dt.date
@@ -112,7 +113,7 @@ class Opening(NamedTuple):
     reason: str | None = None
 
 
-class Cover(NamedTuple):
+class Cover(Record):
     """Someone taking the line while closed: who, on which number, for which media, and when.
 
     When is one of three forms, as in the config: weekly (`days`, from `first` and until `last`
@@ -132,7 +133,7 @@ class Cover(NamedTuple):
     rrule: str | None = None
 
 
-class Spec(NamedTuple):
+class Spec(Record):
     """Everything the schedule is made of, as validated values."""
 
     timezone: str
@@ -146,7 +147,7 @@ class Spec(NamedTuple):
         return sum(r.minutes for day in self.week for r in day)
 
 
-class Change(NamedTuple):
+class Change(Record):
     """A change of state: at `at` it becomes open or closed, and why."""
 
     at: dt.datetime
@@ -154,7 +155,7 @@ class Change(NamedTuple):
     reason: str | None
 
 
-class State(NamedTuple):
+class State(Record):
     """Whether it is open at an instant, since when, until when, and why."""
 
     at: dt.datetime
@@ -165,21 +166,21 @@ class State(NamedTuple):
     reason: str | None  # why it is closed; None when open
 
 
-class Covering(NamedTuple):
+class Covering(Record):
     """The cover in force at an instant, and when it stops (it ends, another takes over, or it opens)."""
 
     cover: Cover
     until: dt.datetime | None  # None: it goes on past the horizon
 
 
-class CoverChange(NamedTuple):
+class CoverChange(Record):
     """A change of cover: from `at`, `cover` takes the line (None: nobody does)."""
 
     at: dt.datetime
     cover: Cover | None
 
 
-class Turn(NamedTuple):
+class Turn(Record):
     """A moment something changes: from `at` it is open or closed (and why), and who covers."""
 
     at: dt.datetime
@@ -189,7 +190,7 @@ class Turn(NamedTuple):
     state_changes: bool  # it opens or closes at `at` (else only the cover changes)
 
 
-class CoverOverlap(NamedTuple):
+class CoverOverlap(Record):
     """Two cover windows sharing time, in the order they are listed, and the first instant shared."""
 
     first: Cover

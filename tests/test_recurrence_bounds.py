@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hours import config
 from hours.calendar import MAX_IMPORT_OCCURRENCES
 from hours.clikit import build_schedule
+from hours.parsing import _finds_promptly, check_closure_rrule, rrule_parts
 from hours.schedule import rephase
 from tests.helpers import run, snapshot, write_config
 
@@ -57,6 +58,15 @@ REFUSED = [
         " falls on no date from 2026-01-09 on (a day that does not exist, like 30 February?)",
     ),
     (
+        "FREQ=DAILY;UNTIL=20251231",
+        " falls on no date from 2026-01-09 on (its UNTIL (20251231) comes first?)",
+    ),
+    (
+        # Every seventh day from a Friday is a Friday: never a Monday, though each part is fine.
+        "FREQ=DAILY;INTERVAL=7;BYDAY=MO",
+        " falls on no date from 2026-01-09 on (a day that does not exist, like 30 February?)",
+    ),
+    (
         "FREQ=SOMETIMES",
         " is not an RRULE (invalid 'FREQ': SOMETIMES); use e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
     ),
@@ -88,6 +98,42 @@ def test_a_daily_or_weekly_rule_is_taken_and_stored_without_its_prefix() -> None
     result = run("off", "2026-01-09", "--every", "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=FR")
     assert result.exit_code == 0, result.output
     assert 'rrule = "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"' in path.read_text()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    freq=st.sampled_from(["WEEKLY", "MONTHLY", "YEARLY"]),
+    interval=st.integers(1, 10_000),
+    days=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1),
+    start=st.dates(dt.date(1900, 1, 1), dt.date(2100, 1, 1)),
+)
+def test_a_rule_checked_without_a_time_limit_finds_its_date_by_its_second_period(
+    freq: str, interval: int, days: set[str], start: dt.date
+) -> None:
+    # The check skips its timed search for these rules: each must find a date at once.
+    rule = f"FREQ={freq};INTERVAL={interval};BYDAY={','.join(sorted(days))}"
+    assert _finds_promptly(rrule_parts(rule))
+    assert check_closure_rrule(rule, start) == rule
+    first = rrulestr(rule, dtstart=dt.datetime.combine(start, dt.time())).after(
+        dt.datetime.combine(start, dt.time()), inc=True
+    )
+    assert first is not None
+    # The period holding the start may have no such weekday left; the next one does.
+    longest = {"WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}[freq]
+    assert first.date() - start <= dt.timedelta(days=2 * interval * longest)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;INTERVAL=7;BYDAY=FR",
+        "FREQ=MONTHLY;BYDAY=5FR",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=WEEKLY;BYDAY=FR;BYMONTH=2",
+    ],
+)
+def test_a_rule_that_might_match_nothing_is_searched_with_a_time_limit(rule: str) -> None:
+    assert not _finds_promptly(rrule_parts(rule))
 
 
 RULES = st.sampled_from(

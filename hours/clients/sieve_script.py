@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from hours.clients.mail import BULK_PRECEDENCE, LIST_HEADERS, RECIPIENT_HEADERS, robot_patterns
+from hours.record import Record
 
 # Where a rendered text takes the incoming message's subject, with the `variables` extension.
 SUBJECT_VARIABLE = "${subject}"
 
 
-class Segment(NamedTuple):
+class Segment(Record):
     """A stretch of closed time and what a sender hears in it (its own `next_open`)."""
 
     start: dt.datetime
@@ -27,7 +27,7 @@ class Segment(NamedTuple):
     body: str
 
 
-class EmergencyRule(NamedTuple):
+class EmergencyRule(Record):
     """Mail with `keyword` in its subject: its own reply, and a copy to `redirect` if set."""
 
     keyword: str

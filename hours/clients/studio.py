@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, NamedTuple
+from typing import Any
+
+from hours.record import Record
 
 FLOW_NAME = "hours after-hours {number}"
 # A flow's webhook, as Studio gives it and as a number's voice URL holds it.
@@ -37,7 +39,7 @@ COVER_INTRO, COVER_DIAL, COVER_ANSWERED = "cover_intro", "cover_dial", "cover_an
 VOICEMAIL_PROMPT, VOICEMAIL = "voicemail_prompt", "voicemail"
 
 
-class CoverCall(NamedTuple):
+class CoverCall(Record):
     """Whoever covers calls now: their name, their phone, and what a caller hears first."""
 
     name: str
@@ -45,7 +47,7 @@ class CoverCall(NamedTuple):
     intro: str
 
 
-class CallPlan(NamedTuple):
+class CallPlan(Record):
     """What the after-hours flow does with a call, in the words and numbers it needs."""
 
     number: str  # the business's Twilio number: the caller ID of every call put through

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import NamedTuple
 
 from hours import humanize
 from hours.clikit import App
 from hours.config import Config
+from hours.record import Record
 from hours.schedule import Schedule
 
 
-class Step(NamedTuple):
+class Step(Record):
     """A next step, offered while `wanted` holds for the config."""
 
     command: str

@@ -20,13 +20,14 @@ import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hours.config import cache, schema
 from hours.errors import ConfigError
 from hours.files import write_atomic
 from hours.parsing import PERIODS, is_e164, parse_days, parse_range
+from hours.record import Record
 from hours.schedule import (
     DAYS,
     Closure,
@@ -53,7 +54,7 @@ RRULE_HORIZON = dt.timedelta(days=2 * 366)
 ANY_MONDAY = dt.date(2001, 1, 1)
 
 
-class Holidays(NamedTuple):
+class Holidays(Record):
     """Which public holidays close the business."""
 
     country: str
@@ -62,14 +63,14 @@ class Holidays(NamedTuple):
     include: tuple[str, ...] = ()  # holidays of other categories (optional, bank) that close
 
 
-class CompareRate(NamedTuple):
+class CompareRate(Record):
     """An hourly rate to set the real wage beside."""
 
     label: str
     hourly: float
 
 
-class Earnings(NamedTuple):
+class Earnings(Record):
     """What the practitioner earns, and in what currency."""
 
     amount: float
@@ -98,7 +99,7 @@ def checked_currency(cfg: Config) -> str:
         raise ConfigError(f"{cfg.path}: [earnings] currency: {e}") from None
 
 
-class Config(NamedTuple):
+class Config(Record):
     """The whole validated config."""
 
     path: Path

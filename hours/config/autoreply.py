@@ -20,16 +20,17 @@ import string
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from hours.config import schema
 from hours.config.email_providers import PROVIDERS, MailProvider, Preset, by_host
 from hours.parsing import is_e164, parse_duration
+from hours.record import Record
 
 Fail = Callable[[str, str], Exception]  # (where, message) -> the error to raise
 
 
-class Field(NamedTuple):
+class Field(Record):
     """A template field: where it may be used, what a fixed text makes of it, a sample of it."""
 
     fixed: str  # "" when a text fixed on the server fills it as a reply written per sender does
@@ -194,7 +195,7 @@ DEFAULT_SYNC_TIMEOUT = dt.timedelta(minutes=4)
 SYNC_TIMEOUT_RANGE = (dt.timedelta(seconds=1), dt.timedelta(hours=1))
 
 
-class Secret(NamedTuple):
+class Secret(Record):
     """Where a secret comes from: an environment variable, a command, or secrets.toml."""
 
     label: str  # "[autoreply.email] password", for messages
@@ -203,7 +204,7 @@ class Secret(NamedTuple):
     file_key: tuple[str, str] = ("", "")  # [table] key in secrets.toml
 
 
-class Server(NamedTuple):
+class Server(Record):
     """A mail server: host, port, and how the connection is secured."""
 
     host: str
@@ -211,7 +212,7 @@ class Server(NamedTuple):
     security: str  # ssl | starttls | none (loopback only)
 
 
-class Policy(NamedTuple):
+class Policy(Record):
     """Who gets a reply and how often, for one channel."""
 
     message: str
@@ -220,7 +221,7 @@ class Policy(NamedTuple):
     vip: tuple[str, ...]
 
 
-class Emergency(NamedTuple):
+class Emergency(Record):
     """The ways through: a keyword, a key to press, repeat calls; where they go; what is heard."""
 
     keyword: str | None  # None: no keyword route
@@ -237,7 +238,7 @@ class Emergency(NamedTuple):
         return self.forward_to if self.forward_to and is_e164(self.forward_to) else None
 
 
-class OAuthClient(NamedTuple):
+class OAuthClient(Record):
     """What `hours login` takes from the config: the OAuth client, the tenant, other endpoints."""
 
     client_file: str | None = None  # Google: the Desktop app client's JSON, as written
@@ -246,7 +247,7 @@ class OAuthClient(NamedTuple):
     endpoints: tuple[tuple[str, str], ...] = ()  # (authorization|token|device|revocation, URL)
 
 
-class EmailSettings(NamedTuple):
+class EmailSettings(Record):
     """The email channel."""
 
     mode: str  # imap | sieve | gmail | outlook
@@ -278,7 +279,7 @@ class EmailSettings(NamedTuple):
         return tuple(a.lower() for a in (self.address, *self.aliases))
 
 
-class PhoneSettings(NamedTuple):
+class PhoneSettings(Record):
     """The phone channel (Twilio)."""
 
     provider: str
@@ -302,7 +303,7 @@ class PhoneSettings(NamedTuple):
     cover_new_client_message: str = DEFAULT_COVER_MESSAGE  # cover_message, with the booking line
 
 
-class Autoreply(NamedTuple):
+class Autoreply(Record):
     """Everything the auto-reply engine needs from the config."""
 
     emergency: Emergency | None

@@ -9,10 +9,10 @@ provider's own words. Each server is as the provider documents it, cited beside 
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from hours.record import Record
 
 
-class Preset(NamedTuple):
+class Preset(Record):
     """A server as a provider documents it."""
 
     host: str
@@ -20,7 +20,7 @@ class Preset(NamedTuple):
     security: str  # ssl | starttls
 
 
-class MailProvider(NamedTuple):
+class MailProvider(Record):
     """One provider: its servers, its default login, and what to tell a newcomer."""
 
     name: str  # the config's word: provider = "gmail"

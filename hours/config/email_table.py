@@ -10,10 +10,11 @@ responder at that provider), with the keys only that mode reads.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from hours.config.autoreply import RESPONDER_MODES
 from hours.config.email_providers import PROVIDERS
+from hours.record import Record
 
 # The keys the answers decide; any of them not set by the answers is removed.
 LOGIN_KEYS = (
@@ -39,7 +40,7 @@ MODE_KEYS = {
 }
 
 
-class EmailAnswers(NamedTuple):
+class EmailAnswers(Record):
     """What a newcomer told `hours` about their email."""
 
     address: str

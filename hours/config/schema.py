@@ -12,10 +12,12 @@ table's name that the user chooses: `autoreply.lang.*` is `[autoreply.lang.fr]`,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
+
+from hours.record import Record
 
 
-class Kind(NamedTuple):
+class Kind(Record):
     """A type of value: what it is called, how it is told, what is said when it is not one."""
 
     name: str
@@ -55,7 +57,7 @@ TABLE = Kind("table", lambda v: isinstance(v, dict), "must be a table")
 SERVER = Kind("server table", lambda v: isinstance(v, dict), "must be a table")
 
 
-class Key(NamedTuple):
+class Key(Record):
     """One key of the config: its kind, and a line saying what it does."""
 
     kind: Kind
