@@ -292,3 +292,63 @@ def test_a_second_sync_is_not_locked_out_past_the_first_ones_deadline(hostile: S
     assert status == 4, err
     assert "ran out" in row["error"]
     assert took < TIMEOUT + STARTUP
+
+
+STUCK_RESOLVER = """\
+import socket
+import time
+
+_lookup = socket.getaddrinfo
+
+
+def getaddrinfo(host, *args, **kwargs):
+    if host == "stuck.resolver.test":
+        time.sleep(3600)
+    return _lookup(host, *args, **kwargs)
+
+
+socket.getaddrinfo = getaddrinfo
+"""
+
+
+def test_a_name_lookup_that_never_answers_is_stopped_past_the_deadline(tmp_path: Path) -> None:
+    # The one fake of this file: a resolver that never answers cannot run here without changing
+    # the machine's resolv.conf, so the sync's process is given a lookup that waits an hour.
+    site = tmp_path / "stuck-resolver"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(STUCK_RESOLVER)
+    write_config(f"""\
+timezone = "America/New_York"
+[autoreply]
+sync_timeout = "{TIMEOUT:g}s"
+[autoreply.email]
+address = "sam@nails.test"
+password_env = "{PASSWORD_ENV}"
+imap = {{ host = "stuck.resolver.test", port = 993, security = "ssl" }}
+smtp = {{ host = "stuck.resolver.test", port = 465, security = "ssl" }}
+""")
+
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hours", "--config", str(config_file()), "autoreply", "sync"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO)])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        out, err = process.communicate(timeout=TIMEOUT + 60)
+    finally:
+        process.kill()  # a sync never stopped would otherwise wait out its hour
+    took = time.monotonic() - started
+
+    assert (process.returncode, out) == (4, ""), err
+    assert err == (
+        f"Error: the sync was still going {TIMEOUT:g} s past its {TIMEOUT:g} s (sync_timeout), "
+        "held up where no time limit reaches (a name lookup that never answers?); stopped so "
+        "that the next sync can run\n"
+    )
+    # The grace is the sync_timeout itself when that is under 15 s.
+    assert 2 * TIMEOUT <= took < 2 * TIMEOUT + STARTUP
+    assert_lock_free()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -16,11 +18,12 @@ from hours.clikit import CONTEXT, App, at_option, iso, json_option, pass_app, pr
 from hours.commands.setup import setup
 from hours.config import business_country, contacts_of
 from hours.config.autoreply import RESPONDER_MODES, Autoreply
-from hours.errors import ConfigError, UsageError
+from hours.errors import ConfigError, Exit, UsageError
 from hours.files import state_dir
 from hours.journal import REPLY_CHANNELS, Journal, answered_before, sync_lock
 
 if TYPE_CHECKING:
+    from hours.clients.net import Deadline
     from hours.contacts import AddressBook
 
 CHANNEL_OPTION = click.option(
@@ -86,6 +89,41 @@ def engine_run(
         journal.close()
 
 
+# How long past its deadline a sync may take to wind up (close connections, say what it did)
+# before it is stopped outright. Every network wait is cut to the deadline, but not all can be:
+# the system's name lookup takes no time limit (a resolver that never answers holds it for as
+# long as resolv.conf allows, times every server, times every attempt).
+BACKSTOP_SECONDS = 15.0
+
+
+@contextlib.contextmanager
+def backstop(deadline: Deadline) -> Iterator[None]:
+    """Stop the process with exit 4 if the sync is still going well past `deadline`.
+
+    So cron never finds the lock held for longer than `sync_timeout` and a little: the lock is
+    a flock, which the process's end releases; the journal is SQLite, whose next opening rolls
+    back a write cut short.
+    """
+    grace = min(BACKSTOP_SECONDS, deadline.seconds)
+    timer = threading.Timer(deadline.remaining() + grace, _stop, (deadline.seconds, grace))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def _stop(seconds: float, grace: float) -> None:
+    message = (
+        f"Error: the sync was still going {grace:g} s past its {seconds:g} s (sync_timeout), "
+        "held up where no time limit reaches (a name lookup that never answers?); stopped so "
+        "that the next sync can run\n"
+    )
+    os.write(2, message.encode())
+    os._exit(Exit.PROVIDER)
+
+
 @autoreply.command(context_settings=CONTEXT)
 @at_option
 @click.option("--dry-run", is_flag=True, help="Decide, but send and change nothing.")
@@ -107,7 +145,11 @@ def sync(app: App, at: dt.datetime | None, dry_run: bool, as_json: bool, quiet: 
     """
     settings_of(app)  # a config error is reported before the lock is taken
     book = contacts_of(app.config)  # and so is a contacts file that cannot be read
-    with sync_lock(state_dir()), engine_run(app, at, dry_run=dry_run, contacts=book) as run:
+    with (
+        sync_lock(state_dir()),
+        engine_run(app, at, dry_run=dry_run, contacts=book) as run,
+        backstop(run.deadline),
+    ):
         channels = build(run.settings, app.config_path.parent)
         report = engine.sync(channels, run)
     if quiet:  # as `hours status -q`: -q wins over --json
