@@ -4,7 +4,8 @@ within `sync_timeout` with exit 4, says what was left undone, and leaves the loc
 Each sync runs as its own process, as cron runs it, with `sync_timeout = "5s"`; the servers are
 those of tests/servers/hostile.py (trickling bytes, endless lines, floods, pages that point at
 themselves, Retry-After past the deadline, answers that are not JSON), and for SMTP the real
-Dovecot holds the message to answer.
+Dovecot holds the message to answer. What no time limit reaches, a name lookup that never
+answers, is stopped by the sync's backstop past the deadline.
 """
 
 from __future__ import annotations
