@@ -317,6 +317,14 @@ def _reading(
     wrong (without `warn`, it is refused).
     """
     path = state_dir / FILENAME
+    if state_dir.exists() and not state_dir.is_dir():
+        # No journal can be there, but a misplaced $HOURS_HOME should not pass for no replies.
+        problem = f"the state directory {state_dir} is a file, so {what} cannot be read"
+        if warn is None:
+            raise StateError(f"{problem}; point $HOURS_HOME at a directory")
+        warn(f"{problem} (none are counted); point $HOURS_HOME at a directory")
+        yield None
+        return
     if not path.exists():
         yield None
         return

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hours.errors import ConfigError
-from hours.journal import FILENAME, Journal, count_replies, sync_lock
+from hours.journal import FILENAME, Journal, answered_before, count_replies, sync_lock
 from tests.helpers import run, snapshot, write_config
 from tests.phone_helpers import NUMBER, at
 from tests.servers.twilio_fake import TwilioFake
@@ -381,3 +381,33 @@ def test_counting_an_empty_journal_file_counts_nothing(state: Path) -> None:
         ("email", "sms", "voice", "whatsapp"), 0
     )
     assert (state / FILENAME).read_bytes() == b""
+
+
+def test_report_with_a_file_for_the_state_directory_warns_and_counts_none(
+    state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "not-a-directory"
+    home.write_text("notes\n")
+    monkeypatch.setenv("HOURS_HOME", str(home))
+    result = run("report", "--week", "2026-W48", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Warning: the state directory {home} is a file, so the auto-reply counts cannot be "
+        "read (none are counted); point $HOURS_HOME at a directory\n"
+    )
+    assert json.loads(result.stdout)["autoreplies"] == {
+        "email": 0,
+        "sms": 0,
+        "voice": 0,
+        "whatsapp": 0,
+    }
+    assert home.read_text() == "notes\n"
+
+
+def test_asking_whether_a_sender_was_answered_with_a_file_for_the_state_directory_is_refused(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "not-a-directory"
+    home.write_text("")
+    with pytest.raises(ConfigError, match="is a file, so whether a sender was answered before"):
+        answered_before(home, ("sms",), "+15550001111")
