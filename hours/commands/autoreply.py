@@ -104,8 +104,7 @@ def backstop(deadline: Deadline) -> Iterator[None]:
     a flock, which the process's end releases; the journal is SQLite, whose next opening rolls
     back a write cut short.
     """
-    grace = min(BACKSTOP_SECONDS, deadline.seconds)
-    timer = threading.Timer(deadline.remaining() + grace, _stop, (deadline.seconds, grace))
+    timer = threading.Timer(deadline.remaining() + BACKSTOP_SECONDS, _stop, (deadline.seconds,))
     timer.daemon = True
     timer.start()
     try:
@@ -114,9 +113,10 @@ def backstop(deadline: Deadline) -> Iterator[None]:
         timer.cancel()
 
 
-def _stop(seconds: float, grace: float) -> None:
+def _stop(seconds: float) -> None:
     message = (
-        f"Error: the sync was still going {grace:g} s past its {seconds:g} s (sync_timeout), "
+        f"Error: the sync was still going {BACKSTOP_SECONDS:g} s past its {seconds:g} s "
+        "(sync_timeout), "
         "held up where no time limit reaches (a name lookup that never answers?); stopped so "
         "that the next sync can run\n"
     )
