@@ -10,6 +10,7 @@ import pytest
 
 from hours import calendar, config, contacts
 from hours.clients import imap, managesieve, rest, smtp, twilio
+from hours.commands.autoreply import BACKSTOP_SECONDS
 from hours.config import autoreply, secrets
 from hours.config.autoreply import DEFAULT_SYNC_TIMEOUT, MAX_FIELD_WIDTH, SYNC_TIMEOUT_RANGE
 from hours.errors import Exit
@@ -44,6 +45,7 @@ LIMITS = [
         ],
     ),
     ("one wait on a server", [f"at most {imap.WAIT:g} s"]),
+    ("a sync still going past `sync_timeout`", [f"{BACKSTOP_SECONDS:g} s more"]),
     ("a `*_command` for a secret", [f"at most {secrets.COMMAND_WAIT:g} s"]),
     (
         "one IMAP answer",
