@@ -26,7 +26,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from hours import humanize, locales
@@ -606,6 +606,22 @@ def render_reply(
     return Reply(msg, kind, render(template, values), subject)
 
 
+def contact_name(msg: Incoming, run: SyncRun) -> str:
+    """Return the sender's name as the contacts file has it, or "" when it has none."""
+    contact = run.contacts.lookup(msg.sender) if run.contacts is not None else None
+    return " ".join(contact.name.split())[:NAME_CHARACTERS] if contact is not None else ""
+
+
+def named(msg: Incoming, run: SyncRun) -> Incoming:
+    """Return `msg` with the contacts file's name for its sender, where the file has one.
+
+    It stands before the name a sender gives themself (an email's display name), as the one
+    the practitioner wrote down.
+    """
+    name = contact_name(msg, run)
+    return replace(msg, sender_name=name) if name else msg
+
+
 def notice_to(msg: Incoming, d: Decision, run: SyncRun) -> Reply:
     """Render what the practitioner (an alert) or a cover (a handover) is told about `msg`.
 
@@ -614,8 +630,7 @@ def notice_to(msg: Incoming, d: Decision, run: SyncRun) -> Reply:
     """
     line = run.business or "Your line"
     who = normalize_sender(msg.sender)
-    contact = run.contacts.lookup(msg.sender) if run.contacts is not None else None
-    name = " ".join(contact.name.split())[:NAME_CHARACTERS] if contact is not None else ""
+    name = contact_name(msg, run)
     if name:
         who = f"{name} ({who})"
     zone = run.schedule.zone
@@ -734,7 +749,8 @@ def _reply(
     # Once per item: a retry after the reply itself failed must not tell anyone again.
     if d.notice is not None and not run.journal.journalled(msg.channel, msg.item, d.notice):
         if d.notice == "forward" and forward is not None:
-            _journalled(run, msg, "forward", d.period, functools.partial(forward, msg))
+            # Forwarded with the name you know them by, so you know whom you call back.
+            _journalled(run, msg, "forward", d.period, functools.partial(forward, named(msg, run)))
         elif notice is not None:
             _journalled(run, msg, d.notice, d.period, functools.partial(outbox.deliver, notice))
     if d.action == "skip":

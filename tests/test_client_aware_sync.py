@@ -334,6 +334,17 @@ def test_a_repeat_callers_alert_names_the_contact(texts: TwilioFake) -> None:
     ]
 
 
+def test_an_emergency_forward_names_the_contact(texts: TwilioFake) -> None:
+    ana, stranger = "+12125550111", "+12125550100"
+    texts.receive(ana, NUMBER, "URGENT my nail came off", phone_at(23, 23, 0))
+    texts.receive(stranger, NUMBER, "URGENT a nail came off", phone_at(23, 23, 1))
+    phone_sync(phone_at(23, 23, 5))
+    assert [m["body"] for m in texts.sent(CELL)] == [
+        f"URGENT text from Ana Souza <{ana}>: URGENT my nail came off",
+        f"URGENT text from {stranger}: URGENT a nail came off",
+    ]
+
+
 def test_preview_from_whoever_covers_sends_nothing_as_a_sync_would(covered: TwilioFake) -> None:
     result = run("autoreply", "preview", "--at", "2026-11-23T23:00", "--from", JO)
     assert (result.exit_code, result.stdout) == (
