@@ -11,6 +11,7 @@ from typing import Any
 
 from hours import config as configmod
 from hours import humanize
+from hours.parsing import RRULE_WEEKDAYS, rrule_parts
 from hours.schedule import DAYS, Closure, Cover, Range, Schedule
 
 
@@ -133,15 +134,13 @@ def closure_text(c: Closure) -> str:
     return f"{when}, {hours}: {c.reason}"
 
 
-_WEEKDAYS = {
-    "MO": "Monday",
-    "TU": "Tuesday",
-    "WE": "Wednesday",
-    "TH": "Thursday",
-    "FR": "Friday",
-    "SA": "Saturday",
-    "SU": "Sunday",
-}
+_WEEKDAYS = dict(
+    zip(
+        RRULE_WEEKDAYS,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
 _NTH = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 _NTH[-2] = "second to last"
 _UNIT = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
@@ -157,7 +156,7 @@ def rrule_text(rule: str, start: dt.date) -> str:
     """
     raw = f"{rule} from {start}"
     try:
-        parts = dict(p.split("=", 1) for p in rule.strip().removeprefix("RRULE:").split(";") if p)
+        parts = rrule_parts(rule)
         if not set(parts) <= _SAID or parts.get("FREQ") not in _UNIT:
             return raw
         every = _every(parts["FREQ"], int(parts.get("INTERVAL", "1")), parts, start)

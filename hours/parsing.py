@@ -295,7 +295,8 @@ def check_closure_rrule(text: str, start: dt.date) -> str:
     return body
 
 
-_RRULE_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# RFC 5545 weekdays, Monday first as `datetime.weekday()` counts.
+RRULE_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _finds_promptly(parts: dict[str, str]) -> bool:
@@ -309,7 +310,7 @@ def _finds_promptly(parts: dict[str, str]) -> bool:
     if not rest:
         return True
     weekly_or_longer = parts.get("FREQ") in ("WEEKLY", "MONTHLY", "YEARLY")
-    plain_weekdays = all(day in _RRULE_WEEKDAYS for day in parts.get("BYDAY", "").split(","))
+    plain_weekdays = all(day in RRULE_WEEKDAYS for day in parts.get("BYDAY", "").split(","))
     return rest == {"BYDAY"} and weekly_or_longer and plain_weekdays
 
 

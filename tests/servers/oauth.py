@@ -23,6 +23,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.servers import http_thread
 from tests.servers.smtp import free_port
 
 FAULTS = (
@@ -107,18 +108,13 @@ class OAuthServer:
 
     def start(self) -> OAuthServer:
         """Start serving in a daemon thread."""
-        handler = _handler(self)
-        self._httpd = http.server.ThreadingHTTPServer((self.host, self.port), handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self._httpd = http_thread.serve(_handler(self), self.port)
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        http_thread.stop(self._httpd)
+        self._httpd = None
 
     def reset(self) -> None:
         """Forget every client, token, fault and recorded request; restore the defaults."""
